@@ -1,0 +1,5 @@
+"""Allow ``python -m fcgilint``."""
+
+from fcgilint.cli import main
+
+main()
