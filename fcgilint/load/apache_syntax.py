@@ -1,0 +1,282 @@
+"""Lossless parser of Apache httpd's configuration syntax.
+
+httpd's rules are line based and simple (``server/util.c`` ``ap_cfg_getline``,
+``ap_getword_conf``; ``server/config.c`` ``ap_build_config``), and we follow them
+exactly rather than a general grammar:
+
+* a physical line ending in a backslash right before the newline (``[^\\]\\\r?\n``)
+  continues on the next line; the backslash is dropped, the next line's
+  leading blanks are kept;
+* leading and trailing whitespace of the logical line is ignored;
+* ``#`` starts a comment only as the first non-blank character of a logical line;
+  on a directive's line it is just another argument (httpd then complains about
+  the argument count, which the rules report);
+* arguments are split on whitespace; ``"..."`` and ``'...'`` quote, ``\\`` and
+  ``\<quote>`` are the only escapes; a word ends at its closing quote;
+* ``<Name args>`` opens a section and ``</Name>`` closes it, names compared
+  case-insensitively.
+
+Every byte of the file belongs to exactly one :class:`Line`, in order, so joining
+the lines' raw text gives the file back unchanged; every argument keeps its
+character span so a fix can replace exactly it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+
+from fcgilint.source import SourceFile
+
+
+class Kind(Enum):
+    """What a logical line is."""
+
+    BLANK = "blank"
+    COMMENT = "comment"
+    DIRECTIVE = "directive"
+    OPEN = "open"
+    CLOSE = "close"
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One argument: its unquoted value and its span (character offsets in the file)."""
+
+    value: str
+    start: int
+    end: int
+    quoted: bool = False
+
+
+@dataclass
+class Line:
+    """One logical line (one or more physical lines joined by ``\\`` continuations)."""
+
+    start: int
+    end: int
+    lineno: int
+    last_lineno: int
+    kind: Kind
+    name: str = ""
+    args: list[Arg] = field(default_factory=list)
+    name_start: int = 0
+    error: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The case-folded directive or section name."""
+        return self.name.lower()
+
+
+@dataclass
+class Section:
+    """An open/close pair and the nodes between them."""
+
+    open: Line
+    close: Line | None
+    children: list[Node] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return self.open.key
+
+
+Node = Line | Section
+
+
+@dataclass
+class ParsedFile:
+    """A parsed file: its source, every logical line, the section tree and syntax errors."""
+
+    source: SourceFile
+    lines: list[Line]
+    tree: list[Node]
+    errors: list[tuple[int, str]]
+
+    def round_trip(self) -> str:
+        """Concatenate the raw text of every line; equals the source text by construction."""
+        return "".join(self.source.text[ln.start : ln.end] for ln in self.lines)
+
+
+def _continues(text: str, nl: int) -> bool:
+    """True if the newline at ``nl`` is escaped: ``[^\\]\\\r?\n`` as httpd matches it."""
+    i = nl - 1
+    if i >= 0 and text[i] == "\r":
+        i -= 1
+    return i >= 0 and text[i] == "\\" and (i == 0 or text[i - 1] != "\\")
+
+
+def _logical_spans(text: str) -> list[tuple[int, int, int, int]]:
+    """Split text into (start, end, first_line, last_line) spans of logical lines."""
+    spans: list[tuple[int, int, int, int]] = []
+    pos, lineno, n = 0, 1, len(text)
+    while pos < n:
+        start, first = pos, lineno
+        while True:
+            nl = text.find("\n", pos)
+            if nl == -1:
+                pos = n
+                break
+            pos = nl + 1
+            lineno += 1
+            if pos >= n or not _continues(text, nl):
+                break
+        last = lineno - 1 if text[pos - 1] == "\n" else lineno
+        spans.append((start, pos, first, last))
+    return spans
+
+
+def _joined(text: str, start: int, end: int) -> tuple[str, list[int]]:
+    """Logical text of a span with continuations removed, plus each char's file offset."""
+    chars: list[str] = []
+    offsets: list[int] = []
+    i = start
+    while i < end:
+        ch = text[i]
+        if ch == "\n" and _continues(text, i):
+            if chars[-1] == "\r":
+                chars.pop()
+                offsets.pop()
+            chars.pop()  # the escaping backslash
+            offsets.pop()
+        else:
+            chars.append(ch)
+            offsets.append(i)
+        i += 1
+    while chars and chars[-1] in "\r\n":
+        chars.pop()
+        offsets.pop()
+    return "".join(chars), offsets
+
+
+def split_words(text: str, offsets: list[int], pos: int) -> list[Arg]:
+    """Split like httpd's ``ap_getword_conf`` from ``pos`` to the end of ``text``."""
+    args: list[Arg] = []
+    n = len(text)
+    while True:
+        while pos < n and text[pos].isspace():
+            pos += 1
+        if pos >= n:
+            return args
+        quote = text[pos] if text[pos] in "\"'" else ""
+        begin = pos
+        if quote:
+            pos += 1
+            out: list[str] = []
+            while pos < n and text[pos] != quote:
+                if text[pos] == "\\" and pos + 1 < n and text[pos + 1] in ("\\", quote):
+                    pos += 1
+                out.append(text[pos])
+                pos += 1
+            if pos < n:
+                pos += 1
+        else:
+            out = []
+            while pos < n and not text[pos].isspace():
+                if text[pos] == "\\" and pos + 1 < n and text[pos + 1] == "\\":
+                    pos += 1
+                out.append(text[pos])
+                pos += 1
+        args.append(Arg("".join(out), offsets[begin], offsets[pos - 1] + 1, bool(quote)))
+
+
+def _classify(text: str, offsets: list[int], line: Line) -> None:
+    """Fill kind, name and args of a logical line from its joined text."""
+    stripped = text.strip()
+    if not stripped:
+        line.kind = Kind.BLANK
+        return
+    if stripped.startswith("#"):
+        line.kind = Kind.COMMENT
+        return
+    lead = len(text) - len(text.lstrip())
+    if stripped.startswith("</"):
+        line.kind = Kind.CLOSE
+        m = re.match(r"</\s*([^\s>]*)\s*(>?)", text[lead:])
+        assert m is not None
+        line.name = m.group(1)
+        line.name_start = offsets[lead]
+        if not m.group(2):
+            line.error = f"</{line.name} directive missing closing '>'"
+        return
+    if stripped.startswith("<"):
+        line.kind = Kind.OPEN
+        m = re.match(r"<([^\s>]*)", text[lead:])
+        assert m is not None
+        line.name = m.group(1)
+        line.name_start = offsets[lead]
+        body_start = lead + m.end()
+        body = text.rstrip()
+        if not body.endswith(">"):
+            line.error = f"<{line.name} directive missing closing '>'"
+            line.args = split_words(body, offsets, body_start)
+        else:
+            line.args = split_words(body[:-1], offsets, body_start)
+        return
+    line.kind = Kind.DIRECTIVE
+    m = re.match(r"\S+", text[lead:])
+    assert m is not None
+    line.name = m.group(0)
+    line.name_start = offsets[lead]
+    line.args = split_words(text.rstrip(), offsets, lead + m.end())
+
+
+def parse_lines(source: SourceFile) -> list[Line]:
+    """Cut a file into classified logical lines covering every character."""
+    text = source.text
+    lines: list[Line] = []
+    for start, end, first, last in _logical_spans(text):
+        line = Line(start=start, end=end, lineno=first, last_lineno=last, kind=Kind.BLANK)
+        joined, offsets = _joined(text, start, end)
+        _classify(joined, offsets, line)
+        lines.append(line)
+    return lines
+
+
+def build_tree(lines: list[Line]) -> tuple[list[Node], list[tuple[int, str]]]:
+    """Nest sections the way ``ap_build_config`` does and collect its errors."""
+    root: list[Node] = []
+    stack: list[Section] = []
+    errors: list[tuple[int, str]] = []
+    for line in lines:
+        if line.error:
+            errors.append((line.lineno, line.error))
+        target = stack[-1].children if stack else root
+        if line.kind is Kind.OPEN:
+            section = Section(open=line, close=None)
+            target.append(section)
+            stack.append(section)
+        elif line.kind is Kind.CLOSE:
+            _close(line, stack, root, errors)
+        elif line.kind is Kind.DIRECTIVE:
+            target.append(line)
+    for section in stack:
+        errors.append((section.open.lineno, f"<{section.open.name}> was not closed."))
+    return root, errors
+
+
+def _close(line: Line, stack: list[Section], root: list[Node], errors: list[tuple[int, str]]) -> None:
+    if not stack:
+        errors.append((line.lineno, f"</{line.name}> without matching <{line.name}> section"))
+        return
+    top = stack[-1]
+    if top.open.key != line.key:
+        errors.append((line.lineno, f"Expected </{top.open.name}> but saw </{line.name}>"))
+        # httpd stops here; we recover by closing the nearest matching section, if any.
+        names = [s.open.key for s in stack]
+        if line.key not in names:
+            return
+        while stack[-1].open.key != line.key:
+            stack.pop()
+        top = stack[-1]
+    top.close = line
+    stack.pop()
+
+
+def parse(source: SourceFile) -> ParsedFile:
+    """Parse one file into lines, a section tree and the errors httpd would raise."""
+    lines = parse_lines(source)
+    tree, errors = build_tree(lines)
+    return ParsedFile(source=source, lines=lines, tree=tree, errors=errors)

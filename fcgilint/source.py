@@ -1,0 +1,83 @@
+"""Source files and positions.
+
+Every value fcgilint reports carries the file and line it came from, and every
+fix is a text edit on the original bytes. Files are therefore decoded with
+``surrogateescape``: each undecodable byte becomes one lone surrogate, so
+``text.encode("utf-8", "surrogateescape")`` gives back the exact original bytes
+whatever the encoding (Latin-1 comments, stray Windows-1252 bytes).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+# A config file larger than this is refused: real httpd trees are a few MB at most,
+# and reading a multi-GB file by mistake (a log given as config) must not hang.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+class SourceError(Exception):
+    """A file that cannot be used as input; the message names the file."""
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A 1-based file:line(:col) position as users and editors expect it."""
+
+    file: str
+    line: int
+    col: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass
+class SourceFile:
+    """The decoded text of one file plus what is needed to write it back unchanged."""
+
+    path: Path
+    display: str
+    text: str
+
+    @property
+    def raw(self) -> bytes:
+        """The original bytes (exact, thanks to surrogateescape)."""
+        return self.text.encode("utf-8", "surrogateescape")
+
+    def line_of(self, offset: int) -> int:
+        """1-based line number of a character offset."""
+        return self.text.count("\n", 0, offset) + 1
+
+
+def decode(data: bytes) -> str:
+    """Decode bytes losslessly (see module docstring)."""
+    return data.decode("utf-8", "surrogateescape")
+
+
+def read_source(path: Path, display: str | None = None) -> SourceFile:
+    """Read a text file, refusing directories, huge files and binary content."""
+    shown = display or str(path)
+    try:
+        if path.is_dir():
+            raise SourceError(f"{shown}: is a directory, not a file")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise SourceError(f"{shown}: file is {size} bytes, larger than the {MAX_FILE_BYTES} byte limit")
+        data = path.read_bytes()
+    except PermissionError:
+        raise SourceError(f"{shown}: permission denied") from None
+    except FileNotFoundError:
+        raise SourceError(f"{shown}: no such file") from None
+    except OSError as exc:
+        raise SourceError(f"{shown}: {exc.strerror or exc}") from None
+    if b"\0" in data[:65536]:
+        raise SourceError(f"{shown}: binary file (contains NUL bytes), not a text configuration")
+    return SourceFile(path=path, display=shown, text=decode(data))
+
+
+def is_executable(path: Path) -> bool:
+    """True if the file exists and has an execute bit httpd would honour."""
+    return path.is_file() and os.access(path, os.X_OK)
