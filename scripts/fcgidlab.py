@@ -36,7 +36,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Callable, Iterator
 
 MODULE_DIR = Path("/usr/lib/apache2/modules")
 PHP_CGI = "/usr/bin/php-cgi"
@@ -275,6 +275,7 @@ class Lab:
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         self.root.chmod(0o755)
         self.conf.write_text(self.render_httpd_conf())
+        (self.root / "conf" / "mime.types").write_text("text/html html\ntext/plain txt\n")
         self.php_ini.write_text(self.render_php_ini())
         self.wrapper.write_text(self.render_wrapper())
         self.wrapper.chmod(0o755)
@@ -342,7 +343,6 @@ class Lab:
             f"    FcgidWrapper {PHP_CGI if s.limit_source == 'default' else self.wrapper} .php",
             "</Directory>",
         ]
-        (r / "conf" / "mime.types").write_text("text/html html\ntext/plain txt\n")
         return "\n".join(lines) + "\n"
 
     def _mpm_lines(self) -> list[str]:
@@ -417,9 +417,12 @@ class Lab:
         """Stop httpd via ``-k stop`` and the pid file, then kill any php-cgi left of this instance."""
         pid = self.main_pid()
         family = _descendants(pid) if pid else set()
-        subprocess.run(
-            [APACHE, "-f", str(self.conf), "-k", "stop"], capture_output=True, timeout=timeout, check=False
-        )
+        try:
+            subprocess.run(
+                [APACHE, "-f", str(self.conf), "-k", "stop"], capture_output=True, timeout=timeout, check=False
+            )
+        except subprocess.TimeoutExpired:
+            pass  # the SIGKILLs below still end the instance
         if pid and not _wait_gone(pid, timeout):
             _kill(pid, signal.SIGKILL)
         for leftover in family | self._tagged_processes():
@@ -447,6 +450,16 @@ class Lab:
         return found
 
     # -- evidence -----------------------------------------------------------------------------
+    def wait_for(self, condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+        """Poll ``condition``: httpd writes the access log after the response, and mod_fcgid
+        logs process exits only at its next scan (every 3 s by default)."""
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.2)
+        return True
+
     def error_counts(self) -> dict[str, int]:
         return count_error_lines(self.error_log.read_text(errors="replace") if self.error_log.exists() else "")
 
@@ -617,6 +630,38 @@ def _one_request(port: int, path: str, body: bytes | None, timeout: float) -> tu
         conn.close()
 
 
+@dataclasses.dataclass(frozen=True)
+class Evidence:
+    """The client's view and the server's logs of one load, taken while the server still runs.
+
+    Taken before ``-k stop`` on purpose: the stop makes mod_fcgid SIGTERM its processes, and a
+    request caught by that logs the same ECONNRESET pair as the race.
+    """
+
+    load: LoadResult
+    errors: dict[str, int]
+    access: dict[str, int]
+
+    def server_500s(self) -> int:
+        return self.access.get("500", 0)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"client": self.load.as_dict(), "access_log_statuses": self.access, "error_log_counts": self.errors}
+
+
+def drive(lab: Lab, work: Workload, time_limit: float = 120.0) -> Evidence:
+    """Run one load and snapshot both logs once every answered request is in the access log."""
+    load = run_load(lab.port, work, time_limit=time_limit)
+    answered = sum(n for status, n in load.statuses.items() if status.isdigit())
+    lab.wait_for(lambda: sum(lab.access_status_counts().values()) >= answered)
+    return Evidence(load, lab.error_counts(), lab.access_status_counts())
+
+
+def requests_per_pid(pids: list[int]) -> collections.Counter[int]:
+    """How many successful requests each php-cgi process served: its recycling interval."""
+    return collections.Counter(pids)
+
+
 def run_workloads(lab: Lab, time_limit: float = 120.0) -> LoadResult:
     """All workloads of the lab's scenario, in order, sharing one time budget."""
     total = LoadResult()
@@ -734,8 +779,7 @@ def _cmd_down(args: argparse.Namespace) -> int:
 def _cmd_load(args: argparse.Namespace) -> int:
     lab = Lab.open(Path(args.root))
     work = Workload(path=args.path, requests=args.n, concurrency=args.c, body_bytes=args.body_bytes)
-    result = run_load(lab.port, work, time_limit=args.time_limit)
-    print(json.dumps(result.as_dict()))
+    print(json.dumps(drive(lab, work, time_limit=args.time_limit).as_dict()))
     return 0
 
 

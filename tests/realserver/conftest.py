@@ -1,0 +1,48 @@
+"""Fixtures that run a private Apache + mod_fcgid + php-cgi from ``scripts/fcgidlab.py``.
+
+Every instance a test starts is stopped again (httpd and any php-cgi it left) even when the test
+fails, and its directory is removed.  Without the Debian packages every test here is skipped with
+one line naming what is missing.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+
+import fcgidlab  # noqa: E402  (lives in scripts/, importable only after the path insert)
+
+LabFactory = Callable[[fcgidlab.Scenario], fcgidlab.Lab]
+
+
+@pytest.fixture(scope="session")
+def real_stack() -> None:
+    """Skip (one reason for all tests) when the host cannot run the stack."""
+    missing = fcgidlab.missing_components()
+    if missing:
+        pytest.skip(f"real-server tests need {', '.join(missing)}; scripts/install-system-deps.sh installs them")
+
+
+@pytest.fixture(scope="module")
+def start_lab(real_stack: None) -> Iterator[LabFactory]:
+    """Start lab instances on demand; stop and remove all of them when the module is done."""
+    labs: list[fcgidlab.Lab] = []
+
+    def start(scenario: fcgidlab.Scenario) -> fcgidlab.Lab:
+        lab = fcgidlab.Lab.create(scenario)
+        labs.append(lab)
+        lab.start()
+        return lab
+
+    try:
+        yield start
+    finally:
+        for lab in labs:
+            lab.stop()
+            shutil.rmtree(lab.root, ignore_errors=True)

@@ -1,0 +1,30 @@
+"""FcgidIOTimeout 3 against a page that sleeps 5 s (max_execution_time 30 counts CPU, not sleep)."""
+
+from __future__ import annotations
+
+import pytest
+
+import fcgidlab
+
+pytestmark = pytest.mark.real_server
+
+SLOW = fcgidlab.Workload(path="/slow.php", requests=3, concurrency=3)
+
+
+@pytest.fixture(scope="module")
+def timeout_lab(start_lab) -> fcgidlab.Lab:
+    return start_lab(fcgidlab.SCENARIOS["timeout"])
+
+
+def test_io_timeout_gives_500_before_the_script_ends(timeout_lab: fcgidlab.Lab) -> None:
+    evidence = fcgidlab.drive(timeout_lab, SLOW, time_limit=30)
+    assert evidence.load.statuses == {"500": SLOW.requests}
+    assert evidence.load.seconds < timeout_lab.scenario.slow_seconds
+    assert evidence.errors["read_timeout"] == SLOW.requests
+    assert evidence.errors["end_of_script_output"] == SLOW.requests
+    assert "mod_fcgid: read data timeout in 3 seconds" in timeout_lab.error_log.read_text()
+
+
+def test_fast_pages_are_unaffected(timeout_lab: fcgidlab.Lab) -> None:
+    evidence = fcgidlab.drive(timeout_lab, fcgidlab.Workload(requests=10, concurrency=2), time_limit=30)
+    assert evidence.load.statuses == {"200": 10}
