@@ -1,0 +1,139 @@
+"""Checks on single directives as httpd reads them (FCG000, FCG006, FCG007, FCG013)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from fcgilint import knowledge
+from fcgilint.checks import Hit, check
+from fcgilint.findings import Edit, Fix
+from fcgilint.knowledge import ArgKind, Context
+from fcgilint.load.apache_tree import Placed
+from fcgilint.load.wrapper import is_placeholder
+from fcgilint.model import Model, atol
+
+
+@check("FCG000")
+def load_problems(model: Model) -> Iterator[Hit]:
+    """Missing includes, include loops and unreadable files: part of the tree is unseen."""
+    if model.tree is None:
+        return
+    for problem in model.tree.problems:
+        if problem.kind != "syntax":
+            yield Hit(problem.location, problem.message)
+
+
+@check("FCG006")
+def legacy_name(model: Model) -> Iterator[Hit]:
+    """Pre-2.3.2 directive names still work but hide the documented name."""
+    if model.tree is None:
+        return
+    for placed in model.tree.directives:
+        directive = knowledge.lookup(placed.name)
+        if directive is None or not knowledge.is_legacy(placed.name):
+            continue
+        line = placed.line
+        edit = Edit(placed.file.source.display, line.name_start, line.name_start + len(line.name), directive.name)
+        fix = Fix(f"rename {placed.name} to {directive.name}", [edit], safe=True)
+        yield Hit(placed.location, f"{placed.name} is the pre-2.3.2 name of {directive.name}; httpd still accepts it, but use {directive.name}", fix=fix)
+
+
+@check("FCG007")
+def rejected_or_misread(model: Model) -> Iterator[Hit]:
+    """What httpd refuses at start-up or silently reads differently from what was meant."""
+    if model.tree is None:
+        return
+    for problem in model.tree.problems:
+        if problem.kind == "syntax":
+            yield Hit(problem.location, f"httpd refuses this: {problem.message}")
+    for placed in model.tree.directives:
+        yield from _trailing_comment(placed)
+        directive = knowledge.lookup(placed.name)
+        if directive is not None:
+            yield from _arity(placed, directive)
+            yield from _context(placed, directive)
+            yield from _value(placed, directive)
+            if directive.key == "fcgidwrapper":
+                yield from _wrapper_args(placed)
+
+
+def _trailing_comment(placed: Placed) -> Iterator[Hit]:
+    args = placed.line.args
+    for index, arg in enumerate(args):
+        if arg.value.startswith("#") and not arg.quoted and index > 0:
+            tail = " ".join(a.value for a in args[index:])
+            fix = _move_comment_fix(placed, index)
+            yield Hit(placed.location, f"'{tail}' is not a comment: httpd only starts comments at the beginning of a line, so these words are arguments of {placed.name} (an error, or a silently different value)", fix=fix)
+            return
+
+
+def _move_comment_fix(placed: Placed, index: int) -> Fix:
+    """Move ``# text`` to its own line above the directive, with the same indentation."""
+    text = placed.file.source.text
+    line = placed.line
+    comment_start = line.args[index].start
+    cut_from = comment_start
+    while cut_from > line.name_start and text[cut_from - 1] in " \t":
+        cut_from -= 1
+    end = line.args[-1].end
+    indent = text[line.start : line.name_start]
+    newline = "\r\n" if text[line.start : line.end].endswith("\r\n") else "\n"
+    comment = text[comment_start:end]
+    edits = [
+        Edit(placed.file.source.display, line.start, line.start, f"{indent}{comment}{newline}"),
+        Edit(placed.file.source.display, cut_from, end, ""),
+    ]
+    return Fix(f"move '{comment}' to its own line above {placed.name}", edits, safe=True)
+
+
+def _arity(placed: Placed, directive: knowledge.Directive) -> Iterator[Hit]:
+    count = len(placed.args)
+    if any(a.startswith("#") for a in placed.args[1:]):
+        return  # reported as a trailing comment, with a fix
+    low, high = directive.min_args, directive.max_args
+    if count < low or (high >= 0 and count > high):
+        want = f"{low}" if low == high else (f"{low}-{high}" if high >= 0 else f"at least {low}")
+        extra = " ('=' is not Apache syntax)" if "=" in placed.args else ""
+        yield Hit(placed.location, f"{placed.name} takes {want} argument(s), {count} given: httpd refuses to start{extra}")
+
+
+def _context(placed: Placed, directive: knowledge.Directive) -> Iterator[Hit]:
+    if placed.in_directory and directive.context in (Context.SERVER, Context.SERVER_VHOST):
+        section = placed.containers[-1][0].open.name
+        yield Hit(placed.location, f"{placed.name} not allowed in <{section}> context: httpd refuses to start")
+    elif placed.vhost is not None and directive.context is Context.SERVER:
+        yield Hit(placed.location, f"{placed.name} cannot occur within <VirtualHost> section: httpd refuses to start")
+
+
+def _value(placed: Placed, directive: knowledge.Directive) -> Iterator[Hit]:
+    if len(placed.args) != 1 or is_placeholder(placed.args[0]) or "${" in placed.args[0]:
+        return
+    raw = placed.args[0]
+    if directive.kind is ArgKind.BYTES_STRICT and not re.fullmatch(r"\d+", raw):
+        yield Hit(placed.location, f"{placed.name} requires a non-negative integer (plain bytes, no K/M/G suffix); '{raw}' makes httpd refuse to start")
+    elif directive.kind is ArgKind.SECONDS_POSITIVE and (atol(raw) or 0) <= 0:
+        yield Hit(placed.location, f"{placed.name} must be greater than 0; '{raw}' makes httpd refuse to start")
+    elif directive.kind in (ArgKind.ATOL, ArgKind.SECONDS_POSITIVE) and not re.fullmatch(r"-?\d+", raw.strip()):
+        read = re.match(r"\s*-?\d+", raw)
+        value = read.group(0).strip() if read else "0"
+        yield Hit(placed.location, f"{placed.name} '{raw}' is read with atol() as {value}" + (" (unlimited)" if value == "0" and directive.key == "fcgidmaxrequestsperprocess" else "") + "; write the plain number")
+    elif directive.kind is ArgKind.FLAG and raw.lower() not in ("on", "off"):
+        yield Hit(placed.location, f"{placed.name} must be On or Off; httpd refuses '{raw}'")
+
+
+def _wrapper_args(placed: Placed) -> Iterator[Hit]:
+    args = placed.args
+    if len(args) >= 2 and args[1] != "virtual" and (not args[1].startswith(".") or args[1] == "." or "/" in args[1] or "\\" in args[1]):
+        yield Hit(placed.location, f"Invalid wrapper file extension '{args[1]}': it must start with '.' and contain no slash")
+    if len(args) == 3 and args[2] != "virtual":
+        yield Hit(placed.location, f"Invalid wrapper flag '{args[2]}': only 'virtual' is allowed")
+
+
+@check("FCG013")
+def connect_timeout(model: Model) -> Iterator[Hit]:
+    """FcgidConnectTimeout is only read on Windows (fcgid_proc_win.c)."""
+    if model.tree is None:
+        return
+    for placed in model.tree.named("FcgidConnectTimeout", "IPCConnectTimeout"):
+        yield Hit(placed.location, f"{placed.name} has no effect on Unix: mod_fcgid reads it only on Windows")

@@ -1,0 +1,63 @@
+"""Checks on how PHP_FCGI_* and other settings reach php-cgi (FCG011, FCG012, FCG015)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fcgilint.checks import Hit, check
+from fcgilint.findings import Related
+from fcgilint.knowledge import CMD_OPTIONS, INITENV_VAL_LEN
+from fcgilint.model import Model, ProcessClass, server_value
+
+_PHP_VARS = ("PHP_FCGI_MAX_REQUESTS", "PHP_FCGI_CHILDREN", "PHPRC", "PHP_INI_SCAN_DIR")
+
+
+def _class_related(pc: ProcessClass) -> list[Related]:
+    return [Related(pc.directive.location, "FcgidWrapper of the class")] if pc.directive else []
+
+
+@check("FCG011")
+def unreachable_env(model: Model) -> Iterator[Hit]:
+    """PHP_FCGI_* set in a place php-cgi never reads."""
+    if model.tree is not None:
+        for placed in model.tree.named("SetEnv", "PassEnv", "SetEnvIf", "SetEnvIfNoCase"):
+            for arg in placed.args:
+                name = arg.split("=")[0]
+                if name in _PHP_VARS:
+                    yield Hit(placed.location, f"{placed.name} {name}: this becomes a FastCGI request parameter, not php-cgi's environment; php-cgi reads {name} only at start-up, so this has no effect (set it in the wrapper or with FcgidInitialEnv)")
+    for pc in model.classes:
+        for value in (pc.values.get("PHP_FCGI_MAX_REQUESTS"), pc.values.get("PHP_FCGI_CHILDREN")):
+            for step in value.chain if value else []:
+                if step.location and ("stripped by suEXEC" in step.text or "FcgidInitialEnv is ignored" in step.text):
+                    yield Hit(step.location, step.text, _class_related(pc))
+        for name, setting in (pc.run.unexported.items() if pc.run else ()):
+            if name in _PHP_VARS and setting.location is not None:
+                yield Hit(setting.location, f"{name}={setting.value} is assigned but not exported, so php-cgi does not see it; add 'export {name}'")
+
+
+@check("FCG012")
+def cmd_options_reset(model: Model) -> Iterator[Hit]:
+    """FcgidCmdOptions silently sends every option it omits back to the compiled-in default."""
+    if model.tree is None:
+        return
+    for pc in model.classes:
+        if pc.cmd_options is None:
+            continue
+        given = {pc.cmd_options.args[i].lower() for i in range(1, len(pc.cmd_options.args), 2)}
+        for option, directive in CMD_OPTIONS.items():
+            value = server_value(model.tree, pc.vhost, directive)
+            if option not in given and value.location is not None:
+                yield Hit(value.location, f"{directive} {value.raw} does not apply to {pc.command}: its FcgidCmdOptions omits {option}, so mod_fcgid uses the compiled-in default instead; add '{option} {value.raw}' to the FcgidCmdOptions line", [Related(pc.cmd_options.location, "FcgidCmdOptions")])
+        for placed in model.tree.named("FcgidInitialEnv", "DefaultInitEnv"):
+            if placed.vhost in (None, pc.vhost) and not placed.in_directory:
+                yield Hit(placed.location, f"{placed.name} is ignored for {pc.command}, which has FcgidCmdOptions; use 'InitialEnv NAME=VALUE' on the FcgidCmdOptions line", [Related(pc.cmd_options.location, "FcgidCmdOptions")])
+
+
+@check("FCG015")
+def initenv_truncated(model: Model) -> Iterator[Hit]:
+    """mod_fcgid 2.3.9 cuts FcgidInitialEnv values at 127 characters without a word."""
+    if model.tree is None:
+        return
+    for placed in model.tree.named("FcgidInitialEnv", "DefaultInitEnv"):
+        if len(placed.args) == 2 and len(placed.args[1]) >= INITENV_VAL_LEN:
+            yield Hit(placed.location, f"the value of {placed.args[0]} is {len(placed.args[1])} characters; mod_fcgid 2.3.9 silently keeps only the first {INITENV_VAL_LEN - 1}")

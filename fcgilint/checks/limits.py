@@ -1,0 +1,157 @@
+"""Checks that compare mod_fcgid's limits with php-cgi's (FCG001-FCG005, FCG010, FCG014)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fcgilint.checks import Hit, chain_of, check, where
+from fcgilint.findings import Related, Severity
+from fcgilint.knowledge import INT_MAX
+from fcgilint.model import Model, ProcessClass, Value
+from fcgilint.source import Location
+
+
+def _php_classes(model: Model, apache: bool = True) -> Iterator[ProcessClass]:
+    for pc in model.classes:
+        if pc.is_php and (pc.apache_known or not apache):
+            yield pc
+
+
+def _anchor(pc: ProcessClass) -> Location:
+    """Where a class is configured: its FcgidWrapper line (or the wrapper file alone)."""
+    if pc.directive is not None:
+        return pc.directive.location
+    assert pc.script is not None
+    return Location(pc.script.display, 1)
+
+
+def _origin(value: Value) -> str:
+    return f"{value.location}" if value.location else value.decided_by
+
+
+def _related(value: Value, note: str) -> list[Related]:
+    return [Related(value.location, note)] if value.location else []
+
+
+@check("FCG001")
+def request_limit_race(model: Model) -> Iterator[Hit]:
+    """php-cgi's own limit is finite and mod_fcgid's is unlimited or larger."""
+    for pc in _php_classes(model):
+        php, fcgid = pc.values["PHP_FCGI_MAX_REQUESTS"], pc.values["FcgidMaxRequestsPerProcess"]
+        if php.number is None or fcgid.number is None or not 0 < php.number <= INT_MAX or fcgid.number < 0:
+            continue
+        if fcgid.number != 0 and fcgid.number <= php.number:
+            continue
+        mine = "0 (unlimited)" if fcgid.number == 0 else str(fcgid.number)
+        message = (
+            f"php-cgi exits after {php.number} requests (PHP_FCGI_MAX_REQUESTS, {php.decided_by}) but "
+            f"FcgidMaxRequestsPerProcess is {mine} ({fcgid.decided_by}) for {pc.label}: mod_fcgid will route a "
+            f"request to a php-cgi that is exiting, and the client gets a 500 ('error reading data from FastCGI "
+            f"server'); set FcgidMaxRequestsPerProcess to {php.number} or less"
+        )
+        related = _related(php, f"PHP_FCGI_MAX_REQUESTS={php.number}") + _related(fcgid, f"FcgidMaxRequestsPerProcess {fcgid.raw}")
+        if pc.directive is not None and fcgid.location != pc.directive.location:
+            related.append(Related(pc.directive.location, "the FastCGI class (FcgidWrapper)"))
+        yield Hit(where(fcgid, _anchor(pc)), message, related, chain_of(php, fcgid))
+
+
+@check("FCG002")
+def php_children(model: Model) -> Iterator[Hit]:
+    """PHP_FCGI_CHILDREN > 0: php-cgi forks children mod_fcgid never uses."""
+    for pc in _php_classes(model, apache=False):
+        children = pc.values["PHP_FCGI_CHILDREN"]
+        if children.number is None or children.number <= 0 or children.location is None:
+            continue
+        if not pc.apache_known and not _mentions_fcgid(pc):
+            model.unchecked.append(("FCG002", f"{pc.script.display if pc.script else pc.command}: PHP_FCGI_CHILDREN={children.number} is only wrong under mod_fcgid, and no FcgidWrapper points here"))
+            continue
+        message = (
+            f"PHP_FCGI_CHILDREN={children.number} makes php-cgi fork {children.number} children, but mod_fcgid sends one "
+            f"request at a time to each process it spawned: the children sit idle, are not recycled with "
+            f"mod_fcgid's limits and can be left behind; set PHP_FCGI_CHILDREN=0"
+        )
+        yield Hit(children.location, message, chain=chain_of(children))
+
+
+def _mentions_fcgid(pc: ProcessClass) -> bool:
+    """A wrapper read alone counts as mod_fcgid's when it says so itself."""
+    return pc.script is not None and pc.script.source is not None and "fcgid" in pc.script.source.text.lower()
+
+
+@check("FCG003")
+def io_timeout(model: Model) -> Iterator[Hit]:
+    """FcgidIOTimeout shorter than max_execution_time: mod_fcgid gives up first, with a 500."""
+    for pc in _php_classes(model):
+        io, met = pc.values["FcgidIOTimeout"], pc.values["max_execution_time"]
+        if io.number is None or met.number is None or met.number <= 0 or io.number >= met.number:
+            continue
+        message = (
+            f"FcgidIOTimeout is {io.number}s ({io.decided_by}) but PHP's max_execution_time is {met.number}s "
+            f"({met.decided_by}) for {pc.label}: a script that is allowed to run longer is cut off by mod_fcgid "
+            f"('read data timeout in {io.number} seconds') and the client gets a 500; raise FcgidIOTimeout to at least {met.number}"
+        )
+        yield Hit(where(io, _anchor(pc)), message, _related(met, f"max_execution_time = {met.raw}"), chain_of(io, met))
+
+
+@check("FCG004")
+def busy_timeout(model: Model) -> Iterator[Hit]:
+    """FcgidBusyTimeout shorter than FcgidIOTimeout or max_execution_time."""
+    for pc in _php_classes(model):
+        busy, io, met = pc.values["FcgidBusyTimeout"], pc.values["FcgidIOTimeout"], pc.values["max_execution_time"]
+        if busy.number is None or busy.number <= 0:
+            continue
+        longer = [v for v in (io, met) if v.number is not None and v.number > busy.number]
+        if not longer:
+            continue
+        names = " and ".join(f"{v.name} ({v.number}s, {v.decided_by})" for v in longer)
+        message = (
+            f"FcgidBusyTimeout is {busy.number}s ({busy.decided_by}), shorter than {names} for {pc.label}: mod_fcgid "
+            f"kills a busy process before the I/O timeout or PHP's own limit can apply; raise FcgidBusyTimeout to at least {max(v.number or 0 for v in longer)}"
+        )
+        related = [r for v in longer for r in _related(v, f"{v.name} {v.raw}")]
+        yield Hit(where(busy, _anchor(pc)), message, related, chain_of(busy, *longer))
+
+
+@check("FCG005")
+def request_length(model: Model) -> Iterator[Hit]:
+    """FcgidMaxRequestLen below post_max_size / upload_max_filesize: uploads die with a 500."""
+    for pc in _php_classes(model):
+        length = pc.values["FcgidMaxRequestLen"]
+        if length.number is None:
+            continue
+        bigger = [pc.values[k] for k in ("post_max_size", "upload_max_filesize") if (pc.values[k].number or 0) > length.number]
+        if not bigger:
+            continue
+        need = max(v.number or 0 for v in bigger)
+        names = " and ".join(f"{v.name} = {v.raw} ({v.number} bytes, {v.decided_by})" for v in bigger)
+        message = (
+            f"FcgidMaxRequestLen is {length.number} bytes ({length.decided_by}) but PHP accepts {names} for "
+            f"{pc.label}: a request body between the two is rejected by mod_fcgid with a 500 before PHP sees it; "
+            f"set FcgidMaxRequestLen to at least {need}"
+        )
+        related = [r for v in bigger for r in _related(v, f"{v.name} = {v.raw}")]
+        yield Hit(where(length, _anchor(pc)), message, related, chain_of(length, *bigger))
+
+
+@check("FCG010")
+def invalid_php_limit(model: Model) -> Iterator[Hit]:
+    """PHP_FCGI_* values php-cgi refuses (negative, overflow) or reads as unlimited (non-numeric)."""
+    for pc in _php_classes(model, apache=False):
+        for name in ("PHP_FCGI_MAX_REQUESTS", "PHP_FCGI_CHILDREN"):
+            value = pc.values[name]
+            if value.number is None or value.raw is None or value.location is None:
+                continue
+            raw = value.raw.strip()
+            if value.number < 0 or value.number > INT_MAX:
+                yield Hit(value.location, f"{name}={value.raw}: php-cgi prints '{name} is not valid' and exits before accepting a request, so every request gets a 500", chain=chain_of(value))
+            elif raw and not raw.lstrip("+").isdigit():
+                yield Hit(value.location, f"{name}={value.raw!r} is not a number: php-cgi reads it with atoi() as {value.number}" + (" (unlimited)" if value.number == 0 else ""), chain=chain_of(value), severity=Severity.WARNING)
+
+
+@check("FCG014")
+def negative_fcgid_limit(model: Model) -> Iterator[Hit]:
+    """A negative FcgidMaxRequestsPerProcess other than -1 retires every process after one request."""
+    for pc in model.classes:
+        value = pc.values.get("FcgidMaxRequestsPerProcess")
+        if value is not None and value.number is not None and value.number < 0 and value.location is not None:
+            yield Hit(value.location, f"FcgidMaxRequestsPerProcess {value.raw}: mod_fcgid retires each process after a single request (only -1 means unlimited); use a positive limit or 0", chain=chain_of(value))

@@ -1,0 +1,186 @@
+"""Result types of the evidence reader and the collector that builds them.
+
+Detections are aggregated as they are found (one :class:`Detection` per kind,
+socket directory, wrapper and rule), so a capture with a million matching lines
+still yields a handful of objects: counts grow, sample and pid lists are capped.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+#: At most this many samples per detection (file, line, text).
+MAX_SAMPLES = 5
+#: At most this many distinct pids are listed per detection; ``count`` is exact.
+MAX_PIDS = 50
+#: Sample lines longer than this are cut, so one huge strace buffer cannot bloat a report.
+MAX_SAMPLE_CHARS = 400
+
+#: Config rule each kind confirms (kinds not listed confirm no single rule).
+RULE_OF_KIND = {
+    "request-limit-race": "FCG001",
+    "fcgi-read-error": "FCG001",
+    "io-timeout": "FCG003",
+    "busy-timeout": "FCG004",
+    "request-too-long": "FCG005",
+}
+
+
+@dataclass
+class Detection:
+    """One named pattern found in the evidence, aggregated over all its occurrences."""
+
+    kind: str
+    count: int = 0
+    first: str | None = None
+    last: str | None = None
+    pids: list[int] = field(default_factory=list)
+    socket: str | None = None
+    wrapper: str | None = None
+    rule: str | None = None
+    samples: list[tuple[str, int, str]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable JSON shape documented in docs/trace.md."""
+        return {
+            "kind": self.kind,
+            "count": self.count,
+            "first": self.first,
+            "last": self.last,
+            "pids": list(self.pids),
+            "socket": self.socket,
+            "wrapper": self.wrapper,
+            "rule": self.rule,
+            "samples": [{"file": f, "line": n, "text": t} for f, n, t in self.samples],
+        }
+
+
+@dataclass
+class Inferred:
+    """A PHP_FCGI_MAX_REQUESTS value read off the processes' behaviour.
+
+    ``processes`` is how many php-cgi processes, started and ended inside the
+    capture, accepted exactly ``php_fcgi_max_requests`` requests and then exited
+    on their own.
+    """
+
+    socket: str | None
+    wrapper: str | None
+    php_fcgi_max_requests: int
+    processes: int
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable JSON shape documented in docs/trace.md."""
+        return {
+            "socket": self.socket,
+            "wrapper": self.wrapper,
+            "php_fcgi_max_requests": self.php_fcgi_max_requests,
+            "processes": self.processes,
+        }
+
+
+@dataclass
+class EvidenceReport:
+    """Everything :func:`fcgilint.evidence.analyse` found."""
+
+    detections: list[Detection] = field(default_factory=list)
+    inferred: list[Inferred] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def for_rule(self, rule_id: str) -> list[Detection]:
+        """The detections that confirm config rule ``rule_id`` (e.g. ``FCG001``)."""
+        return [d for d in self.detections if d.rule == rule_id]
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable JSON document documented in docs/trace.md."""
+        return {
+            "detections": [d.to_json() for d in self.detections],
+            "inferred": [i.to_json() for i in self.inferred],
+            "warnings": list(self.warnings),
+        }
+
+
+@dataclass
+class _Slot:
+    """A detection under construction; keeps sortable times next to the shown ones."""
+
+    detection: Detection
+    first_key: float | None = None
+    last_key: float | None = None
+    pids: set[int] = field(default_factory=set)
+
+
+When = tuple[float, str] | None
+
+
+class Collector:
+    """Accumulates detections, inferred limits and warnings from all detectors."""
+
+    def __init__(self) -> None:
+        self._slots: dict[tuple[str, str | None, str | None, str | None], _Slot] = {}
+        self._inferred: list[Inferred] = []
+        self._warnings: list[str] = []
+
+    def add(
+        self,
+        kind: str,
+        *,
+        when: When,
+        sample: tuple[str, int, str],
+        pid: int | None = None,
+        socket: str | None = None,
+        wrapper: str | None = None,
+        rule: str | None = None,
+    ) -> None:
+        """Count one occurrence of ``kind``; ``rule`` defaults to the kind's rule."""
+        rule = rule if rule is not None else RULE_OF_KIND.get(kind)
+        key = (kind, socket, wrapper, rule)
+        slot = self._slots.get(key)
+        if slot is None:
+            slot = self._slots[key] = _Slot(Detection(kind, socket=socket, wrapper=wrapper, rule=rule))
+        found = slot.detection
+        found.count += 1
+        if when is not None:
+            sort_key, shown = when
+            if slot.first_key is None or sort_key < slot.first_key:
+                slot.first_key, found.first = sort_key, shown
+            if slot.last_key is None or sort_key >= slot.last_key:
+                slot.last_key, found.last = sort_key, shown
+        if pid is not None and len(slot.pids) < MAX_PIDS:
+            slot.pids.add(pid)
+        if len(found.samples) < MAX_SAMPLES:
+            source, line, text = sample
+            found.samples.append((source, line, text[:MAX_SAMPLE_CHARS]))
+
+    def infer(self, socket: str | None, wrapper: str | None, counts: Counter[int]) -> None:
+        """Record the PHP limit implied by per-process request counts, if they agree.
+
+        Processes whose start fell before the capture or that crashed show other
+        counts, so the most common count wins when at least two processes and
+        at least half of them agree; otherwise say why nothing was inferred.
+        """
+        if not counts:
+            return
+        value, agreeing = counts.most_common(1)[0]
+        total = sum(counts.values())
+        if agreeing >= 2 and agreeing * 2 >= total:
+            self._inferred.append(Inferred(socket, wrapper, value, agreeing))
+            return
+        seen = ", ".join(f"{n}×{c}" for c, n in sorted(counts.items()))
+        self.warn(f"php-cgi processes of {wrapper or socket or 'an unknown class'} exited on their own after differing request counts ({seen}); no PHP limit inferred")
+
+    def warn(self, message: str) -> None:
+        """Add a warning, once."""
+        if message not in self._warnings:
+            self._warnings.append(message)
+
+    def report(self) -> EvidenceReport:
+        """The final report, detections ordered by rule, kind and first occurrence."""
+        detections = []
+        for slot in self._slots.values():
+            slot.detection.pids = sorted(slot.pids)
+            detections.append(slot.detection)
+        detections.sort(key=lambda d: (d.rule is None, d.rule or "", d.kind, d.socket or "", d.wrapper or ""))
+        return EvidenceReport(detections, list(self._inferred), list(self._warnings))

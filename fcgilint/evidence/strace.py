@@ -1,0 +1,474 @@
+"""Streaming reader for strace output, tuned for very large captures.
+
+A busy Apache traced with ``strace -f`` writes hundreds of megabytes a minute, and
+nearly all of it (mmap, stat, openat, futex, epoll ...) says nothing about the
+FastCGI race.  So the reader never parses every line: a cheap prefilter picks the
+*candidate* lines that contain one of a few fixed needles (``connect``, ``accept``,
+``ECONNRESET`` ...) and only those are parsed.  The prefilter is GNU grep
+(``grep -F``, several GB/s) when it is installed and the file is not compressed,
+and a chunked ``re.finditer`` over fixed strings otherwise; both yield the same
+lines with the same numbers.  Memory is bounded by the number of unfinished calls
+(one per pid), never by the size of the file.
+
+Formats understood: ``-f`` (pid prefix), ``[pid N]`` (strace writing to a
+terminal), ``-ff -o prefix`` (pid given by the caller, from the file suffix),
+timestamps ``-t``/``-tt``/``-ttt``/``-r`` or none, ``-T`` durations, ``-y``/``-yy``
+fd decorations, ``<unfinished ...>``/``<... X resumed>`` pairs, a call cut over two
+lines without a marker (``poll(...`` then ``) = 1 ...``, as in old pasted traces),
+``+++ exited with N +++``, ``+++ killed by SIGX +++`` and ``--- SIGX ... ---``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+#: Fixed strings that select candidate lines.  Every call the detectors use
+#: contains one of them in its own line or in its ``resumed`` line.
+NEEDLES: tuple[bytes, ...] = (
+    b"connect",
+    b"accept",
+    b"bind",
+    b"clone",
+    b"fork",
+    b"execve",
+    b"exit_group",
+    b"+++ ",
+    b"--- SIG",
+    b"ECONNRESET",
+    b"EPIPE",
+    b'"", ',
+    b"(Timeout)",
+    b"writev(",
+    b"close(",
+)
+
+_CHUNK = 8 * 1024 * 1024
+_NEEDLE_RE = re.compile(b"|".join(re.escape(n) for n in NEEDLES))
+_PREFIX_RE = re.compile(
+    r" *(?:\[pid +(\d+)\] +|(\d+) +)?(?:(\d\d:\d\d:\d\d(?:\.\d+)?) +|(\d+\.\d+) +)?"
+)
+_DURATION_RE = re.compile(r" <\d+\.\d+>$")
+_RESUMED_RE = re.compile(r"<\.\.\. (\w+) resumed> ?(.*)$")
+_EXITED_RE = re.compile(r"\+\+\+ exited with (-?\d+) \+\+\+")
+_KILLED_RE = re.compile(r"\+\+\+ killed by (SIG\w+)")
+_NAME_RE = re.compile(r"[a-z_][a-z0-9_]*$")
+_UNFINISHED = "<unfinished ...>"
+_RESULT_SEP = ") = "
+_EPOCH_FLOOR = 100_000_000.0
+
+
+@dataclass(slots=True)
+class Record:
+    """One event of one pid, after unfinished/resumed halves are joined.
+
+    ``kind`` is ``call`` (a finished syscall), ``enter`` (the first half of an
+    unfinished syscall: its arguments are known, its result not yet), ``exit``,
+    ``killed`` or ``signal``.  ``args`` is the argument text; when the first half
+    of a call was not a candidate line, ``head_known`` is False and ``args`` holds
+    only the tail.  ``seconds`` is a sortable clock value (seconds of the day for
+    ``-t``/``-tt``, epoch for ``-ttt``), ``None`` for ``-r`` or no timestamps.
+    """
+
+    kind: str
+    pid: int
+    name: str
+    args: str
+    result: str
+    stamp: str | None
+    seconds: float | None
+    lineno: int
+    text: str
+    head_known: bool = True
+    status: int | None = None
+
+
+def _open_binary(path: Path) -> BinaryIO:
+    """Open ``path`` for reading bytes, transparently decompressing gzip."""
+    handle = open(path, "rb")
+    magic = handle.read(2)
+    handle.seek(0)
+    if magic == b"\x1f\x8b":
+        return gzip.GzipFile(fileobj=handle)  # type: ignore[return-value]
+    return handle
+
+
+def is_gzip(path: Path) -> bool:
+    """True when ``path`` starts with the gzip magic bytes."""
+    with open(path, "rb") as handle:
+        return handle.read(2) == b"\x1f\x8b"
+
+
+def _grep_usable() -> bool:
+    """GNU grep is the fast prefilter; other greps lack ``-b`` or binary handling."""
+    exe = shutil.which("grep")
+    if exe is None:
+        return False
+    try:
+        out = subprocess.run([exe, "-V"], capture_output=True, timeout=5, check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return b"GNU grep" in out
+
+
+_GREP_OK: bool | None = None
+
+
+def grep_available() -> bool:
+    """Cached :func:`_grep_usable`, so a run with many files asks once."""
+    global _GREP_OK
+    if _GREP_OK is None:
+        _GREP_OK = _grep_usable()
+    return _GREP_OK
+
+
+Progress = Callable[[int], None]
+
+
+def candidates_python(stream: BinaryIO, progress: Progress | None = None) -> Iterator[tuple[int, bytes]]:
+    """Yield ``(line number, line)`` for every line containing a needle.
+
+    Reads fixed-size chunks cut at the last newline, so memory stays at one chunk
+    whatever the file size; line numbers come from counting newlines between hits.
+    """
+    lineno = 1
+    carry = b""
+    done = 0
+    while True:
+        block = stream.read(_CHUNK)
+        if not block:
+            break
+        done += len(block)
+        data = carry + block
+        cut = data.rfind(b"\n") + 1
+        if cut == 0:
+            carry = data
+            continue
+        carry = data[cut:]
+        found: list[tuple[int, bytes]] = []
+        lineno = _scan(data, cut, lineno, found)
+        yield from found
+        if progress is not None:
+            progress(done)
+    if carry:
+        found = []
+        _scan(carry, len(carry), lineno, found)
+        yield from found
+
+
+def _scan(data: bytes, end: int, lineno: int, out: list[tuple[int, bytes]]) -> int:
+    """Append candidate lines of ``data[:end]`` to ``out``; return the next line number."""
+    pos = 0
+    next_start = 0
+    for match in _NEEDLE_RE.finditer(data, 0, end):
+        start = match.start()
+        if start < next_start:
+            continue
+        line_start = data.rfind(b"\n", 0, start) + 1
+        line_end = data.find(b"\n", start, end)
+        if line_end == -1:
+            line_end = end
+        lineno += data.count(b"\n", pos, line_start)
+        pos = line_start
+        out.append((lineno, data[line_start:line_end]))
+        next_start = line_end + 1
+    return lineno + data.count(b"\n", pos, end)
+
+
+def candidates_grep(path: Path, progress: Progress | None = None) -> Iterator[tuple[int, bytes]]:
+    """Same as :func:`candidates_python`, with GNU grep doing the scanning.
+
+    grep runs in its own process, so on a multi-core machine scanning and
+    parsing overlap.  ``-b`` gives byte offsets for the progress indicator.
+    """
+    cmd = [shutil.which("grep") or "grep", "-a", "-n", "-b", "-F"]
+    for needle in NEEDLES:
+        cmd += ["-e", needle.decode()]
+    cmd += ["--", str(path)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "LC_ALL": "C"})
+    assert proc.stdout is not None
+    tick = 0
+    try:
+        for raw in proc.stdout:
+            first = raw.index(b":")
+            second = raw.index(b":", first + 1)
+            tick += 1
+            if progress is not None and tick & 0xFFFF == 0:
+                progress(int(raw[first + 1 : second]))
+            yield int(raw[:first]), raw[second + 1 :].rstrip(b"\n")
+    finally:
+        proc.stdout.close()
+        err = proc.stderr.read() if proc.stderr else b""
+        code = proc.wait()
+    if code > 1:
+        raise OSError(err.decode(errors="replace").strip() or f"grep failed on {path}")
+
+
+def candidate_lines(path: Path, progress: Progress | None = None, use_grep: bool | None = None) -> Iterator[tuple[int, bytes]]:
+    """Pick the fastest prefilter that can read ``path`` and yield its candidate lines."""
+    if use_grep is None:
+        use_grep = grep_available() and not is_gzip(path)
+    if use_grep:
+        yield from candidates_grep(path, progress)
+        return
+    with _open_binary(path) as stream:
+        yield from candidates_python(stream, progress)
+
+
+def clock_seconds(stamp: str) -> float:
+    """``HH:MM:SS[.ffffff]`` as seconds of the day."""
+    return int(stamp[0:2]) * 3600 + int(stamp[3:5]) * 60 + float(stamp[6:])
+
+
+def display_stamp(record: Record) -> str | None:
+    """How a record's time is shown: the clock as printed, epochs as ISO 8601 UTC."""
+    if record.stamp is None:
+        return None
+    if ":" in record.stamp:
+        return record.stamp
+    when = datetime.fromtimestamp(float(record.stamp), UTC)
+    return when.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+@dataclass(slots=True)
+class _Pending:
+    """First half of a call waiting for its second half (one per pid)."""
+
+    name: str
+    args: str
+    implicit: bool
+
+
+class StraceReader:
+    """Turn the candidate lines of one strace file into :class:`Record` objects.
+
+    ``pid`` is set for ``-ff`` files, whose lines carry no pid.  Lines that look
+    like strace but cannot be parsed are counted in ``corrupt`` (first one in
+    ``first_corrupt``) and skipped.
+    """
+
+    def __init__(self, path: Path, pid: int | None = None, use_grep: bool | None = None) -> None:
+        self.path = path
+        self.pid = pid
+        self.use_grep = use_grep
+        self.corrupt = 0
+        self.first_corrupt: int | None = None
+        self.relative: bool | None = None
+        self._pending: dict[int, _Pending] = {}
+
+    def records(self, progress: Progress | None = None) -> Iterator[Record]:
+        """Yield the records of the file in file order."""
+        for lineno, raw in candidate_lines(self.path, progress, self.use_grep):
+            record = self.parse(lineno, raw.decode("latin-1"))
+            if record is not None:
+                yield record
+        self._flush_implicit()
+
+    def _bad(self, lineno: int) -> None:
+        self.corrupt += 1
+        if self.first_corrupt is None:
+            self.first_corrupt = lineno
+
+    def _flush_implicit(self) -> None:
+        """A call cut without a marker and never continued was a truncated line."""
+        for pending in self._pending.values():
+            if pending.implicit:
+                self.corrupt += 1
+        self._pending.clear()
+
+    def parse(self, lineno: int, line: str) -> Record | None:
+        """Parse one candidate line; ``None`` when it completes nothing yet or is corrupt."""
+        line = line.rstrip("\r")
+        prefix = _PREFIX_RE.match(line)
+        assert prefix is not None  # every group is optional
+        pid_text = prefix.group(1) or prefix.group(2)
+        if pid_text is not None:
+            pid = int(pid_text)
+        elif self.pid is not None:
+            pid = self.pid
+        else:
+            pid = 0
+        stamp, seconds = self._stamp(prefix.group(3), prefix.group(4))
+        body = _DURATION_RE.sub("", line[prefix.end() :])
+        if not body:
+            self._bad(lineno)
+            return None
+        head = body[0]
+        if head == "+":
+            return self._exit(pid, body, stamp, seconds, lineno, line)
+        if head == "-" and body.startswith("--- "):
+            name = body[4:].split(" ", 1)[0]
+            return Record("signal", pid, name, "", "", stamp, seconds, lineno, line)
+        if head == "<":
+            return self._resumed(pid, body, stamp, seconds, lineno, line)
+        if head == ")":
+            return self._continued(pid, body, stamp, seconds, lineno, line)
+        return self._call(pid, body, stamp, seconds, lineno, line)
+
+    def _stamp(self, clock: str | None, number: str | None) -> tuple[str | None, float | None]:
+        if clock is not None:
+            return clock, clock_seconds(clock)
+        if number is None:
+            return None, None
+        value = float(number)
+        if self.relative is None:
+            self.relative = value < _EPOCH_FLOOR
+        if self.relative:
+            return None, None
+        return number, value
+
+    def _exit(self, pid: int, body: str, stamp: str | None, seconds: float | None, lineno: int, line: str) -> Record | None:
+        self._drop_implicit(pid)
+        exited = _EXITED_RE.match(body)
+        if exited is not None:
+            return Record("exit", pid, "", "", "", stamp, seconds, lineno, line, status=int(exited.group(1)))
+        killed = _KILLED_RE.match(body)
+        if killed is not None:
+            return Record("killed", pid, killed.group(1), "", "", stamp, seconds, lineno, line)
+        self._bad(lineno)
+        return None
+
+    def _drop_implicit(self, pid: int) -> None:
+        pending = self._pending.get(pid)
+        if pending is not None and pending.implicit:
+            del self._pending[pid]
+            self.corrupt += 1
+
+    def _resumed(self, pid: int, body: str, stamp: str | None, seconds: float | None, lineno: int, line: str) -> Record | None:
+        match = _RESUMED_RE.match(body)
+        if match is None:
+            self._bad(lineno)
+            return None
+        name, rest = match.group(1), match.group(2)
+        cut = rest.rfind(_RESULT_SEP)
+        if cut == -1:
+            if rest.endswith(_UNFINISHED):
+                return None  # resumed and suspended again; the result follows later
+            self._bad(lineno)
+            return None
+        pending = self._pending.pop(pid, None)
+        if pending is not None and pending.name == name:
+            args, known = pending.args + rest[:cut], True
+        else:
+            args, known = rest[:cut], False
+        return Record("call", pid, name, args, rest[cut + len(_RESULT_SEP) :], stamp, seconds, lineno, line, known)
+
+    def _continued(self, pid: int, body: str, stamp: str | None, seconds: float | None, lineno: int, line: str) -> Record | None:
+        """The second line of a call printed without ``<unfinished ...>``."""
+        if not body.startswith(_RESULT_SEP):
+            self._bad(lineno)
+            return None
+        pending = self._pending.pop(pid, None)
+        result = body[len(_RESULT_SEP) :]
+        if pending is None:
+            return Record("call", pid, "", "", result, stamp, seconds, lineno, line, False)
+        return Record("call", pid, pending.name, pending.args, result, stamp, seconds, lineno, line)
+
+    def _call(self, pid: int, body: str, stamp: str | None, seconds: float | None, lineno: int, line: str) -> Record | None:
+        paren = body.find("(")
+        name = body[:paren] if paren > 0 else ""
+        if not _NAME_RE.match(name):
+            self._bad(lineno)
+            return None
+        self._drop_implicit(pid)
+        if body.endswith(_UNFINISHED):
+            args = body[paren + 1 : -len(_UNFINISHED)].rstrip()
+            self._pending[pid] = _Pending(name, args, False)
+            return Record("enter", pid, name, args, "", stamp, seconds, lineno, line)
+        cut = body.rfind(_RESULT_SEP)
+        if cut == -1:
+            self._pending[pid] = _Pending(name, body[paren + 1 :], True)
+            return Record("enter", pid, name, body[paren + 1 :], "", stamp, seconds, lineno, line)
+        return Record("call", pid, name, body[paren + 1 : cut], body[cut + len(_RESULT_SEP) :], stamp, seconds, lineno, line)
+
+
+# ---------------------------------------------------------------------------
+# Argument helpers used by the detectors.
+
+_FD_RE = re.compile(r"\s*(\d+)(?:<(.*?)>)?(?=[,)\s]|$)")
+_PATH_RE = re.compile(r'(?:sun_)?path=@?"((?:[^"\\]|\\.)*)"(\.\.\.)?')
+_STRING_RE = re.compile(r'\s*"((?:[^"\\]|\\.)*)"')
+_DECORATED_PATH_RE = re.compile(r'UNIX(?:-STREAM)?:\[[^\]"]*,"((?:[^"\\]|\\.)*)"\]')
+_POLL_FD_RE = re.compile(r"fd=(\d+)")
+_ESCAPE_RE = re.compile(r"\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|.)")
+_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "v": "\v", "f": "\f", "a": "\a", "b": "\b", '"': '"', "\\": "\\"}
+
+
+def c_unescape(text: str) -> str:
+    """Decode strace's C escapes (``\\n``, ``\\ooo``, ``\\xhh``) of a quoted string body."""
+    if "\\" not in text:
+        return text
+
+    def one(match: re.Match[str]) -> str:
+        code = match.group(1)
+        if code[0] == "x" and len(code) == 3:
+            return chr(int(code[1:], 16))
+        if code[0] in "01234567":
+            return chr(int(code, 8))
+        return _SIMPLE_ESCAPES.get(code, code)
+
+    raw = _ESCAPE_RE.sub(one, text)
+    return raw.encode("latin-1", errors="replace").decode("utf-8", errors="replace")
+
+
+def first_fd(args: str) -> tuple[int | None, str | None]:
+    """The leading fd argument and its ``-y``/``-yy`` decoration, if any."""
+    match = _FD_RE.match(args)
+    if match is None:
+        return None, None
+    return int(match.group(1)), match.group(2)
+
+
+def socket_path(args: str) -> str | None:
+    """The AF_UNIX path of a connect/bind argument (``path=`` old style, ``sun_path=`` new)."""
+    match = _PATH_RE.search(args)
+    if match is None or match.group(2):
+        return None  # truncated paths are useless as keys
+    return c_unescape(match.group(1))
+
+
+def decorated_path(decoration: str | None) -> str | None:
+    """The socket path inside a ``-yy`` decoration like ``UNIX-STREAM:[20711,"/x/sock/1.2"]``."""
+    if not decoration:
+        return None
+    match = _DECORATED_PATH_RE.search(decoration)
+    return c_unescape(match.group(1)) if match else None
+
+
+def first_string(args: str) -> str | None:
+    """The first quoted string argument (execve's program path)."""
+    match = _STRING_RE.match(args)
+    return c_unescape(match.group(1)) if match else None
+
+
+def poll_fds(args: str) -> list[int]:
+    """The fds of a poll() argument list."""
+    return [int(fd) for fd in _POLL_FD_RE.findall(args)]
+
+
+def return_value(result: str) -> int | None:
+    """The numeric return value (``?`` and unparsable results give ``None``)."""
+    token = result.split(" ", 1)[0]
+    end = token.find("<")
+    if end != -1:
+        token = token[:end]
+    try:
+        return int(token, 0)
+    except ValueError:
+        return None
+
+
+def error_name(result: str) -> str | None:
+    """``ECONNRESET`` from ``-1 ECONNRESET (Connection reset by peer)``."""
+    parts = result.split(" ", 2)
+    if len(parts) >= 2 and parts[1].startswith("E") and parts[1].isupper():
+        return parts[1]
+    return None

@@ -1,0 +1,1 @@
+"""Stage 1 of the pipeline: read files exactly as httpd and php-cgi would."""

@@ -1,0 +1,320 @@
+"""Load an httpd configuration tree the way httpd reads it at start-up.
+
+Starting at the entry file, this follows ``Include``/``IncludeOptional`` (globs
+in httpd's sorted order, relative to ``ServerRoot``), applies ``Define`` and
+``${VAR}`` (also from Debian's ``envvars``), evaluates ``<IfModule>``,
+``<IfDefine>``, ``<IfVersion>`` and ``<IfFile>`` against a stated module set, and
+records every active directive with the virtual host and per-directory sections
+it sits in. Nothing here judges values; it only says what httpd would see and
+where each line came from. Problems (a missing include, a loop, a syntax error)
+become :class:`Problem` records, never exceptions, so one bad file does not hide
+the rest of the tree.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fcgilint.knowledge import CONDITIONAL_SECTIONS, PER_DIR_SECTIONS
+from fcgilint.load.apache_syntax import Kind, Line, Node, ParsedFile, Section, parse
+from fcgilint.load.paths import PathMap
+from fcgilint.source import Location, SourceError, read_source
+
+# Modules assumed loaded when the tree does not say (a checked-out fragment has no
+# LoadModule lines). mod_fcgid is assumed loaded: that is what the user asks about.
+DEFAULT_MODULES = frozenset(
+    {"core", "so", "http_core", "mime", "fcgid", "alias", "dir", "env", "setenvif", "log_config",
+     "unixd", "authz_core", "authz_host", "auth_basic", "access_compat", "version", "headers",
+     "rewrite", "ssl", "suexec", "userdir", "cgi", "actions", "mpm_event"}
+)
+HTTPD_VERSION = (2, 4, 62)
+MAX_INCLUDE_DEPTH = 128  # AP_MAX_INCLUDE_DEPTH in httpd
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """What the user states about the server: where its files are, modules, defines."""
+
+    root: Path | None = None
+    modules: frozenset[str] = frozenset()
+    without_modules: frozenset[str] = frozenset()
+    defines: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass
+class VHost:
+    """A ``<VirtualHost>`` section: the unit mod_fcgid merges server values into."""
+
+    section: Section
+    file: ParsedFile
+    index: int
+    server_name: str | None = None
+
+    @property
+    def location(self) -> Location:
+        return Location(self.file.source.display, self.section.open.lineno)
+
+    @property
+    def label(self) -> str:
+        addr = " ".join(a.value for a in self.section.open.args)
+        name = f" {self.server_name}" if self.server_name else ""
+        return f"<VirtualHost {addr}>{name} ({self.location})"
+
+
+@dataclass
+class Placed:
+    """An active directive with its substituted arguments and its scope."""
+
+    line: Line
+    file: ParsedFile
+    args: list[str]
+    vhost: VHost | None
+    containers: tuple[tuple[Section, ParsedFile], ...]
+
+    @property
+    def key(self) -> str:
+        return self.line.key
+
+    @property
+    def name(self) -> str:
+        return self.line.name
+
+    @property
+    def location(self) -> Location:
+        return Location(self.file.source.display, self.line.lineno)
+
+    @property
+    def in_directory(self) -> bool:
+        """True inside <Directory>, <Location>, <Files> and their kin."""
+        return bool(self.containers)
+
+
+@dataclass
+class Problem:
+    """Something httpd would refuse or that stops fcgilint from seeing part of the tree."""
+
+    location: Location
+    message: str
+    kind: str  # "syntax" | "include" | "read"
+
+
+@dataclass
+class ConfigTree:
+    """Everything loaded from one entry file."""
+
+    entry: Location
+    paths: PathMap
+    server_root: str
+    files: dict[str, ParsedFile] = field(default_factory=dict)
+    directives: list[Placed] = field(default_factory=list)
+    vhosts: list[VHost] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    defines: dict[str, str] = field(default_factory=dict)
+    modules: set[str] = field(default_factory=set)
+
+    def named(self, *names: str) -> list[Placed]:
+        """Active directives with one of the given (case-insensitive) names."""
+        keys = {n.lower() for n in names}
+        return [d for d in self.directives if d.key in keys]
+
+
+def module_key(name: str) -> str:
+    """Normalise ``mod_fcgid.c`` / ``fcgid_module`` / ``mod_fcgid`` to ``fcgid``."""
+    key = name.strip().lower()
+    key = key.removesuffix(".c").removesuffix("_module")
+    return key.removeprefix("mod_")
+
+
+def default_server_root(entry: str) -> str:
+    """httpd's compiled-in ServerRoot guessed from the layout of the entry file."""
+    path = Path(entry)
+    if path.parent.name == "conf" and path.name == "httpd.conf":
+        return str(path.parent.parent)  # RHEL: /etc/httpd/conf/httpd.conf
+    return str(path.parent)  # Debian: /etc/apache2/apache2.conf
+
+
+class _Loader:
+    """Walks files depth-first, carrying httpd's start-up state."""
+
+    def __init__(self, tree: ConfigTree, options: LoadOptions) -> None:
+        self.tree = tree
+        self.options = options
+        self.stack: list[str] = []
+        self.envvars: dict[str, str] = {}
+        tree.modules.update((DEFAULT_MODULES | {module_key(m) for m in options.modules}) - {module_key(m) for m in options.without_modules})
+        tree.defines.update(dict(options.defines))
+
+    # -- files ---------------------------------------------------------------
+    def load_file(self, config_path: str, origin: Location | None) -> None:
+        host = self.tree.paths.to_host(config_path)
+        real = os.path.realpath(host)
+        if real in self.stack:
+            chain = " -> ".join(self.tree.paths.display(p) for p in [*self.stack, real])
+            self._problem(origin, f"Include loop: {chain}", "include")
+            return
+        if len(self.stack) >= MAX_INCLUDE_DEPTH:
+            self._problem(origin, f"Exceeded the maximum include depth of {MAX_INCLUDE_DEPTH}", "include")
+            return
+        display = self.tree.paths.display(host)
+        parsed = self.tree.files.get(display)
+        if parsed is None:
+            try:
+                parsed = parse(read_source(Path(host), display))
+            except SourceError as exc:
+                self._problem(origin, str(exc), "read")
+                return
+            self.tree.files[display] = parsed
+            for lineno, message in parsed.errors:
+                self.tree.problems.append(Problem(Location(display, lineno), message, "syntax"))
+        self.stack.append(real)
+        self.walk(parsed.tree, parsed, None, ())
+        self.stack.pop()
+
+    def _problem(self, origin: Location | None, message: str, kind: str) -> None:
+        where = origin or self.tree.entry
+        self.tree.problems.append(Problem(where, message, kind))
+
+    # -- nodes ---------------------------------------------------------------
+    def walk(self, nodes: list[Node], file: ParsedFile, vhost: VHost | None, containers: tuple[tuple[Section, ParsedFile], ...]) -> None:
+        for node in nodes:
+            if isinstance(node, Section):
+                self.section(node, file, vhost, containers)
+            else:
+                self.directive(node, file, vhost, containers)
+
+    def section(self, node: Section, file: ParsedFile, vhost: VHost | None, containers: tuple[tuple[Section, ParsedFile], ...]) -> None:
+        key = node.key
+        args = [self.substitute(a.value) for a in node.open.args]
+        if key in CONDITIONAL_SECTIONS:
+            if self.condition(key, args):
+                self.walk(node.children, file, vhost, containers)
+        elif key == "virtualhost":
+            host = VHost(section=node, file=file, index=len(self.tree.vhosts))
+            self.tree.vhosts.append(host)
+            self.walk(node.children, file, host, containers)
+        elif key in PER_DIR_SECTIONS:
+            self.walk(node.children, file, vhost, (*containers, (node, file)))
+        else:
+            self.walk(node.children, file, vhost, containers)
+
+    def directive(self, line: Line, file: ParsedFile, vhost: VHost | None, containers: tuple[tuple[Section, ParsedFile], ...]) -> None:
+        args = [self.substitute(a.value) for a in line.args]
+        placed = Placed(line=line, file=file, args=args, vhost=vhost, containers=containers)
+        self.tree.directives.append(placed)
+        key = line.key
+        location = placed.location
+        if key == "define" and args:
+            self.tree.defines[args[0]] = args[1] if len(args) > 1 else ""
+        elif key == "undefine" and args:
+            self.tree.defines.pop(args[0], None)
+        elif key == "serverroot" and args and not vhost:
+            self.tree.server_root = args[0]
+            self._read_envvars()
+        elif key == "servername" and args and vhost:
+            vhost.server_name = args[0]
+        elif key == "loadmodule" and args:
+            self.tree.modules.add(module_key(args[0]))
+        elif key in ("include", "includeoptional") and args:
+            self.include(args[0], key == "includeoptional", location)
+
+    # -- semantics -----------------------------------------------------------
+    def include(self, pattern: str, optional: bool, origin: Location) -> None:
+        absolute = pattern if pattern.startswith("/") or re.match(r"^[A-Za-z]:[/\\]", pattern) else f"{self.tree.server_root.rstrip('/')}/{pattern}"
+        host = self.tree.paths.to_host(absolute)
+        if glob.has_magic(host):
+            matches = sorted(m for m in glob.glob(host) if os.path.isfile(m) or os.path.isdir(m))
+            if not matches and not optional:
+                self._problem(origin, f"No matches for the wildcard pattern {pattern}", "include")
+            for match in matches:
+                self._include_path(match, origin)
+        elif os.path.exists(host):
+            self._include_path(host, origin)
+        elif not optional:
+            self._problem(origin, f"Could not open configuration file {pattern}: No such file or directory", "include")
+
+    def _include_path(self, host: str, origin: Location) -> None:
+        if os.path.isdir(host):
+            for entry in sorted(os.listdir(host)):
+                self._include_path(os.path.join(host, entry), origin)
+            return
+        self.load_file(self.tree.paths.to_config(host), origin)
+
+    def condition(self, key: str, args: list[str]) -> bool:
+        if not args:
+            return False
+        arg = args[0]
+        negate = arg.startswith("!")
+        name = arg[1:] if negate else arg
+        if key == "ifmodule":
+            result = module_key(name) in self.tree.modules
+        elif key == "ifdefine":
+            result = name in self.tree.defines
+        elif key == "ifversion":
+            result = version_matches(args)
+            negate = False
+        elif key == "iffile":
+            result = os.path.exists(self.tree.paths.to_host(name if name.startswith("/") else f"{self.tree.server_root}/{name}"))
+        else:  # IfDirective / IfSection: assume the directive exists
+            result = True
+        return result != negate
+
+    def substitute(self, value: str) -> str:
+        """Replace ``${VAR}`` from Define, then envvars; unknown names stay literal as in httpd."""
+        if "${" not in value:
+            return value
+
+        def repl(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name in self.tree.defines:
+                return self.tree.defines[name]
+            return self.envvars.get(name, match.group(0))
+
+        return re.sub(r"\$\{([A-Za-z0-9_.:-]+)\}", repl, value)
+
+    def _read_envvars(self) -> None:
+        """Debian's apache2ctl sources ``$ServerRoot/envvars``; httpd then sees those variables."""
+        host = Path(self.tree.paths.to_host(f"{self.tree.server_root}/envvars"))
+        if not host.is_file():
+            return
+        try:
+            text = read_source(host).text
+        except SourceError:
+            return
+        for match in re.finditer(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(['\"]?)([^'\"\n]*)\2\s*$", text, re.M):
+            self.envvars[match.group(1)] = re.sub(r"\$\{?(\w+)\}?", lambda m: self.envvars.get(m.group(1), ""), match.group(3))
+
+
+def version_matches(args: list[str]) -> bool:
+    """Evaluate ``<IfVersion [op] version>`` against the httpd version we model."""
+    if len(args) == 1:
+        op, want = "=", args[0]
+    else:
+        op, want = args[0].lstrip("!"), args[1]
+        if args[0].startswith("!"):
+            return not version_matches([op, want])
+    if op in ("~",) or want.startswith("/"):
+        pattern = want.strip("/")
+        return re.search(pattern, ".".join(map(str, HTTPD_VERSION))) is not None
+    parts = tuple(int(p) for p in re.findall(r"\d+", want)[:3])
+    have = HTTPD_VERSION[: len(parts)]
+    return {"=": have == parts, "==": have == parts, ">": have > parts, ">=": have >= parts, "<": have < parts, "<=": have <= parts}.get(op, False)
+
+
+def load_tree(entry: Path, options: LoadOptions) -> ConfigTree:
+    """Load the tree rooted at ``entry`` (a host path). Raises SourceError if entry is unreadable."""
+    paths = PathMap(options.root)
+    config_entry = paths.to_config(str(entry))
+    display = paths.display(str(entry))
+    parsed = parse(read_source(entry, display))  # an unreadable entry is a usage error, not a finding
+    tree = ConfigTree(entry=Location(display, 1), paths=paths, server_root=default_server_root(config_entry))
+    tree.files[display] = parsed
+    for lineno, message in parsed.errors:
+        tree.problems.append(Problem(Location(display, lineno), message, "syntax"))
+    loader = _Loader(tree, options)
+    loader._read_envvars()
+    loader.load_file(config_entry, None)
+    return tree

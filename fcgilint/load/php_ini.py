@@ -1,0 +1,131 @@
+"""Read php.ini files and find them the way php-cgi does.
+
+php-cgi looks for its ini file (``main/php_ini.c``): the ``-c`` path, then
+``$PHPRC``, then the directory of the binary and the compiled-in path
+(Debian: ``/etc/php/<version>/cgi/``), reading ``php-cgi.ini`` before ``php.ini``
+in each directory; then every ``*.ini`` in the scan directory
+(``$PHP_INI_SCAN_DIR`` or the compiled-in ``conf.d``), later files overriding
+earlier ones; ``-d key=value`` overrides everything.
+"""
+
+from __future__ import annotations
+
+import glob
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fcgilint.load.paths import PathMap
+from fcgilint.source import Location, SourceError, read_source
+
+_LINE = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*=\s*(.*?)\s*$")
+
+
+@dataclass
+class IniFile:
+    """Settings of one ini file, each with its line."""
+
+    display: str
+    values: dict[str, tuple[str, Location]] = field(default_factory=dict)
+
+
+def _unquote(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    return re.split(r"\s;", value, maxsplit=1)[0].strip()
+
+
+def read_ini(host: Path, paths: PathMap) -> IniFile:
+    """Parse one php.ini; ``[PATH=]``/``[HOST=]`` sections are per-directory and skipped."""
+    source = read_source(host, paths.display(str(host)))
+    ini = IniFile(display=source.display)
+    per_dir = False
+    for number, line in enumerate(source.text.splitlines(), 1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith((";", "#")):
+            continue
+        if stripped.startswith("["):
+            per_dir = bool(re.match(r"\[(PATH|HOST)=", stripped, re.I))
+            continue
+        m = _LINE.match(line)
+        if m and not per_dir:
+            ini.values[m.group(1).lower()] = (_unquote(m.group(2)), Location(source.display, number))
+    return ini
+
+
+def size_bytes(value: str) -> int | None:
+    """PHP's shorthand bytes (``zend_atol``): digits with an optional K/M/G suffix, 1024-based."""
+    m = re.match(r"^\s*(-?\d+)\s*([kKmMgG]?)", value)
+    if not m:
+        return None
+    number = int(m.group(1))
+    return number * {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[m.group(2).lower()]
+
+
+def php_version_hint(binary: str) -> str | None:
+    """``php-cgi8.2`` -> ``8.2``; used to pick Debian's ``/etc/php/8.2/cgi``."""
+    m = re.search(r"(\d+\.\d+)", binary.rsplit("/", 1)[-1]) or re.search(r"php(\d)(?!\d)", binary.rsplit("/", 1)[-1])
+    return m.group(1) if m else None
+
+
+@dataclass
+class IniChoice:
+    """Which ini files php-cgi would read, in order, and why."""
+
+    files: list[Path]
+    reason: str
+
+
+def locate(binary: str, ini_path: str | None, no_ini: bool, env: dict[str, str | None], wrapper_dir: Path | None, paths: PathMap) -> IniChoice:
+    """Decide the php.ini (and scan dir files) php-cgi would load."""
+    if no_ini:
+        return IniChoice([], "php-cgi runs with -n: no php.ini is read")
+    main: Path | None = None
+    reason = ""
+    for label, candidate in (("-c", ini_path), ("PHPRC", env.get("PHPRC"))):
+        if candidate:
+            main = _resolve(candidate, wrapper_dir, paths)
+            reason = f"{label} {candidate}"
+            if main is None:
+                reason += " (not found: PHP falls back to its built-in defaults)"
+            break
+    else:
+        main, reason = _compiled_default(binary, paths)
+    files = [main] if main else []
+    scan = env.get("PHP_INI_SCAN_DIR")
+    scan_dir = Path(paths.to_host(scan)) if scan else (main.parent / "conf.d" if main and "/etc/php/" in str(main) else None)
+    if scan_dir and scan_dir.is_dir():
+        files.extend(Path(p) for p in sorted(glob.glob(str(scan_dir / "*.ini"))))
+    return IniChoice(files, reason)
+
+
+def _resolve(candidate: str, wrapper_dir: Path | None, paths: PathMap) -> Path | None:
+    host = Path(paths.to_host(candidate)) if candidate.startswith("/") else (wrapper_dir or Path(".")) / candidate
+    if host.is_dir():
+        for name in ("php-cgi.ini", "php.ini"):
+            if (host / name).is_file():
+                return host / name
+        return None
+    return host if host.is_file() else None
+
+
+def _compiled_default(binary: str, paths: PathMap) -> tuple[Path | None, str]:
+    version = php_version_hint(binary)
+    pattern = f"/etc/php/{version or '*'}/cgi/php.ini"
+    found = sorted(glob.glob(paths.to_host(pattern)))
+    if found:
+        return Path(found[-1]), f"the distribution's default {paths.to_config(found[-1])}"
+    return None, "no php.ini found (no -c, no PHPRC, no /etc/php/*/cgi/php.ini): PHP's built-in defaults apply"
+
+
+def load_ini_files(files: list[Path], paths: PathMap) -> tuple[list[IniFile], list[str]]:
+    """Read the chosen files; unreadable ones become notes, not failures."""
+    out: list[IniFile] = []
+    notes: list[str] = []
+    for path in files:
+        try:
+            out.append(read_ini(path, paths))
+        except SourceError as exc:
+            notes.append(str(exc))
+    return out, notes

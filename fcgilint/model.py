@@ -1,0 +1,349 @@
+"""Stage 2: effective values per FastCGI process class, each with its provenance.
+
+A process class is what mod_fcgid spawns processes for: one ``FcgidWrapper``
+command in one virtual host (mod_fcgid keys classes by vhost since 2.3.6). For
+each class we compute the value php-cgi and mod_fcgid will really use, and the
+chain of settings that led there, applying the precedence of the real programs
+(see the reference notes):
+
+* mod_fcgid server values: ``FcgidCmdOptions`` for the command (options it
+  leaves out fall back to *compiled-in defaults*), else the vhost's value, else
+  the main server's, else the default;
+* php-cgi's environment: the wrapper's own assignments, else
+  ``FcgidCmdOptions ... InitialEnv``, else ``FcgidInitialEnv`` (vhost over main)
+  unless suEXEC strips it, else php-cgi's default; ``SetEnv``/``PassEnv`` and
+  httpd's own environment never reach php-cgi;
+* php.ini: ``-d`` beats the ini files php-cgi finds, which beat PHP's defaults.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fcgilint import knowledge
+from fcgilint.load.apache_tree import ConfigTree, Placed, VHost
+from fcgilint.load.paths import PathMap
+from fcgilint.load.php_ini import load_ini_files, locate, size_bytes
+from fcgilint.load.wrapper import PhpCall, ScriptRun, Setting, WrapperScript, is_placeholder, looks_like_php_cgi, read_wrapper
+from fcgilint.source import Location, SourceError
+
+
+@dataclass(frozen=True)
+class Step:
+    """One link of a provenance chain: what was considered and what it did."""
+
+    text: str
+    location: Location | None = None
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.text}" if self.location else self.text
+
+
+@dataclass
+class Value:
+    """An effective value, the place that decided it, and how it got there."""
+
+    name: str
+    raw: str | None
+    number: int | None
+    location: Location | None
+    chain: list[Step]
+    decided_by: str
+
+    @property
+    def known(self) -> bool:
+        return self.number is not None
+
+
+@dataclass
+class ProcessClass:
+    """One FastCGI process class: a wrapper command in a server scope."""
+
+    directive: Placed | None
+    vhost: VHost | None
+    command: str
+    script: WrapperScript | None
+    is_php: bool
+    php_binary: str | None
+    values: dict[str, Value] = field(default_factory=dict)
+    env: dict[str, Setting] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    cmd_options: Placed | None = None
+    suexec: Placed | None = None
+    run: ScriptRun | None = None
+
+    @property
+    def call(self) -> PhpCall | None:
+        """The php-cgi command line the wrapper runs, if it was found."""
+        return self.run.call if self.run else None
+
+    @property
+    def label(self) -> str:
+        scope = self.vhost.label if self.vhost else "main server"
+        return f"{self.command} in {scope}"
+
+    @property
+    def apache_known(self) -> bool:
+        return self.directive is not None
+
+
+@dataclass
+class Model:
+    """All process classes of what was loaded, plus the tree itself."""
+
+    tree: ConfigTree | None
+    classes: list[ProcessClass]
+    unchecked: list[tuple[str, str]] = field(default_factory=list)
+
+
+SERVER_VALUES = (
+    "FcgidMaxRequestsPerProcess", "FcgidIOTimeout", "FcgidBusyTimeout", "FcgidIdleTimeout",
+    "FcgidProcessLifeTime", "FcgidMaxRequestLen", "FcgidMaxProcessesPerClass", "FcgidMinProcessesPerClass",
+)
+CMDOPTION_OF = {v: k for k, v in knowledge.CMD_OPTIONS.items()}
+
+
+def atol(text: str) -> int | None:
+    """C ``atol``: leading blanks, sign, digits; anything else reads as 0. None for placeholders."""
+    if is_placeholder(text) or "${" in text:
+        return None
+    m = re.match(r"\s*([+-]?\d+)", text)
+    return int(m.group(1)) if m else 0
+
+
+def _scope_directives(tree: ConfigTree, vhost: VHost | None, directive: knowledge.Directive) -> list[Placed]:
+    names = {directive.key} | ({directive.legacy.lower()} if directive.legacy else set())
+    return [d for d in tree.directives if d.key in names and d.vhost is vhost and not d.in_directory]
+
+
+def server_value(tree: ConfigTree, vhost: VHost | None, name: str) -> Value:
+    """The merged server value of a mod_fcgid directive for a vhost (or the main server)."""
+    directive = knowledge.lookup(name)
+    assert directive is not None
+    chain: list[Step] = []
+    chosen: Placed | None = None
+    scopes = [None] if vhost is None else [None, vhost]
+    for scope in scopes:
+        for placed in _scope_directives(tree, scope, directive):
+            where = "main server" if scope is None else "virtual host"
+            if chosen is not None:
+                chain.append(Step(f"overrides the earlier value ({where})", placed.location))
+            chain.append(Step(f"{placed.name} {' '.join(placed.args)} ({where})", placed.location))
+            chosen = placed
+    if chosen is None:
+        chain.append(Step(f"{directive.name} not set: mod_fcgid default {directive.default}"))
+        return Value(directive.name, str(directive.default), _number(directive, str(directive.default)), None, chain, "mod_fcgid default")
+    raw = chosen.args[0] if chosen.args else ""
+    return Value(directive.name, raw, _number(directive, raw), chosen.location, chain, "vhost" if chosen.vhost else "main server")
+
+
+def _number(directive: knowledge.Directive, raw: str) -> int | None:
+    if directive.kind is knowledge.ArgKind.BYTES_STRICT:
+        return int(raw) if re.fullmatch(r"\d+", raw) else None
+    value = atol(raw)
+    if directive.key == "fcgidmaxrequestsperprocess" and value == -1:
+        return 0  # fcgid_conf.c L522: -1 (the 2.2 default) means unlimited
+    return value
+
+
+def _cmd_options(tree: ConfigTree, vhost: VHost | None, command: str) -> Placed | None:
+    """The FcgidCmdOptions for this command (vhost entry wins over main server)."""
+    found: Placed | None = None
+    for placed in tree.named("FcgidCmdOptions"):
+        if placed.args and placed.args[0] == command and placed.vhost in (None, vhost):
+            if found is None or placed.vhost is not None or found.vhost is None:
+                found = placed
+    return found
+
+
+def _parse_cmd_options(placed: Placed) -> tuple[dict[str, str], dict[str, str]]:
+    options: dict[str, str] = {}
+    env: dict[str, str] = {}
+    args = placed.args[1:]
+    for i in range(0, len(args) - 1, 2):
+        key, value = args[i].lower(), args[i + 1]
+        if key == "initialenv":
+            name, _, val = value.partition("=")
+            env[name] = val
+        else:
+            options[key] = value
+    return options, env
+
+
+def class_server_value(tree: ConfigTree, pc: ProcessClass, name: str) -> Value:
+    """A server value as the class sees it, FcgidCmdOptions included."""
+    option = CMDOPTION_OF.get(name)
+    if pc.cmd_options is None or option is None:
+        return server_value(tree, pc.vhost, name)
+    options, _ = _parse_cmd_options(pc.cmd_options)
+    directive = knowledge.lookup(name)
+    assert directive is not None
+    loc = pc.cmd_options.location
+    if option in options:
+        raw = options[option]
+        return Value(name, raw, _number(directive, raw), loc, [Step(f"FcgidCmdOptions {pc.command} sets {option} {raw}", loc)], "FcgidCmdOptions")
+    step = Step(f"FcgidCmdOptions for {pc.command} does not set {option}: the compiled-in default {directive.default} applies, server and vhost values are ignored", loc)
+    return Value(name, str(directive.default), directive.default if isinstance(directive.default, int) else None, loc, [step], "FcgidCmdOptions default")
+
+
+def initial_env(tree: ConfigTree, pc: ProcessClass) -> tuple[dict[str, Setting], list[Step]]:
+    """The environment mod_fcgid gives the wrapper, with the reasons entries were dropped."""
+    steps: list[Step] = []
+    if pc.cmd_options is not None:
+        _, env = _parse_cmd_options(pc.cmd_options)
+        loc = pc.cmd_options.location
+        steps.append(Step(f"FcgidCmdOptions for {pc.command}: FcgidInitialEnv is ignored for this command, only its InitialEnv options apply", loc))
+        table = {k: Setting(k, v, loc, True, note="FcgidCmdOptions InitialEnv") for k, v in env.items()}
+    else:
+        table = {}
+        for placed in tree.named("FcgidInitialEnv", "DefaultInitEnv"):
+            if placed.in_directory or placed.vhost not in (None, pc.vhost) or not placed.args:
+                continue
+            scope = "vhost" if placed.vhost else "main server"
+            value = placed.args[1] if len(placed.args) > 1 else ""
+            table[placed.args[0]] = Setting(placed.args[0], value, placed.location, True, note=f"{placed.name} ({scope})")
+    if pc.suexec is not None:
+        stripped = [k for k in table if k.startswith("PHP_FCGI_") or k in ("PHPRC", "PHP_INI_SCAN_DIR")]
+        for key in stripped:
+            steps.append(Step(f"{table[key].note} {key} is stripped by suEXEC (SuexecUserGroup): it never reaches php-cgi", table[key].location))
+            del table[key]
+    return table, steps
+
+
+def find_suexec(tree: ConfigTree, vhost: VHost | None) -> Placed | None:
+    """SuexecUserGroup in force for the scope (suexec's clean_env drops PHP_FCGI_*)."""
+    if "suexec" not in tree.modules:
+        return None
+    found = [d for d in tree.named("SuexecUserGroup") if d.vhost in (None, vhost)]
+    return found[-1] if found else None
+
+
+def php_env_value(pc: ProcessClass, name: str, default: int, steps: list[Step]) -> Value:
+    """php-cgi's reading of a PHP_FCGI_* variable: ``atoi(getenv(name))``."""
+    chain = list(steps)
+    setting = pc.env.get(name)
+    if setting is None:
+        chain.append(Step(f"{name} is not in php-cgi's environment: php-cgi's default {default} applies"))
+        return Value(name, None, default, None, chain, "php-cgi default")
+    origin = setting.note or "wrapper assignment"
+    if setting.value is None or is_placeholder(setting.value):
+        chain.append(Step(f"{name} set by {origin} to a value that cannot be known statically ({setting.value or 'dynamic'})", setting.location))
+        return Value(name, setting.value, None, setting.location, chain, origin)
+    number = atol(setting.value)
+    chain.append(Step(f"{name}={setting.value} from {origin}" + ("" if setting.note else " (overrides any inherited value)"), setting.location))
+    if number is not None and not re.match(r"\s*[+-]?\d", setting.value):
+        chain.append(Step(f"atoi({setting.value!r}) is 0: php-cgi treats it as unlimited"))
+    return Value(name, setting.value, number, setting.location, chain, origin)
+
+
+def php_ini_values(pc: ProcessClass, tree_paths: PathMap, notes: list[str]) -> dict[str, Value]:
+    """max_execution_time, post_max_size, upload_max_filesize as php-cgi will use them."""
+    call = pc.call
+    binary = pc.php_binary or "php-cgi"
+    env_values = {k: v.value for k, v in pc.env.items()}
+    wrapper_dir = pc.script.path.parent if pc.script else None
+    choice = locate(binary, call.ini_path if call else None, call.no_ini if call else False, env_values, wrapper_dir, tree_paths)
+    files, problems = load_ini_files(choice.files, tree_paths)
+    notes.extend(problems)
+    values: dict[str, Value] = {}
+    for key, default in knowledge.PHP_INI_DEFAULTS.items():
+        chain = [Step(f"php.ini chosen by {choice.reason}")]
+        raw, loc, decided = default, None, "PHP built-in default"
+        for ini in files:
+            if key in ini.values:
+                raw, loc = ini.values[key]
+                decided = ini.display
+                chain.append(Step(f"{key} = {raw}", loc))
+        if call and key in call.defines:
+            raw, loc = call.defines[key]
+            decided = "-d on the php-cgi command line"
+            chain.append(Step(f"-d {key}={raw} overrides the ini files", loc))
+        if decided == "PHP built-in default":
+            chain.append(Step(f"{key} not set: PHP's built-in default {default}"))
+        number = atol(raw) if key in ("max_execution_time", "cgi.fix_pathinfo") else size_bytes(raw)
+        values[key] = Value(key, raw, number, loc, chain, decided)
+    return values
+
+
+def _wrapper_command(placed: Placed) -> str:
+    """First word of FcgidWrapper's command (it may be quoted with arguments)."""
+    return placed.args[0].split()[0] if placed.args and placed.args[0].split() else ""
+
+
+def build_class(tree: ConfigTree, placed: Placed | None, vhost: VHost | None, command: str, script: WrapperScript | None) -> ProcessClass:
+    """Compute every effective value for one class."""
+    pc = ProcessClass(directive=placed, vhost=vhost, command=command, script=script, is_php=False, php_binary=None)
+    if placed is not None:
+        pc.cmd_options = _cmd_options(tree, vhost, command)
+        pc.suexec = find_suexec(tree, vhost)
+        inherited, steps = initial_env(tree, pc)
+    else:
+        inherited, steps = {}, [Step("checked alone: the Apache side (FcgidInitialEnv, FcgidMaxRequestsPerProcess) is not known")]
+    run = script.run(inherited) if script is not None and script.kind == "shell" else None
+    pc.env = run.env if run else inherited
+    pc.notes.extend(run.notes if run else [])
+    pc.run = run
+    if run and run.call:
+        pc.is_php, pc.php_binary = True, run.call.argv[0]
+    elif script is None and looks_like_php_cgi(command):
+        pc.is_php, pc.php_binary = True, command
+    elif run is not None:
+        sets_php = any(k.startswith("PHP_FCGI_") or k == "PHPRC" for k in run.env) or any(s.name.startswith("PHP_FCGI_") for s in run.shadowed)
+        pc.is_php = sets_php or bool(placed and len(placed.args) > 1 and placed.args[1].lower().startswith(".php"))
+    pc.values["PHP_FCGI_MAX_REQUESTS"] = php_env_value(pc, "PHP_FCGI_MAX_REQUESTS", knowledge.PHP_DEFAULT_MAX_REQUESTS, steps)
+    pc.values["PHP_FCGI_CHILDREN"] = php_env_value(pc, "PHP_FCGI_CHILDREN", 0, steps)
+    if placed is not None:
+        for name in SERVER_VALUES:
+            pc.values[name] = class_server_value(tree, pc, name)
+    if pc.is_php:
+        pc.values.update(php_ini_values(pc, tree.paths, pc.notes))
+    return pc
+
+
+def wrapper_target(tree: ConfigTree, placed: Placed) -> tuple[str, WrapperScript | None, str | None]:
+    """Resolve FcgidWrapper's command to a readable script, if it is one."""
+    command = _wrapper_command(placed)
+    if not command or is_placeholder(command) or "${" in command:
+        return command, None, "placeholder"
+    host = Path(tree.paths.to_host(command))
+    if not host.exists():
+        return command, None, "missing"
+    try:
+        script = read_wrapper(host, tree.paths)
+    except (SourceError, OSError) as exc:
+        return command, None, f"unreadable: {exc}"
+    if script.kind == "binary":
+        return command, None, "binary"
+    return command, script, None
+
+
+def build_model(tree: ConfigTree) -> Model:
+    """One class per FcgidWrapper in each scope where it applies."""
+    classes: list[ProcessClass] = []
+    seen: set[tuple[int, str]] = set()
+    for placed in tree.named("FcgidWrapper", "FCGIWrapper"):
+        command, script, _problem = wrapper_target(tree, placed)
+        scopes: list[VHost | None] = [placed.vhost]
+        if placed.vhost is None:
+            scopes += [v for v in tree.vhosts if not any(w.vhost is v for w in tree.named("FcgidWrapper"))]
+        for vhost in scopes:
+            key = (id(vhost), command)
+            if key in seen:
+                continue
+            seen.add(key)
+            classes.append(build_class(tree, placed, vhost, command, script))
+    return Model(tree=tree, classes=classes)
+
+
+def standalone_model(script: WrapperScript) -> Model:
+    """A wrapper given alone: PHP-side values only; Apache-side rules say they cannot judge."""
+    pc = build_class_standalone(script)
+    return Model(tree=None, classes=[pc], unchecked=[("FCG001", "the Apache side (FcgidMaxRequestsPerProcess) was not given")])
+
+
+def build_class_standalone(script: WrapperScript) -> ProcessClass:
+    """The class of a wrapper checked without its Apache configuration."""
+    tree = ConfigTree(entry=Location(script.display, 1), paths=script.paths, server_root=str(script.path.parent))
+    return build_class(tree, None, None, script.display, script)

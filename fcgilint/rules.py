@@ -1,0 +1,106 @@
+"""Stage 3: rules as data.
+
+Each rule is one YAML file in ``rules/`` (shipped inside the wheel as
+``fcgilint/rules``): id, name, title, severity, rationale, the manual's
+reference, the remedy, and bad/good examples that the test suite runs, so the
+documentation cannot drift from the behaviour. The YAML says *what* and *why*;
+the matching check function in :mod:`fcgilint.checks` says *how to detect it*.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from fcgilint.findings import Severity
+
+REQUIRED = ("id", "name", "title", "severity", "rationale", "reference", "remedy", "examples")
+
+
+class RuleError(Exception):
+    """A rule file that is not valid; the message names the file."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """A small config tree (file name -> text) and the entry file to check."""
+
+    files: dict[str, str]
+    entry: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Metadata of one rule."""
+
+    id: str
+    name: str
+    title: str
+    severity: Severity
+    rationale: str
+    reference: str
+    remedy: str
+    bad: tuple[Example, ...]
+    good: tuple[Example, ...]
+    fix: dict[str, Any] = field(default_factory=dict)
+    source: str = ""
+
+
+def rules_dir() -> Path:
+    """``fcgilint/rules`` inside an installed wheel, else the repository's ``rules/``."""
+    packaged = Path(__file__).parent / "rules"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "rules"
+
+
+def _examples(raw: Any, where: str) -> tuple[Example, ...]:
+    out = []
+    for item in raw or []:
+        files = {str(k): str(v) for k, v in dict(item["files"]).items()}
+        entry = str(item.get("entry") or next(iter(files)))
+        if entry not in files:
+            raise RuleError(f"{where}: example entry {entry!r} is not one of its files")
+        out.append(Example(files=files, entry=entry, note=str(item.get("note", ""))))
+    return tuple(out)
+
+
+def load_rule(path: Path) -> Rule:
+    """Read and validate one rule file."""
+    try:
+        data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    except Exception as exc:  # ruamel raises many types; all mean "not a valid rule file"
+        raise RuleError(f"{path}: {exc}") from None
+    if not isinstance(data, dict):
+        raise RuleError(f"{path}: a rule file must be a mapping")
+    missing = [k for k in REQUIRED if k not in data]
+    if missing:
+        raise RuleError(f"{path}: missing keys: {', '.join(missing)}")
+    try:
+        severity = Severity(data["severity"])
+    except ValueError:
+        raise RuleError(f"{path}: severity must be error, warning or info") from None
+    examples = data["examples"] or {}
+    return Rule(
+        id=str(data["id"]), name=str(data["name"]), title=str(data["title"]), severity=severity,
+        rationale=str(data["rationale"]).strip(), reference=str(data["reference"]).strip(), remedy=str(data["remedy"]).strip(),
+        bad=_examples(examples.get("bad"), str(path)), good=_examples(examples.get("good"), str(path)),
+        fix=dict(data.get("fix") or {}), source=str(path),
+    )
+
+
+@cache
+def load_rules(directory: Path | None = None) -> tuple[Rule, ...]:
+    """All rules of a directory, sorted by id."""
+    folder = directory or rules_dir()
+    rules = [load_rule(p) for p in sorted(folder.glob("*.yaml"))]
+    return tuple(sorted(rules, key=lambda r: r.id))
+
+
+def rule_by_id(rule_id: str) -> Rule | None:
+    """Look a built-in rule up by id or name, case-insensitively."""
+    wanted = rule_id.lower()
+    return next((r for r in load_rules() if wanted in (r.id.lower(), r.name.lower())), None)
