@@ -133,8 +133,13 @@ class Collector:
         socket: str | None = None,
         wrapper: str | None = None,
         rule: str | None = None,
+        extra: list[tuple[str, int, str]] | None = None,
     ) -> None:
-        """Count one occurrence of ``kind``; ``rule`` defaults to the kind's rule."""
+        """Count one occurrence of ``kind``; ``rule`` defaults to the kind's rule.
+
+        ``extra`` holds further lines of the same occurrence (the second line of
+        an error-log pair) that are worth showing next to ``sample``.
+        """
         rule = rule if rule is not None else RULE_OF_KIND.get(kind)
         key = (kind, socket, wrapper, rule)
         slot = self._slots.get(key)
@@ -150,9 +155,9 @@ class Collector:
                 slot.last_key, found.last = sort_key, shown
         if pid is not None and len(slot.pids) < MAX_PIDS:
             slot.pids.add(pid)
-        if len(found.samples) < MAX_SAMPLES:
-            source, line, text = sample
-            found.samples.append((source, line, text[:MAX_SAMPLE_CHARS]))
+        for source, line, text in [sample, *(extra or [])]:
+            if len(found.samples) < MAX_SAMPLES:
+                found.samples.append((source, line, text[:MAX_SAMPLE_CHARS]))
 
     def infer(self, socket: str | None, wrapper: str | None, counts: Counter[int]) -> None:
         """Record the PHP limit implied by per-process request counts, if they agree.

@@ -63,6 +63,7 @@ _KILLED_RE = re.compile(r"\+\+\+ killed by (SIG\w+)")
 _NAME_RE = re.compile(r"[a-z_][a-z0-9_]*$")
 _UNFINISHED = "<unfinished ...>"
 _RESULT_SEP = ") = "
+_PADDED_SEP_RE = re.compile(r"\) +=(?: |$)")
 _EPOCH_FLOOR = 100_000_000.0
 
 
@@ -89,6 +90,23 @@ class Record:
     text: str
     head_known: bool = True
     status: int | None = None
+
+
+def _split_result(text: str) -> tuple[int, int]:
+    """Where the arguments end and the result starts; ``(-1, -1)`` if there is no result.
+
+    strace pads short calls (``close(3)      = 0``), so the separator is not
+    always ``) = ``; the common case is found with one ``rfind``.
+    """
+    cut = text.rfind(_RESULT_SEP)
+    if cut != -1:
+        return cut, cut + len(_RESULT_SEP)
+    last = None
+    for last in _PADDED_SEP_RE.finditer(text):
+        pass
+    if last is None:
+        return -1, -1
+    return last.start(), last.end()
 
 
 def _open_binary(path: Path) -> BinaryIO:
@@ -245,6 +263,7 @@ class _Pending:
     name: str
     args: str
     implicit: bool
+    lineno: int
 
 
 class StraceReader:
@@ -281,7 +300,7 @@ class StraceReader:
         """A call cut without a marker and never continued was a truncated line."""
         for pending in self._pending.values():
             if pending.implicit:
-                self.corrupt += 1
+                self._bad(pending.lineno)
         self._pending.clear()
 
     def parse(self, lineno: int, line: str) -> Record | None:
@@ -340,7 +359,7 @@ class StraceReader:
         pending = self._pending.get(pid)
         if pending is not None and pending.implicit:
             del self._pending[pid]
-            self.corrupt += 1
+            self._bad(pending.lineno)
 
     def _resumed(self, pid: int, body: str, stamp: str | None, seconds: float | None, lineno: int, line: str) -> Record | None:
         match = _RESUMED_RE.match(body)
@@ -348,7 +367,7 @@ class StraceReader:
             self._bad(lineno)
             return None
         name, rest = match.group(1), match.group(2)
-        cut = rest.rfind(_RESULT_SEP)
+        cut, start = _split_result(rest)
         if cut == -1:
             if rest.endswith(_UNFINISHED):
                 return None  # resumed and suspended again; the result follows later
@@ -359,15 +378,16 @@ class StraceReader:
             args, known = pending.args + rest[:cut], True
         else:
             args, known = rest[:cut], False
-        return Record("call", pid, name, args, rest[cut + len(_RESULT_SEP) :], stamp, seconds, lineno, line, known)
+        return Record("call", pid, name, args, rest[start:], stamp, seconds, lineno, line, known)
 
     def _continued(self, pid: int, body: str, stamp: str | None, seconds: float | None, lineno: int, line: str) -> Record | None:
         """The second line of a call printed without ``<unfinished ...>``."""
-        if not body.startswith(_RESULT_SEP):
+        cut, start = _split_result(body)
+        if cut != 0:
             self._bad(lineno)
             return None
         pending = self._pending.pop(pid, None)
-        result = body[len(_RESULT_SEP) :]
+        result = body[start:]
         if pending is None:
             return Record("call", pid, "", "", result, stamp, seconds, lineno, line, False)
         return Record("call", pid, pending.name, pending.args, result, stamp, seconds, lineno, line)
@@ -381,13 +401,13 @@ class StraceReader:
         self._drop_implicit(pid)
         if body.endswith(_UNFINISHED):
             args = body[paren + 1 : -len(_UNFINISHED)].rstrip()
-            self._pending[pid] = _Pending(name, args, False)
+            self._pending[pid] = _Pending(name, args, False, lineno)
             return Record("enter", pid, name, args, "", stamp, seconds, lineno, line)
-        cut = body.rfind(_RESULT_SEP)
+        cut, start = _split_result(body)
         if cut == -1:
-            self._pending[pid] = _Pending(name, body[paren + 1 :], True)
+            self._pending[pid] = _Pending(name, body[paren + 1 :], True, lineno)
             return Record("enter", pid, name, body[paren + 1 :], "", stamp, seconds, lineno, line)
-        return Record("call", pid, name, body[paren + 1 : cut], body[cut + len(_RESULT_SEP) :], stamp, seconds, lineno, line)
+        return Record("call", pid, name, body[paren + 1 : cut], body[start:], stamp, seconds, lineno, line)
 
 
 # ---------------------------------------------------------------------------

@@ -1,0 +1,182 @@
+"""Evidence reader: what strace captures and Apache logs prove about a set-up.
+
+Public API (stable; the ``check`` and ``fix`` commands rely on it)::
+
+    from fcgilint.evidence import analyse
+    report = analyse([Path("strace.out"), Path("error.log")])
+    report.detections            # list[Detection]
+    report.inferred              # list[Inferred]
+    report.warnings              # list[str]
+    report.for_rule("FCG001")    # detections that confirm config rule FCG001
+    report.to_json()             # the JSON document described in docs/trace.md
+
+``analyse(paths)`` sniffs each file: strace output (``-f``, single process, or a
+``-ff`` group ``prefix.PID``, whose members are read as one capture), Apache
+error log (2.2 or 2.4 default format) or access log (common/combined); ``.gz``
+files are read transparently.  Files of no known kind are skipped with a
+warning; unreadable files raise :class:`EvidenceError` (one line, meant for the
+user).
+
+``Detection`` fields: ``kind`` (e.g. ``request-limit-race``), ``count``,
+``first``/``last`` (time as printed by the source, ISO 8601 for logs and
+``-ttt``; ``None`` when the source has no clock time), ``pids`` (at most 50),
+``socket`` (FastCGI socket directory), ``wrapper`` (program mod_fcgid started),
+``rule`` (config rule confirmed, or ``None``) and ``samples`` (at most 5
+``(file, line number, text)`` tuples).  ``Inferred`` fields: ``socket``,
+``wrapper``, ``php_fcgi_max_requests``, ``processes``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from fcgilint.evidence.detect import AccessLogDetector, ErrorLogDetector, StraceCorrelator
+from fcgilint.evidence.logs import AccessLogReader, ErrorLogReader, looks_like_access_log, looks_like_error_log, open_text
+from fcgilint.evidence.model import Collector, Detection, EvidenceReport, Inferred
+from fcgilint.evidence.strace import StraceReader
+
+__all__ = ["Detection", "EvidenceError", "EvidenceReport", "Inferred", "analyse", "sniff"]
+
+_SNIFF_LINES = 40
+_STRACE_LINE = re.compile(
+    r"^ *(?:\[pid +\d+\] +|\d+ +)?(?:\d\d:\d\d:\d\d(?:\.\d+)? +|\d+\.\d+ +)?"
+    r"(?:[a-z_][a-z0-9_]*\(|<\.\.\. \w+ resumed>|\+\+\+ |--- SIG|\) = )"
+)
+_PID_PREFIX = re.compile(r"^(?:\[pid +\d+\]|\d+) +(?:\d\d:\d\d|\d+\.\d+ +)?")
+_FF_NAME = re.compile(r"^(?P<prefix>.+)\.(?P<pid>\d+)(?:\.gz)?$")
+
+#: Called with (bytes done in the current file, its size, file name).
+ProgressHook = Callable[[int, int, str], None]
+
+
+class EvidenceError(Exception):
+    """An input problem worth one line to the user (unreadable file, ...)."""
+
+
+@dataclass
+class _Input:
+    path: Path
+    kind: str
+    has_pid: bool = True
+
+
+def _head_lines(path: Path) -> list[str]:
+    try:
+        with open_text(path) as handle:
+            lines = []
+            for raw in handle:
+                if raw.strip():
+                    lines.append(raw.rstrip("\r\n"))
+                if len(lines) >= _SNIFF_LINES:
+                    break
+            return lines
+    except (OSError, EOFError, UnicodeError) as exc:
+        raise EvidenceError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from exc
+
+
+def sniff(path: Path) -> str:
+    """``strace``, ``error``, ``access`` or ``unknown``, by majority of the first lines."""
+    return _sniff(path).kind
+
+
+def _sniff(path: Path) -> _Input:
+    if not path.is_file():
+        raise EvidenceError(f"cannot read {path}: not a file")
+    lines = _head_lines(path)
+    votes = {"strace": 0, "error": 0, "access": 0}
+    for line in lines:
+        if _STRACE_LINE.match(line):
+            votes["strace"] += 1
+        elif looks_like_error_log(line):
+            votes["error"] += 1
+        elif looks_like_access_log(line):
+            votes["access"] += 1
+    kind, best = max(votes.items(), key=lambda item: item[1])
+    if best == 0 or best * 2 < len(lines):
+        return _Input(path, "unknown")
+    has_pid = any(_PID_PREFIX.match(line) for line in lines) if kind == "strace" else True
+    return _Input(path, kind, has_pid)
+
+
+def _ff_groups(inputs: list[_Input]) -> list[list[tuple[_Input, int | None]]]:
+    """Group strace files into captures: ``prefix.PID`` files without pid prefixes form one."""
+    groups: dict[str, list[tuple[_Input, int | None]]] = {}
+    captures: list[list[tuple[_Input, int | None]]] = []
+    for item in inputs:
+        match = _FF_NAME.match(item.path.name)
+        if item.has_pid or match is None:
+            captures.append([(item, None)])
+            continue
+        key = str(item.path.parent / match.group("prefix"))
+        groups.setdefault(key, []).append((item, int(match.group("pid"))))
+    for members in groups.values():
+        members.sort(key=lambda member: member[1] or 0)
+        captures.append(members)
+    return captures
+
+
+def _read_strace(capture: list[tuple[_Input, int | None]], sink: Collector, progress: ProgressHook | None) -> None:
+    correlator = StraceCorrelator(sink)
+    for item, pid in capture:
+        reader = StraceReader(item.path, pid=pid)
+        source = str(item.path)
+        size = item.path.stat().st_size
+        hook = (lambda done, _s=size, _n=source: progress(done, _s, _n)) if progress else None
+        try:
+            for record in reader.records(hook):
+                correlator.feed(record, source)
+        except (OSError, EOFError) as exc:
+            raise EvidenceError(f"cannot read {item.path}: {exc}") from exc
+        if reader.corrupt:
+            sink.warn(f"{source}: {reader.corrupt} unparsable strace line(s) skipped (first at line {reader.first_corrupt})")
+        if reader.relative:
+            sink.warn(f"{source}: relative timestamps (-r); first/last times are not shown")
+    correlator.finish()
+
+
+def _read_error_log(item: _Input, sink: Collector) -> None:
+    reader = ErrorLogReader(item.path)
+    detector = ErrorLogDetector(sink, str(item.path))
+    try:
+        for line in reader.lines():
+            detector.feed(line)
+    except (OSError, EOFError) as exc:
+        raise EvidenceError(f"cannot read {item.path}: {exc}") from exc
+    detector.finish()
+    if reader.unparsable:
+        sink.warn(f"{item.path}: {reader.unparsable} line(s) not in a default error-log format skipped")
+
+
+def _read_access_log(item: _Input, sink: Collector) -> None:
+    reader = AccessLogReader(item.path)
+    detector = AccessLogDetector(sink, str(item.path))
+    try:
+        for line in reader.errors():
+            detector.feed(line)
+    except (OSError, EOFError) as exc:
+        raise EvidenceError(f"cannot read {item.path}: {exc}") from exc
+    if reader.unparsable:
+        sink.warn(f"{item.path}: {reader.unparsable} line(s) not in common/combined format skipped")
+
+
+def analyse(paths: list[Path], progress: ProgressHook | None = None) -> EvidenceReport:
+    """Read every file in ``paths`` and return what they show.
+
+    Raises :class:`EvidenceError` when a file cannot be read.
+    """
+    sink = Collector()
+    inputs = [_sniff(Path(p)) for p in paths]
+    traces = [item for item in inputs if item.kind == "strace"]
+    for capture in _ff_groups(traces):
+        _read_strace(capture, sink, progress)
+    for item in inputs:
+        if item.kind == "error":
+            _read_error_log(item, sink)
+        elif item.kind == "access":
+            _read_access_log(item, sink)
+        elif item.kind == "unknown":
+            sink.warn(f"{item.path}: not strace output nor an Apache error/access log; skipped")
+    return sink.report()

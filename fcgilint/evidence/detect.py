@@ -1,0 +1,519 @@
+"""Detectors: named patterns over strace records and Apache log lines.
+
+Strace side (one :class:`StraceCorrelator` per capture; a ``-ff`` group is one
+capture):
+
+``request-limit-race`` (FCG001)
+    An httpd thread connects to a FastCGI socket, writes the request, maybe
+    polls, and its read (or write) fails with ECONNRESET/EPIPE or hits EOF, and
+    the php-cgi bound to that socket called ``exit_group`` by itself, i.e.
+    without a terminating signal first.  That is PHP_FCGI_MAX_REQUESTS retiring
+    the process while mod_fcgid still routes it a request.
+``shutdown-reset``
+    The same failure, but the php-cgi had received SIGTERM/SIGKILL/... first:
+    mod_fcgid's process manager stopping it (``apache2 -k stop``, graceful
+    restart, idle or lifetime kill).  Not a configuration problem.
+``php-crash``
+    The same failure, but the php-cgi died of a non-terminating signal
+    (SIGSEGV, SIGABRT ...).
+``fcgi-reset``
+    The same failure with the php-cgi side not in the capture, so it cannot be
+    told apart.
+``io-timeout`` (FCG003)
+    A poll on an fd connected to a FastCGI socket returned ``0 (Timeout)``.
+
+Besides detections, every php-cgi that started and ended inside the capture and
+exited on its own contributes its number of accepted connections (accept on
+fd 0, its listening socket); a count shared by the processes of one socket
+directory and wrapper is reported as the inferred ``php_fcgi_max_requests``.
+
+Error-log side (:class:`ErrorLogDetector`): ``fcgi-read-error`` (FCG001;
+``error reading data from FastCGI server`` paired with the core ``End of script
+output before headers``/``Premature end of script headers`` line of the same
+request), ``shutdown-reset`` (the same pair within seconds of a shutdown
+notice), ``io-timeout`` (FCG003), ``busy-timeout`` (FCG004),
+``request-too-long`` (FCG005), ``spawn-failure`` and ``process-exit:<reason>``
+per wrapper for the exit reasons that are not routine.  Access log
+(:class:`AccessLogDetector`): ``http-<status>`` per 5xx status.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections import Counter, OrderedDict, deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from fcgilint.evidence.logs import AccessLine, ErrorLine
+from fcgilint.evidence.model import Collector, When
+from fcgilint.evidence.strace import (
+    Record,
+    decorated_path,
+    display_stamp,
+    error_name,
+    first_fd,
+    first_string,
+    poll_fds,
+    return_value,
+    socket_path,
+)
+
+#: Signals by which mod_fcgid or an admin asks a process to stop.
+TERMINATING = frozenset({"SIGTERM", "SIGKILL", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1"})
+#: mod_fcgid names app sockets ``<FcgidIPCDir>/<pm pid>.<counter>``.
+_FCGID_SOCKET_NAME = re.compile(r"^\d+\.\d+$")
+#: Bounded memory for finished processes and socket owners (LRU eviction).
+_MEMORY = 65536
+_READS = frozenset({"read", "recvfrom", "recvmsg", "readv"})
+_WRITES = frozenset({"writev", "write", "sendmsg", "sendto"})
+_POLLS = frozenset({"poll", "ppoll", "select", "pselect6"})
+_CLONES = frozenset({"clone", "clone3", "fork", "vfork"})
+_BROKEN = frozenset({"ECONNRESET", "EPIPE"})
+
+
+class _Lru(OrderedDict):
+    """A dict that forgets its oldest entries beyond a fixed size."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __setitem__(self, key: object, value: object) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        if len(self) > self.limit:
+            self.popitem(last=False)
+
+
+@dataclass(slots=True)
+class _Conn:
+    """An httpd thread's connection to a FastCGI socket."""
+
+    path: str
+    wrote: bool = False
+
+
+@dataclass(slots=True)
+class _Proc:
+    """What is known about one traced process while it lives."""
+
+    socket: str | None = None
+    wrapper: str | None = None
+    accepts: int = 0
+    started: bool = False
+    exit_called: bool = False
+    signal: str | None = None
+
+
+@dataclass(slots=True)
+class _Exit:
+    """How a FastCGI app process ended."""
+
+    on_its_own: bool
+    signal: str | None
+    wrapper: str | None
+
+
+@dataclass(slots=True)
+class _Reset:
+    """A failed FastCGI exchange waiting for its php-cgi's fate to be known."""
+
+    path: str
+    pid: int
+    when: When
+    sample: tuple[str, int, str]
+
+
+@dataclass
+class StraceCorrelator:
+    """Joins httpd-side connection failures with the php-cgi behind each socket."""
+
+    sink: Collector
+    _conns: dict[int, dict[int, _Conn]] = field(default_factory=dict)
+    _last: dict[int, _Conn] = field(default_factory=dict)
+    _procs: dict[int, _Proc] = field(default_factory=dict)
+    _bound: dict[int, str] = field(default_factory=dict)
+    _owner: _Lru = field(default_factory=lambda: _Lru(_MEMORY))
+    _exits: _Lru = field(default_factory=lambda: _Lru(_MEMORY))
+    _waiting: dict[str, list[_Reset]] = field(default_factory=dict)
+    _classes: dict[tuple[str | None, str | None], Counter[int]] = field(default_factory=dict)
+
+    def feed(self, rec: Record, source: str) -> None:
+        """Update the state with one record of file ``source``."""
+        kind = rec.kind
+        if kind == "call" or kind == "enter":
+            handler = _HANDLERS.get(rec.name)
+            if handler is not None:
+                handler(self, rec, source)
+            elif "(Timeout)" in rec.result or error_name(rec.result) in _BROKEN:
+                self._on_poll(rec, source)
+        elif kind == "signal":
+            if rec.name in TERMINATING:
+                self._proc(rec.pid).signal = rec.name
+        else:
+            self._finish_process(rec.pid, killed=rec.name if kind == "killed" else None)
+
+    # -- httpd side -----------------------------------------------------------
+
+    def _on_connect(self, rec: Record, source: str) -> None:
+        if rec.kind != "call" or not rec.head_known:
+            return
+        value = return_value(rec.result)
+        path = socket_path(rec.args)
+        if value is None or value < 0 or path is None or not self._is_fastcgi(path):
+            return
+        fd, _ = first_fd(rec.args)
+        if fd is None:
+            return
+        conn = _Conn(path)
+        self._conns.setdefault(rec.pid, {})[fd] = conn
+        self._last[rec.pid] = conn
+
+    def _is_fastcgi(self, path: str) -> bool:
+        return path in self._owner or bool(_FCGID_SOCKET_NAME.match(posixpath.basename(path)))
+
+    def _conn_for(self, rec: Record, fd: int | None) -> _Conn | None:
+        """The connection a call works on; the pid's latest one when the fd is not shown."""
+        if rec.head_known and fd is not None:
+            return self._conns.get(rec.pid, {}).get(fd)
+        return self._last.get(rec.pid)
+
+    def _on_write(self, rec: Record, source: str) -> None:
+        fd, _ = first_fd(rec.args) if rec.head_known else (None, None)
+        conn = self._conn_for(rec, fd)
+        if conn is None:
+            return
+        conn.wrote = True
+        if rec.kind == "call" and error_name(rec.result) in _BROKEN:
+            self._failed(rec, source, conn)
+
+    def _on_read(self, rec: Record, source: str) -> None:
+        if rec.kind != "call":
+            return
+        broken = error_name(rec.result) in _BROKEN
+        eof = return_value(rec.result) == 0 and '""' in rec.args
+        if not (broken or eof):
+            return
+        fd, _ = first_fd(rec.args) if rec.head_known else (None, None)
+        conn = self._conn_for(rec, fd)
+        if conn is not None and conn.wrote:
+            self._failed(rec, source, conn)
+
+    def _on_poll(self, rec: Record, source: str) -> None:
+        if rec.kind != "call":
+            return
+        conn = self._last.get(rec.pid)
+        if conn is None or not conn.wrote:
+            return
+        if error_name(rec.result) in _BROKEN:
+            self._failed(rec, source, conn)
+            return
+        if "(Timeout)" not in rec.result:
+            return
+        if rec.head_known and rec.args:
+            fds = poll_fds(rec.args)
+            watched = self._conns.get(rec.pid, {})
+            if not any(watched.get(fd) is conn for fd in fds):
+                return
+        owner = self._owner.get(conn.path)
+        proc = self._procs.get(owner) if owner is not None else None
+        self.sink.add(
+            "io-timeout", when=_when(rec), sample=(source, rec.lineno, rec.text), pid=rec.pid,
+            socket=posixpath.dirname(conn.path), wrapper=proc.wrapper if proc else None,
+        )
+
+    def _on_close(self, rec: Record, source: str) -> None:
+        fd, _ = first_fd(rec.args)
+        conns = self._conns.get(rec.pid)
+        if fd is None or not conns:
+            return
+        conn = conns.pop(fd, None)
+        if conn is not None and self._last.get(rec.pid) is conn:
+            del self._last[rec.pid]
+
+    def _failed(self, rec: Record, source: str, conn: _Conn) -> None:
+        """One request lost on ``conn``; classify now or when its php-cgi ends."""
+        conns = self._conns.get(rec.pid, {})
+        for fd, known in list(conns.items()):
+            if known is conn:
+                del conns[fd]
+        if self._last.get(rec.pid) is conn:
+            del self._last[rec.pid]
+        reset = _Reset(conn.path, rec.pid, _when(rec), (source, rec.lineno, rec.text))
+        owner = self._owner.get(conn.path)
+        if owner is not None and owner in self._exits:
+            self._classify(reset, owner, self._exits[owner])
+        else:
+            self._waiting.setdefault(conn.path, []).append(reset)
+
+    def _classify(self, reset: _Reset, owner: int | None, fate: _Exit | None) -> None:
+        if fate is None:
+            kind = "fcgi-reset"
+        elif fate.on_its_own:
+            kind = "request-limit-race"
+        elif fate.signal in TERMINATING:
+            kind = "shutdown-reset"
+        else:
+            kind = "php-crash"
+        self.sink.add(
+            kind, when=reset.when, sample=reset.sample, pid=owner if owner is not None else reset.pid,
+            socket=posixpath.dirname(reset.path), wrapper=fate.wrapper if fate else None,
+        )
+
+    # -- php-cgi side ---------------------------------------------------------
+
+    def _proc(self, pid: int) -> _Proc:
+        proc = self._procs.get(pid)
+        if proc is None:
+            proc = self._procs[pid] = _Proc()
+        return proc
+
+    def _on_bind(self, rec: Record, source: str) -> None:
+        if rec.kind != "call" or not rec.head_known or return_value(rec.result) != 0:
+            return
+        path = socket_path(rec.args)
+        if path is not None:
+            self._bound[rec.pid] = path
+            self._owner[path] = rec.pid
+
+    def _on_clone(self, rec: Record, source: str) -> None:
+        if rec.kind != "call":
+            return
+        child = return_value(rec.result)
+        if child is None or child <= 0 or "CLONE_THREAD" in rec.args:
+            return
+        proc = self._proc(child)
+        proc.started = True
+        path = self._bound.pop(rec.pid, None)
+        if path is not None:
+            proc.socket = path
+            self._owner[path] = child
+
+    def _on_execve(self, rec: Record, source: str) -> None:
+        """The first program a process runs is what mod_fcgid calls the wrapper."""
+        if rec.kind != "call" or return_value(rec.result) != 0:
+            return
+        proc = self._proc(rec.pid)
+        proc.started = True
+        if proc.wrapper is None and rec.head_known:
+            proc.wrapper = first_string(rec.args)
+
+    def _on_accept(self, rec: Record, source: str) -> None:
+        if not rec.head_known:
+            return
+        fd, decoration = first_fd(rec.args)
+        listen_path = decorated_path(decoration)
+        proc = self._procs.get(rec.pid)
+        if fd != 0 and (proc is None or proc.socket is None or listen_path is None):
+            return
+        proc = self._proc(rec.pid)
+        if listen_path is not None and proc.socket is None:
+            proc.socket = listen_path
+            self._owner[listen_path] = rec.pid
+        value = return_value(rec.result)
+        if rec.kind == "call" and value is not None and value >= 0:
+            proc.accepts += 1
+
+    def _on_exit_group(self, rec: Record, source: str) -> None:
+        self._proc(rec.pid).exit_called = True
+
+    def _finish_process(self, pid: int, killed: str | None) -> None:
+        self._conns.pop(pid, None)
+        self._last.pop(pid, None)
+        self._bound.pop(pid, None)
+        proc = self._procs.pop(pid, None)
+        if proc is None or (proc.socket is None and proc.accepts == 0):
+            return
+        signal = proc.signal or killed
+        fate = _Exit(killed is None and proc.signal is None, signal, proc.wrapper)
+        self._exits[pid] = fate
+        if fate.on_its_own and proc.started and proc.accepts > 0:
+            key = (posixpath.dirname(proc.socket) if proc.socket else None, proc.wrapper)
+            self._classes.setdefault(key, Counter())[proc.accepts] += 1
+        if proc.socket is not None:
+            for reset in self._waiting.pop(proc.socket, []):
+                self._classify(reset, pid, fate)
+
+    def finish(self) -> None:
+        """Classify what is still open and publish the inferred limits."""
+        for path, resets in self._waiting.items():
+            owner = self._owner.get(path)
+            fate = self._exits.get(owner) if owner is not None else None
+            for reset in resets:
+                self._classify(reset, owner if fate else None, fate)
+        self._waiting.clear()
+        for (socket, wrapper), counts in self._classes.items():
+            self.sink.infer(socket, wrapper, counts)
+
+
+_HANDLERS = {
+    "connect": StraceCorrelator._on_connect,
+    "close": StraceCorrelator._on_close,
+    "bind": StraceCorrelator._on_bind,
+    "execve": StraceCorrelator._on_execve,
+    "accept": StraceCorrelator._on_accept,
+    "accept4": StraceCorrelator._on_accept,
+    "exit_group": StraceCorrelator._on_exit_group,
+    **{name: StraceCorrelator._on_read for name in _READS},
+    **{name: StraceCorrelator._on_write for name in _WRITES},
+    **{name: StraceCorrelator._on_poll for name in _POLLS},
+    **{name: StraceCorrelator._on_clone for name in _CLONES},
+}
+
+
+def _when(rec: Record) -> When:
+    if rec.seconds is None:
+        return None
+    shown = display_stamp(rec)
+    return (rec.seconds, shown) if shown is not None else None
+
+
+# ---------------------------------------------------------------------------
+# Error log
+
+_READ_ERRORS = (
+    "mod_fcgid: error reading data from FastCGI server",
+    "mod_fcgid: error reading data, FastCGI server closed connection",
+    "mod_fcgid: read data from fastcgi server error",
+    "mod_fcgid: Read data error, fastcgi server has close connection",
+)
+_NO_HEADERS = ("End of script output before headers:", "Premature end of script headers:")
+_READ_TIMEOUT = re.compile(r"mod_fcgid: read data timeout in (\d+) seconds")
+_TOO_LONG = re.compile(
+    r"mod_fcgid: (?:HTTP request length (\d+) \(so far\) exceeds MaxRequestLen \((\d+)\)|http request length (\d+) > (\d+))"
+)
+_BUSY = re.compile(r"mod_fcgid: (?:.* took longer than busy timeout \(\d+ secs\)|process busy timeout, take \d+ seconds)")
+_SLOT = re.compile(r"mod_fcgid: can't apply process slot for (.+)$")
+_SPAWN = re.compile(r"mod_fcgid: (?:can't run (.+)|spawn process (.+) error|can't create process)$")
+_PROCESS_EXIT = re.compile(r"mod_fcgid: process (.+)\((\d+)\) exit\(([^)]+)\)")
+_SHUTDOWN = ("shutting down", "SIGHUP received", "Graceful restart requested")
+#: Exit reasons that are mod_fcgid doing its job; they are not reported.
+_ROUTINE_EXITS = frozenset({"lifetime expired", "idle timeout", "shutting down"})
+#: A read error this close to a shutdown notice (seconds before, after) is the shutdown's.
+_SHUTDOWN_WINDOW = (2.0, 10.0)
+
+
+def _log_when(moment: datetime | None) -> When:
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC).timestamp(), moment.isoformat()
+
+
+@dataclass(slots=True)
+class _ReadError:
+    line: ErrorLine
+    partner: ErrorLine | None = None
+
+
+class ErrorLogDetector:
+    """Detections from one Apache error log (2.2 or 2.4 default format)."""
+
+    def __init__(self, sink: Collector, source: str) -> None:
+        self.sink = sink
+        self.source = source
+        self._open: dict[tuple[int | None, int | None, str | None], _ReadError] = {}
+        self._recent: deque[_ReadError] = deque()
+        self._shutdowns: deque[float] = deque(maxlen=64)
+
+    def feed(self, line: ErrorLine) -> None:
+        """Classify one parsed line."""
+        msg = line.msg
+        if msg.startswith(_NO_HEADERS):
+            self._pair(line)
+        elif msg.startswith(_READ_ERRORS):
+            self._read_error(line)
+        elif any(marker in msg for marker in _SHUTDOWN):
+            if line.when is not None:
+                self._shutdowns.append(_log_when(line.when)[0])
+            self._exit(line)
+        else:
+            self._other(line)
+        self._flush(line.when, final=False)
+
+    def _key(self, line: ErrorLine) -> tuple[int | None, int | None, str | None]:
+        """2.4 lines name the worker (pid, tid); 2.2 lines only the client."""
+        if line.pid is not None:
+            return (line.pid, line.tid, None)
+        return (None, None, line.client)
+
+    def _read_error(self, line: ErrorLine) -> None:
+        entry = _ReadError(line)
+        self._open[self._key(line)] = entry
+        self._recent.append(entry)
+
+    def _pair(self, line: ErrorLine) -> None:
+        entry = self._open.pop(self._key(line), None)
+        if entry is not None:
+            entry.partner = line
+
+    def _other(self, line: ErrorLine) -> None:
+        msg = line.msg
+        add = self.sink.add
+        sample = (self.source, line.lineno, line.text)
+        when = _log_when(line.when)
+        if _READ_TIMEOUT.search(msg):
+            add("io-timeout", when=when, sample=sample, pid=line.pid)
+        elif _TOO_LONG.search(msg):
+            add("request-too-long", when=when, sample=sample, pid=line.pid)
+        elif _BUSY.search(msg):
+            add("busy-timeout", when=when, sample=sample, pid=line.pid)
+        elif (slot := _SLOT.search(msg)) is not None:
+            add("spawn-failure", when=when, sample=sample, pid=line.pid, wrapper=slot.group(1).strip())
+        elif (spawn := _SPAWN.search(msg)) is not None:
+            add("spawn-failure", when=when, sample=sample, pid=line.pid, wrapper=spawn.group(1) or spawn.group(2))
+        else:
+            self._exit(line)
+
+    def _exit(self, line: ErrorLine) -> None:
+        match = _PROCESS_EXIT.search(line.msg)
+        if match is None or match.group(3) in _ROUTINE_EXITS:
+            return
+        reason = match.group(3)
+        self.sink.add(
+            "process-exit:" + reason.replace(" ", "-"), when=_log_when(line.when),
+            sample=(self.source, line.lineno, line.text), pid=int(match.group(2)), wrapper=match.group(1),
+            rule="FCG004" if reason == "busy timeout" else None,
+        )
+
+    def _flush(self, now: datetime | None, final: bool) -> None:
+        """Report read errors once no shutdown notice can follow close enough to claim them."""
+        before, _ = _SHUTDOWN_WINDOW
+        horizon = _log_when(now)[0] - before if now is not None else None
+        while self._recent:
+            entry = self._recent[0]
+            moment = _log_when(entry.line.when)
+            if not final and horizon is not None and moment is not None and moment[0] > horizon:
+                return
+            self._recent.popleft()
+            self._report(entry, moment)
+
+    def _report(self, entry: _ReadError, when: When) -> None:
+        before, after = _SHUTDOWN_WINDOW
+        kind = "fcgi-read-error"
+        if when is not None and any(when[0] - after <= t <= when[0] + before for t in self._shutdowns):
+            kind = "shutdown-reset"
+        line, partner = entry.line, entry.partner
+        extra = [(self.source, partner.lineno, partner.text)] if partner else []
+        self.sink.add(kind, when=when, sample=(self.source, line.lineno, line.text), pid=line.pid, extra=extra)
+
+    def finish(self) -> None:
+        """Report what is still buffered."""
+        self._flush(None, final=True)
+        self._open.clear()
+
+
+class AccessLogDetector:
+    """``http-<status>`` counts from one access log."""
+
+    def __init__(self, sink: Collector, source: str) -> None:
+        self.sink = sink
+        self.source = source
+
+    def feed(self, line: AccessLine) -> None:
+        """Count one 5xx request."""
+        when = (line.when.timestamp(), line.when.isoformat()) if line.when else None
+        self.sink.add(f"http-{line.status}", when=when, sample=(self.source, line.lineno, line.text))
+
+
+__all__ = ["AccessLogDetector", "ErrorLogDetector", "StraceCorrelator", "TERMINATING"]
