@@ -7,6 +7,7 @@ one line naming what is missing.
 
 from __future__ import annotations
 
+import functools
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -21,16 +22,23 @@ import fcgidlab  # noqa: E402  (lives in scripts/, importable only after the pat
 LabFactory = Callable[[fcgidlab.Scenario], fcgidlab.Lab]
 
 
-@pytest.fixture(scope="session")
-def real_stack() -> None:
-    """Skip (one reason for all tests) when the host cannot run the stack."""
-    missing = fcgidlab.missing_components()
-    if missing:
-        pytest.skip(f"real-server tests need {', '.join(missing)}; scripts/install-system-deps.sh installs them")
+@functools.cache
+def _missing() -> tuple[str, ...]:
+    return tuple(fcgidlab.missing_components())
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip when the host cannot run the stack.
+
+    Raised from this hook rather than from a fixture so that pytest reports the reason once,
+    at this location, instead of once per test.
+    """
+    if _missing():
+        pytest.skip(f"real-server tests need {', '.join(_missing())}; scripts/install-system-deps.sh installs them")
 
 
 @pytest.fixture(scope="module")
-def start_lab(real_stack: None) -> Iterator[LabFactory]:
+def start_lab() -> Iterator[LabFactory]:
     """Start lab instances on demand; stop and remove all of them when the module is done."""
     labs: list[fcgidlab.Lab] = []
 

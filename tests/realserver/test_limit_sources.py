@@ -45,9 +45,7 @@ def test_recycling_interval_matches_the_configured_limit(case: str, start_lab) -
         ("default", "conf", f"FcgidWrapper {fcgidlab.PHP_CGI} .php"),
     ],
 )
-def test_each_variant_sets_the_limit_only_where_it_claims(
-    scenario_name: str, where: str, text: str, tmp_path, real_stack: None
-) -> None:
+def test_each_variant_sets_the_limit_only_where_it_claims(scenario_name: str, where: str, text: str, tmp_path) -> None:
     lab = fcgidlab.Lab(tmp_path, fcgidlab.SCENARIOS[scenario_name], port=8080)
     files = {"wrapper": lab.render_wrapper(), "conf": lab.render_httpd_conf()}
     assert text in files[where]
