@@ -1,4 +1,4 @@
-"""Lossless parser of Apache httpd's configuration syntax.
+r"""Lossless parser of Apache httpd's configuration syntax.
 
 httpd's rules are line based and simple (``server/util.c`` ``ap_cfg_getline``,
 ``ap_getword_conf``; ``server/config.c`` ``ap_build_config``), and we follow them
