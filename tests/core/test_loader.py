@@ -1,0 +1,132 @@
+"""The loader follows a tree the way httpd does, and bad input never crashes it."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from fcgilint.cli import app
+from fcgilint.load.apache_tree import LoadOptions, load_tree
+
+runner = CliRunner()
+
+
+def _keys(tree) -> list[str]:
+    return [f"{d.name} {' '.join(d.args)}" for d in tree.directives if d.key.startswith("fcgid")]
+
+
+def test_includes_follow_server_root_globs_in_sorted_order(tree) -> None:
+    base = tree({
+        "etc/apache2/apache2.conf": "ServerRoot /etc/apache2\nIncludeOptional conf.d/*.conf\nInclude extra\n",
+        "etc/apache2/conf.d/b.conf": "FcgidIOTimeout 2\n",
+        "etc/apache2/conf.d/a.conf": "FcgidIOTimeout 1\n",
+        "etc/apache2/extra/z.conf": "FcgidIOTimeout 3\n",
+    })
+    loaded = load_tree(base / "etc/apache2/apache2.conf", LoadOptions(root=base))
+    assert _keys(loaded) == ["FcgidIOTimeout 1", "FcgidIOTimeout 2", "FcgidIOTimeout 3"]
+    assert not loaded.problems
+
+
+def test_conditionals_defines_and_variables(tree) -> None:
+    base = tree({
+        "httpd.conf": "Define LIMIT 77\n<IfModule mod_fcgid.c>\nFcgidMaxRequestsPerProcess ${LIMIT}\n</IfModule>\n"
+        "<IfModule !mod_fcgid.c>\nFcgidIOTimeout 1\n</IfModule>\n<IfDefine SSL>\nFcgidIOTimeout 2\n</IfDefine>\n"
+        "<IfVersion >= 2.4>\nFcgidBusyTimeout 9\n</IfVersion>\n<IfModule mod_php7.c>\nFcgidIOTimeout 3\n</IfModule>\n",
+    })
+    loaded = load_tree(base / "httpd.conf", LoadOptions(root=base))
+    assert _keys(loaded) == ["FcgidMaxRequestsPerProcess 77", "FcgidBusyTimeout 9"]
+    with_ssl = load_tree(base / "httpd.conf", LoadOptions(root=base, defines=(("SSL", ""),), without_modules=frozenset({"fcgid"})))
+    assert _keys(with_ssl) == ["FcgidIOTimeout 1", "FcgidIOTimeout 2", "FcgidBusyTimeout 9"]
+
+
+def test_envvars_file_supplies_variables(tree) -> None:
+    base = tree({"etc/apache2/apache2.conf": "FcgidIPCDir ${APACHE_RUN_DIR}/fcgid\n", "etc/apache2/envvars": "export APACHE_RUN_DIR=/var/run/apache2\n"})
+    loaded = load_tree(base / "etc/apache2/apache2.conf", LoadOptions(root=base))
+    assert _keys(loaded) == ["FcgidIPCDir /var/run/apache2/fcgid"]
+
+
+def test_include_loop_and_missing_include_are_problems_not_crashes(tree) -> None:
+    base = tree({"a.conf": "Include b.conf\nInclude nope.conf\n", "b.conf": "Include a.conf\n"})
+    loaded = load_tree(base / "a.conf", LoadOptions())
+    messages = [p.message for p in loaded.problems]
+    assert any("Include loop" in m for m in messages)
+    assert any("Could not open configuration file nope.conf" in m for m in messages)
+
+
+def test_vhost_scope_is_recorded(tree) -> None:
+    base = tree({"httpd.conf": "<VirtualHost *:80>\nServerName a.example\n<Directory /x>\nFcgidWrapper /usr/bin/php-cgi .php\n</Directory>\n</VirtualHost>\n"})
+    loaded = load_tree(base / "httpd.conf", LoadOptions())
+    (wrapper,) = loaded.named("FcgidWrapper")
+    assert wrapper.vhost is not None and wrapper.vhost.server_name == "a.example"
+    assert wrapper.in_directory
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [(b"\x00\x01binary", "binary file"), (None, "no such file")],
+)
+def test_unusable_entry_exits_2_with_one_clear_line(tmp_path: Path, content: bytes | None, expected: str) -> None:
+    path = tmp_path / "httpd.conf"
+    if content is not None:
+        path.write_bytes(content)
+    result = runner.invoke(app, ["check", str(path)])
+    assert result.exit_code == 2
+    assert expected in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files regardless of their mode")
+def test_unreadable_entry_exits_2(tmp_path: Path) -> None:
+    path = tmp_path / "httpd.conf"
+    path.write_text("FcgidIOTimeout 4\n")
+    path.chmod(0)
+    result = runner.invoke(app, ["check", str(path)])
+    assert result.exit_code == 2 and "permission denied" in result.output
+
+
+def test_huge_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("fcgilint.source.MAX_FILE_BYTES", 10)
+    path = tmp_path / "httpd.conf"
+    path.write_text("FcgidIOTimeout 40\n")
+    result = runner.invoke(app, ["check", str(path)])
+    assert result.exit_code == 2 and "byte limit" in result.output
+
+
+def test_latin1_bytes_and_broken_syntax_give_findings_with_lines(tmp_path: Path) -> None:
+    path = tmp_path / "httpd.conf"
+    path.write_bytes(b"# caf\xe9\n<VirtualHost *:80>\nFcgidIOTimeout 4\n</Directory>\n")
+    result = runner.invoke(app, ["check", "--format", "json", str(path)])
+    assert result.exit_code == 1
+    findings = json.loads(result.output)["findings"]
+    assert {"rule": "FCG007", "line": 4} in [{"rule": f["rule"], "line": f["line"]} for f in findings]
+
+
+def test_directory_argument_finds_the_entry_and_json_is_stable(tmp_path: Path) -> None:
+    repo = Path(__file__).resolve().parents[2] / "examples" / "seed"
+    result = runner.invoke(app, ["check", "--root", str(repo), "--format", "json", str(repo / "etc/apache2")])
+    assert result.exit_code == 1
+    payload = json.loads(result.output)
+    race = [f for f in payload["findings"] if f["rule"] == "FCG001"]
+    assert race and race[0]["severity"] == "error"
+    assert set(race[0]) >= {"rule", "severity", "file", "line", "message", "related"}
+    assert race[0]["file"].endswith("sites-enabled/penny.conf")
+
+
+def test_wrapper_alone_says_what_it_cannot_judge(tmp_path: Path) -> None:
+    path = tmp_path / "starter"
+    path.write_text("#!/bin/sh\nexport PHP_FCGI_MAX_REQUESTS=500\nexec /usr/bin/php-cgi\n")
+    result = runner.invoke(app, ["check", str(path)])
+    assert result.exit_code == 0
+    assert "FCG001: not checked" in result.output
+
+
+def test_fail_on_and_exit_zero(tmp_path: Path) -> None:
+    path = tmp_path / "httpd.conf"
+    path.write_text("FcgidConnectTimeout 20\n")
+    assert runner.invoke(app, ["check", str(path)]).exit_code == 0
+    assert runner.invoke(app, ["check", "--fail-on", "info", str(path)]).exit_code == 1
+    assert runner.invoke(app, ["check", "--fail-on", "info", "--exit-zero", str(path)]).exit_code == 0
+    assert runner.invoke(app, ["check", "--select", "FCG999", str(path)]).exit_code == 2
