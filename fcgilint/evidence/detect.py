@@ -336,7 +336,13 @@ class StraceCorrelator:
                 self._classify(reset, pid, fate)
 
     def finish(self) -> None:
-        """Classify what is still open and publish the inferred limits."""
+        """Classify what is still open and publish the inferred limits.
+
+        A process that called exit_group but whose ``+++ exited`` line is not in
+        the capture (the trace stopped, or it is a pasted excerpt) did exit.
+        """
+        for pid in [pid for pid, proc in self._procs.items() if proc.exit_called]:
+            self._finish_process(pid, killed=None)
         for path, resets in self._waiting.items():
             owner = self._owner.get(path)
             fate = self._exits.get(owner) if owner is not None else None

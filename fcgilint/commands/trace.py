@@ -1,0 +1,217 @@
+"""``fcgilint trace``: read strace captures and Apache logs, or take a short live capture.
+
+``fcgilint trace FILES... [--format text|json]`` reports what the evidence
+proves (see docs/trace.md).  ``fcgilint trace --live`` attaches strace to the
+running httpd/apache2 and php-cgi processes for a bounded time and size, then
+reads the capture.  It only observes: no server configuration is read or
+changed.  Exit codes: 0 nothing detected, 1 detections found, 2 usage or input
+error (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import typer
+
+from fcgilint import exitcodes
+from fcgilint.evidence import EvidenceError, EvidenceReport, analyse
+
+#: Inputs at least this large get a progress line on a terminal.
+_PROGRESS_FLOOR = 64 * 1024 * 1024
+_HTTPD_NAMES = frozenset({"apache2", "httpd"})
+_STRACE_FLAGS = ("-f", "-tt", "-T", "-yy", "-s", "256")
+#: Only the calls the detectors read; keeps the traced server fast and the file small.
+_STRACE_FILTER = "trace=network,process,read,write,writev,close,poll,ppoll,select,pselect6"
+
+
+class _Refusal(Exception):
+    """A reason to stop with exit code 2 and one line on stderr."""
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``trace`` command to the CLI."""
+    app.command(
+        "trace",
+        help="Read strace output and Apache error/access logs and report the FastCGI failures they prove "
+        "(request-limit race, IO timeouts, ...). Exit 0 nothing found, 1 detections, 2 input error.",
+    )(trace)
+
+
+def trace(
+    files: list[Path] = typer.Argument(None, help="strace output (-f or -ff files), error.log, access.log; .gz is fine."),
+    output_format: str = typer.Option("text", "--format", help="text or json."),
+    live: bool = typer.Option(False, "--live", help="Attach strace to the running httpd and php-cgi processes, then analyse."),
+    seconds: int = typer.Option(30, "--seconds", help="With --live: how long to trace."),
+    output: Path = typer.Option(Path("strace.out"), "--output", help="With --live: where strace writes."),
+    max_mb: int = typer.Option(512, "--max-mb", help="With --live: stop tracing once the output reaches this size."),
+) -> None:
+    """Entry point of ``fcgilint trace``."""
+    try:
+        if output_format not in ("text", "json"):
+            raise _Refusal(f"--format {output_format}: use text or json")
+        paths = _inputs(files or [], live, seconds, output, max_mb)
+        report = analyse(paths, progress=_progress_hook(paths))
+    except (_Refusal, EvidenceError) as exc:
+        typer.echo(f"fcgilint: {exc}", err=True)
+        raise typer.Exit(exitcodes.ERROR) from None
+    if output_format == "json":
+        typer.echo(json.dumps(report.to_json(), indent=2))
+    else:
+        typer.echo(render_text(report))
+    raise typer.Exit(exitcodes.FINDINGS if report.detections else exitcodes.OK)
+
+
+def _inputs(files: list[Path], live: bool, seconds: int, output: Path, max_mb: int) -> list[Path]:
+    if live and files:
+        raise _Refusal("give either FILES or --live, not both")
+    if not live:
+        if not files:
+            raise _Refusal("nothing to read: give strace/log FILES or --live")
+        return files
+    if seconds <= 0 or max_mb <= 0:
+        raise _Refusal("--seconds and --max-mb must be positive")
+    capture_live(output, seconds, max_mb * 1024 * 1024)
+    return [output]
+
+
+def _progress_hook(paths: list[Path]):  # noqa: ANN202 - returns an optional callable
+    """A stderr progress line, only on a terminal and only for large inputs."""
+    if not sys.stderr.isatty():
+        return None
+    try:
+        total = sum(p.stat().st_size for p in paths)
+    except OSError:
+        return None
+    if total < _PROGRESS_FLOOR:
+        return None
+
+    def show(done: int, size: int, name: str) -> None:
+        percent = min(100, done * 100 // size) if size else 100
+        sys.stderr.write(f"\rreading {name}: {percent:3d}%")
+        if percent >= 100:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+# ---------------------------------------------------------------------------
+# Live capture
+
+
+def _processes() -> list[tuple[int, int, str]]:
+    """(pid, ppid, comm) of every process visible in /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
+        found.append((int(entry.name), ppid, comm))
+    return found
+
+
+def server_pids(processes: list[tuple[int, int, str]]) -> tuple[list[int], list[int]]:
+    """The httpd parents (whose parent is not httpd) and every other httpd or php-cgi pid."""
+    httpd = {pid for pid, _, comm in processes if comm in _HTTPD_NAMES}
+    parents = sorted(pid for pid, ppid, comm in processes if comm in _HTTPD_NAMES and ppid not in httpd)
+    others = sorted(
+        pid for pid, _, comm in processes
+        if (pid in httpd and pid not in parents) or (comm.startswith("php") and "cgi" in comm)
+    )
+    return parents, others
+
+
+def _check_tracing_allowed() -> str:
+    strace = shutil.which("strace")
+    if strace is None:
+        raise _Refusal("--live needs strace, which is not installed")
+    if os.geteuid() != 0:
+        raise _Refusal("--live needs root: strace attaches to the server processes with ptrace")
+    try:
+        scope = Path("/proc/sys/kernel/yama/ptrace_scope").read_text().strip()
+    except OSError:
+        scope = "0"
+    if scope == "3":
+        raise _Refusal("--live is impossible: ptrace is disabled (kernel.yama.ptrace_scope = 3)")
+    return strace
+
+
+def capture_live(output: Path, seconds: int, max_bytes: int) -> None:
+    """Run strace on the server for at most ``seconds`` and ``max_bytes`` of output.
+
+    The httpd parent is traced with ``-f`` so php-cgi processes spawned during
+    the capture are followed; children that already run are attached directly.
+    strace is stopped with SIGINT, which detaches and leaves the server running.
+    """
+    strace = _check_tracing_allowed()
+    parents, others = server_pids(_processes())
+    if not parents:
+        raise _Refusal("--live: no running httpd/apache2 process found")
+    cmd = [strace, *_STRACE_FLAGS, "-e", _STRACE_FILTER, "-o", str(output)]
+    for pid in parents + others:
+        cmd += ["-p", str(pid)]
+    try:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    except OSError as exc:
+        raise _Refusal(f"--live: cannot start strace: {exc}") from None
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+        if output.exists() and output.stat().st_size >= max_bytes:
+            break
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if not output.exists() or output.stat().st_size == 0:
+        first = next((line for line in err.splitlines() if line.strip()), "no output")
+        raise _Refusal(f"--live: strace captured nothing ({first})")
+
+
+# ---------------------------------------------------------------------------
+# Text rendering
+
+
+def render_text(report: EvidenceReport) -> str:
+    """Human-readable report: per detection kind, count, times, socket/wrapper, rule, 3 samples."""
+    out: list[str] = []
+    for found in report.detections:
+        span = f"{found.first} .. {found.last}" if found.first else "time not recorded"
+        rule = f"  confirms {found.rule}" if found.rule else ""
+        out.append(f"{found.kind}: {found.count}x  ({span}){rule}")
+        if found.socket:
+            out.append(f"  socket:  {found.socket}")
+        if found.wrapper:
+            out.append(f"  wrapper: {found.wrapper}")
+        if found.pids:
+            out.append("  pids:    " + " ".join(str(p) for p in found.pids))
+        for source, line, text in found.samples[:3]:
+            out.append(f"  {source}:{line}: {text[:200]}")
+    for limit in report.inferred:
+        where = limit.wrapper or limit.socket or "unknown class"
+        out.append(
+            f"inferred PHP_FCGI_MAX_REQUESTS={limit.php_fcgi_max_requests} for {where} "
+            f"({limit.processes} php-cgi processes exited on their own after that many requests)"
+        )
+    for warning in report.warnings:
+        out.append(f"warning: {warning}")
+    if not report.detections:
+        out.insert(0, "no FastCGI failure patterns found")
+    return "\n".join(out)
