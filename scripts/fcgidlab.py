@@ -121,6 +121,7 @@ SCENARIOS: dict[str, Scenario] = {
         strace_flags=("-ff", "-ttt", *STRACE_BASE),
         workloads=(Workload(requests=200),),
     ),
+    "greater": Scenario(name="greater", fcgid_max_requests=40),
     "fixed": Scenario(name="fixed", fcgid_max_requests=20, workloads=(Workload(concurrency=4),)),
     "timeout": Scenario(
         name="timeout",

@@ -8,18 +8,22 @@ one line naming what is missing.
 from __future__ import annotations
 
 import functools
+import json
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "scripts"))
 
 import fcgidlab  # noqa: E402  (lives in scripts/, importable only after the path insert)
 
 LabFactory = Callable[[fcgidlab.Scenario], fcgidlab.Lab]
+Fcgilint = Callable[..., dict]
 
 
 @functools.cache
@@ -54,3 +58,23 @@ def start_lab() -> Iterator[LabFactory]:
         for lab in labs:
             lab.stop()
             shutil.rmtree(lab.root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def fcgilint() -> Fcgilint:
+    """Run the real command line (``python -m fcgilint ARGS --format json``) and parse its output.
+
+    A separate process on purpose: these tests check what an admin gets from the installed tool.
+    Exit codes 0 and 1 (clean / findings) are both normal here; anything else fails the test.
+    """
+
+    def run(*args: str) -> dict:
+        done = subprocess.run(
+            [sys.executable, "-m", "fcgilint", *args, "--format", "json"],
+            cwd=REPO, capture_output=True, text=True, timeout=60, check=False,
+        )
+        assert done.returncode in (0, 1), f"fcgilint {' '.join(args)} exited {done.returncode}: {done.stderr}"
+        return json.loads(done.stdout)
+
+    return run
+

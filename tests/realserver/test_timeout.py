@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import fcgidlab
@@ -27,3 +29,12 @@ def test_io_timeout_gives_500_and_the_timeout_line(timeout_lab: fcgidlab.Lab) ->
 def test_fast_pages_are_unaffected(timeout_lab: fcgidlab.Lab) -> None:
     evidence = fcgidlab.drive(timeout_lab, fcgidlab.Workload(requests=10, concurrency=2), time_limit=30)
     assert evidence.load.statuses == {"200": 10}
+
+
+def test_check_reports_fcg003_on_this_tree(timeout_lab: fcgidlab.Lab, fcgilint) -> None:
+    report = fcgilint("check", "--select", "FCG003", str(timeout_lab.conf))
+    (finding,) = report["findings"]
+    conf_lines = timeout_lab.conf.read_text().splitlines()
+    assert Path(finding["file"]) == timeout_lab.conf
+    assert conf_lines[finding["line"] - 1].strip() == "FcgidIOTimeout 3"
+    assert any(Path(r["file"]) == timeout_lab.php_ini for r in finding["related"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import fcgidlab
@@ -26,3 +28,12 @@ def test_body_under_max_request_len_reaches_php(upload_lab: fcgidlab.Lab) -> Non
     work = fcgidlab.Workload(path="/upload.php", requests=3, concurrency=1, body_bytes=100_000)
     evidence = fcgidlab.drive(upload_lab, work, time_limit=30)
     assert evidence.load.statuses == {"200": 3}
+
+
+def test_check_reports_fcg005_on_this_tree(upload_lab: fcgidlab.Lab, fcgilint) -> None:
+    report = fcgilint("check", "--select", "FCG005", str(upload_lab.conf))
+    (finding,) = report["findings"]
+    conf_lines = upload_lab.conf.read_text().splitlines()
+    assert Path(finding["file"]) == upload_lab.conf
+    assert conf_lines[finding["line"] - 1].strip() == "FcgidMaxRequestLen 131072"
+    assert any(Path(r["file"]) == upload_lab.php_ini for r in finding["related"])
