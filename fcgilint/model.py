@@ -322,9 +322,12 @@ def wrapper_target(tree: ConfigTree, placed: Placed) -> tuple[str, WrapperScript
 def build_model(tree: ConfigTree) -> Model:
     """One class per FcgidWrapper in each scope where it applies."""
     classes: list[ProcessClass] = []
+    unchecked: list[tuple[str, str]] = []
     seen: set[tuple[int, str]] = set()
     for placed in tree.named("FcgidWrapper", "FCGIWrapper"):
-        command, script, _problem = wrapper_target(tree, placed)
+        command, script, problem = wrapper_target(tree, placed)
+        if problem and not looks_like_php_cgi(command):
+            unchecked.append(("PHP-side rules", f"{placed.location}: the wrapper {command} is {problem}, so what php-cgi sees is unknown"))
         scopes: list[VHost | None] = [placed.vhost]
         if placed.vhost is None:
             scopes += [v for v in tree.vhosts if not any(w.vhost is v for w in tree.named("FcgidWrapper"))]
@@ -334,7 +337,7 @@ def build_model(tree: ConfigTree) -> Model:
                 continue
             seen.add(key)
             classes.append(build_class(tree, placed, vhost, command, script))
-    return Model(tree=tree, classes=classes)
+    return Model(tree=tree, classes=classes, unchecked=unchecked)
 
 
 def standalone_model(script: WrapperScript) -> Model:

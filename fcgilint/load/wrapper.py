@@ -77,12 +77,14 @@ class ScriptRun:
     notes: list[str]
 
 
+_PHP_CGI_NAME = re.compile(r"^php[\d.]*-?cgi[\d.]*(\.exe)?$|^php-cgi")
+
+
 def looks_like_php_cgi(program: str) -> bool:
-    """True for php-cgi binaries as distributions name them (php-cgi8.2, /usr/lib/cgi-bin/php, php-cgi.exe)."""
-    name = re.split(r"[/\\]", program)[-1].lower()
-    if not name.startswith("php"):
-        return False
-    return "cgi" in name or "/cgi-bin/" in program.replace("\\", "/").lower() or name in {"php5-fcgi", "php-fcgi"}
+    """True for php-cgi binaries as distributions name them (php-cgi8.2, /usr/lib/cgi-bin/php5, php-cgi.exe)."""
+    path = program.replace("\\", "/").lower()
+    name = path.rsplit("/", 1)[-1]
+    return bool(_PHP_CGI_NAME.match(name)) or bool(re.search(r"/cgi-bin/php[\d.]*$", path))
 
 
 def _tokens(line: str, env: dict[str, Setting]) -> list[Word]:
@@ -274,7 +276,8 @@ class _Run:
             self.command(command, Location(source.display, lineno), path, seen)
 
     def command(self, command: str, where: Location, path: Path, seen: set[str]) -> None:
-        words = _tokens(command, self.env)
+        templated = is_placeholder(command)
+        words = [Word(w.text, w.known and not templated) for w in _tokens(command, self.env)]
         if not words:
             return
         head = words[0].text
