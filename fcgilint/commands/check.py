@@ -7,37 +7,44 @@ from pathlib import Path
 import typer
 
 from fcgilint.commands import common
-from fcgilint.report import render_json, render_text
+from fcgilint.formats import FORMATS
+
+EXIT_HELP = (
+    "Exit codes: 0 clean (or --exit-zero); 1 findings at or above --fail-on (default warning);"
+    " 2 usage error, invalid .fcgilint.yaml or unreadable input."
+)
 
 
 def check(
-    paths: list[Path] = common.PathsArg,
+    paths: list[Path] = typer.Argument(None, help="Config directory (with apache2.conf/httpd.conf), entry config, wrapper script or php.ini. Default: entry from .fcgilint.yaml, else every apache2.conf/httpd.conf under the root or working directory."),
     root: Path | None = common.RootOpt,
-    output_format: str = typer.Option("text", "--format", "-f", help="text or json."),
+    output_format: str | None = typer.Option(None, "--format", "-f", help=f"{', '.join(FORMATS)}. Default: github when GITHUB_ACTIONS=true, else text."),
     module: list[str] = common.ModuleOpt,
     without_module: list[str] = common.WithoutOpt,
     define: list[str] = common.DefineOpt,
     select: list[str] = common.SelectOpt,
     ignore: list[str] = common.IgnoreOpt,
-    fail_on: str = common.FailOnOpt,
+    fail_on: str | None = typer.Option(None, "--fail-on", help="Lowest severity that makes the exit code 1: error, warning or info (default warning)."),
     exit_zero: bool = common.ExitZeroOpt,
+    config: Path | None = typer.Option(None, "--config", help="Use this .fcgilint.yaml instead of the nearest one above the working directory."),
+    set_values: list[str] = typer.Option([], "--set", help="NAME=VALUE for a template placeholder ({NAME}, %name%, {{ name }}). Repeatable."),
+    no_inline_ignores: bool = typer.Option(False, "--no-inline-ignores", help="Ignore '# fcgilint: disable=...' comments."),
+    baseline: Path | None = typer.Option(None, "--baseline", help="Report only findings not recorded in this baseline file."),
+    write_baseline: Path | None = typer.Option(None, "--write-baseline", help="Record today's findings in this file and exit 0."),
 ) -> None:
     """Check a server's config tree, a config repository, a wrapper or a php.ini.
 
-    Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error.
+    Exit codes: 0 clean (or --exit-zero); 1 findings at or above --fail-on
+    (default warning); 2 usage error, invalid .fcgilint.yaml or unreadable input.
     """
-    if output_format not in ("text", "json"):
-        raise common.fail(f"--format {output_format}: use text or json")
-    options = common.load_options(root, module, without_module, define)
-    selection = common.select_rules(select, ignore, fail_on)
-    results = common.run_all(paths, options, selection)
-    findings = [f for r in results for f in r.findings]
-    notes = [n for r in results for n in r.notes]
-    render = render_json if output_format == "json" else render_text
-    typer.echo(render(findings, notes), nl=False)
-    raise typer.Exit(common.exit_code(findings, selection, exit_zero))
+    from fcgilint.check_run import run
+    from fcgilint.settings import Choices
+
+    choices = Choices(list(paths or []), root, module, without_module, define, select, ignore, fail_on, config, set_values)
+    code = run(choices, output_format, inline_ignores=not no_inline_ignores, baseline=baseline, write_baseline=write_baseline, exit_zero=exit_zero)
+    raise typer.Exit(code)
 
 
 def register(app: typer.Typer) -> None:
     """Add the ``check`` command."""
-    app.command("check")(check)
+    app.command("check", epilog=EXIT_HELP)(check)

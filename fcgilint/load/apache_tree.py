@@ -23,6 +23,7 @@ from fcgilint.knowledge import CONDITIONAL_SECTIONS, PER_DIR_SECTIONS
 from fcgilint.load.apache_syntax import Kind, Line, Node, ParsedFile, Section, parse
 from fcgilint.load.paths import PathMap
 from fcgilint.source import Location, SourceError, read_source
+from fcgilint.templates import fill
 
 # Modules assumed loaded when the tree does not say (a checked-out fragment has no
 # LoadModule lines). mod_fcgid is assumed loaded: that is what the user asks about.
@@ -43,6 +44,7 @@ class LoadOptions:
     modules: frozenset[str] = frozenset()
     without_modules: frozenset[str] = frozenset()
     defines: tuple[tuple[str, str], ...] = ()
+    placeholders: tuple[tuple[str, str], ...] = ()  # template values from --set, see fcgilint.templates
 
 
 @dataclass
@@ -263,7 +265,10 @@ class _Loader:
         return result != negate
 
     def substitute(self, value: str) -> str:
-        """Replace ``${VAR}`` from Define, then envvars; unknown names stay literal as in httpd."""
+        """Fill template placeholders the user gave values for, then ``${VAR}`` from Define,
+        then envvars; unknown names stay literal as in httpd."""
+        if self.options.placeholders:
+            value = fill(value, self.options.placeholders)
         if "${" not in value:
             return value
 

@@ -1,0 +1,47 @@
+"""The body of ``fcgilint check``: settings -> pipeline -> report -> baseline -> output.
+
+Kept apart from the Typer signature so the order of the steps reads in one
+place and errors of every stage end the same way: one line on stderr, exit 2,
+and nothing on stdout, where machine formats must arrive whole.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from fcgilint import exitcodes
+from fcgilint.commands.common import exit_code
+from fcgilint.formats import FORMATS, Report, default_format, render
+from fcgilint.pipeline import InputError, analyse
+from fcgilint.settings import Choices, UsageError, build_report, resolve
+
+
+def _error(message: str) -> int:
+    print(f"fcgilint: {message}", file=sys.stderr)
+    return exitcodes.ERROR
+
+
+def run(choices: Choices, output_format: str | None, inline_ignores: bool, baseline: Path | None, write_baseline: Path | None, exit_zero: bool) -> int:
+    """Run a check and print it; returns the exit code."""
+    from fcgilint import baseline as baselines
+
+    fmt = output_format or default_format()
+    if fmt not in FORMATS:
+        return _error(f"--format {fmt}: use {', '.join(FORMATS)}")
+    try:
+        settings = resolve(choices)
+        results = [analyse(target, settings.load, settings.selection.rules) for target in settings.targets]
+        report = build_report(results, settings, inline_ignores)
+        if write_baseline is not None:
+            count = baselines.write(write_baseline, report.findings, report.sources)
+            print(f"fcgilint: recorded {count} finding(s) in {write_baseline}", file=sys.stderr)
+            return exitcodes.OK
+        if baseline is not None:
+            known = baselines.read(baseline)
+            report = Report(baselines.new_only(report.findings, report.sources, known), report.notes, report.rules, report.sources)
+    except (UsageError, InputError, baselines.BaselineError) as exc:
+        return _error(str(exc))
+    sys.stdout.write(render(fmt, report))
+    sys.stdout.flush()
+    return exit_code(report.findings, settings.selection, exit_zero)

@@ -1,0 +1,41 @@
+"""Values for hosting-panel template placeholders (``--set NAME=VALUE``, config ``set:``).
+
+Panels keep vhosts as templates (``{DOMAIN}``, ``%domain%``, ERB ``<%= domain %>``,
+Jinja ``{{ domain }}``, ``<tmpl_var name="domain">``). Unfilled placeholders
+are reported as unknown values; a user who knows a value supplies it, and it
+replaces every spelling of that name before values are read. Names match
+case-insensitively because panels mix ``{DOMAIN}`` and ``%domain%``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+
+@cache
+def _pattern(name: str) -> re.Pattern[str]:
+    n = re.escape(name)
+    spellings = (
+        rf"\{{\$?{n}\}}", rf"%{n}%", rf"\{{\{{\s*{n}\s*\}}\}}", rf"<%=?\s*@?{n}\s*-?%>",
+        rf"<tmpl_var\s+(?:name\s*=\s*)?[\"']?{n}[\"']?\s*/?>", rf"###{n}###", rf"\[{n}\]",
+    )
+    return re.compile("|".join(spellings), re.I)
+
+
+def fill(value: str, values: tuple[tuple[str, str], ...]) -> str:
+    """``value`` with every placeholder whose name has a supplied value replaced."""
+    for name, replacement in values:
+        value = _pattern(name).sub(lambda _m, r=replacement: r, value)
+    return value
+
+
+def parse_assignments(items: list[str]) -> tuple[tuple[str, str], ...]:
+    """``NAME=VALUE`` strings from the command line; raises ValueError naming a bad one."""
+    out = []
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", name):
+            raise ValueError(f"--set {item}: use NAME=VALUE")
+        out.append((name, value))
+    return tuple(out)
