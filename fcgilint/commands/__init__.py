@@ -7,7 +7,7 @@ from importlib import import_module
 
 import typer
 
-_MODULES = ("check", "fix", "trace", "rules")
+_MODULES = ("check", "fix", "trace", "rules", "init")
 
 
 def _load(name: str) -> Callable[[typer.Typer], None] | None:
