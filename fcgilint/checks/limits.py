@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from fcgilint.checks import Hit, chain_of, check, where
 from fcgilint.findings import Related, Severity
+from fcgilint.fix import remedies
 from fcgilint.knowledge import INT_MAX
 from fcgilint.model import Model, ProcessClass, Value
 from fcgilint.source import Location
@@ -52,7 +53,7 @@ def request_limit_race(model: Model) -> Iterator[Hit]:
         related = _related(php, f"PHP_FCGI_MAX_REQUESTS={php.number}") + _related(fcgid, f"FcgidMaxRequestsPerProcess {fcgid.raw}")
         if pc.directive is not None and fcgid.location != pc.directive.location:
             related.append(Related(pc.directive.location, "the FastCGI class (FcgidWrapper)"))
-        yield Hit(where(fcgid, _anchor(pc)), message, related, chain_of(php, fcgid))
+        yield Hit(where(fcgid, _anchor(pc)), message, related, chain_of(php, fcgid), fix=remedies.max_requests(model, pc))
 
 
 @check("FCG002")
@@ -70,7 +71,7 @@ def php_children(model: Model) -> Iterator[Hit]:
             f"request at a time to each process it spawned: the children sit idle, are not recycled with "
             f"mod_fcgid's limits and can be left behind; set PHP_FCGI_CHILDREN=0"
         )
-        yield Hit(children.location, message, chain=chain_of(children))
+        yield Hit(children.location, message, chain=chain_of(children), fix=remedies.php_children(model, pc))
 
 
 def _mentions_fcgid(pc: ProcessClass) -> bool:
@@ -90,7 +91,7 @@ def io_timeout(model: Model) -> Iterator[Hit]:
             f"({met.decided_by}) for {pc.label}: a script that is allowed to run longer is cut off by mod_fcgid "
             f"('read data timeout in {io.number} seconds') and the client gets a 500; raise FcgidIOTimeout to at least {met.number}"
         )
-        yield Hit(where(io, _anchor(pc)), message, _related(met, f"max_execution_time = {met.raw}"), chain_of(io, met))
+        yield Hit(where(io, _anchor(pc)), message, _related(met, f"max_execution_time = {met.raw}"), chain_of(io, met), fix=remedies.io_timeout(model, pc))
 
 
 @check("FCG004")
@@ -109,7 +110,7 @@ def busy_timeout(model: Model) -> Iterator[Hit]:
             f"kills a busy process before the I/O timeout or PHP's own limit can apply; raise FcgidBusyTimeout to at least {max(v.number or 0 for v in longer)}"
         )
         related = [r for v in longer for r in _related(v, f"{v.name} {v.raw}")]
-        yield Hit(where(busy, _anchor(pc)), message, related, chain_of(busy, *longer))
+        yield Hit(where(busy, _anchor(pc)), message, related, chain_of(busy, *longer), fix=remedies.busy_timeout(model, pc))
 
 
 @check("FCG005")
@@ -130,7 +131,7 @@ def request_length(model: Model) -> Iterator[Hit]:
             f"set FcgidMaxRequestLen to at least {need}"
         )
         related = [r for v in bigger for r in _related(v, f"{v.name} = {v.raw}")]
-        yield Hit(where(length, _anchor(pc)), message, related, chain_of(length, *bigger))
+        yield Hit(where(length, _anchor(pc)), message, related, chain_of(length, *bigger), fix=remedies.request_length(model, pc))
 
 
 @check("FCG010")

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from fcgilint.commands import common
+from fcgilint.commands import fix as fix_command
 from fcgilint.formats import FORMATS
 
 EXIT_HELP = (
@@ -31,12 +32,18 @@ def check(
     no_inline_ignores: bool = typer.Option(False, "--no-inline-ignores", help="Ignore '# fcgilint: disable=...' comments."),
     baseline: Path | None = typer.Option(None, "--baseline", help="Report only findings not recorded in this baseline file."),
     write_baseline: Path | None = typer.Option(None, "--write-baseline", help="Record today's findings in this file and exit 0."),
+    diff: bool = typer.Option(False, "--diff", help="Print a unified diff of the safe fixes; write nothing."),
+    fix: bool = typer.Option(False, "--fix", help="Apply the safe fixes, as 'fcgilint fix' does."),
 ) -> None:
     """Check a server's config tree, a config repository, a wrapper or a php.ini.
 
     Exit codes: 0 clean (or --exit-zero); 1 findings at or above --fail-on
     (default warning); 2 usage error, invalid .fcgilint.yaml or unreadable input.
     """
+    if diff or fix:
+        if diff and fix:
+            raise common.fail("--diff previews and --fix writes: give one of them")
+        raise typer.Exit(fix_command.from_check(paths, root, module, without_module, define, select, ignore, fail_on, exit_zero, write=fix))
     from fcgilint.check_run import run
     from fcgilint.settings import Choices
 
