@@ -20,7 +20,7 @@ from fcgilint.load.apache_tree import LoadOptions
 from fcgilint.pipeline import ENTRY_NAMES, Result
 from fcgilint.project_config import ConfigError, ProjectConfig, check_rule_ids, find_config, load_config
 from fcgilint.rules import Rule, RuleError, load_rules
-from fcgilint.templates import parse_assignments
+from fcgilint.templates import parse_assignments, unfilled
 
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "__pycache__", ".tox"})
 
@@ -198,5 +198,5 @@ def build_report(results: list[Result], settings: Settings, inline_ignores: bool
         unused_rule = rules.get(UNUSED_RULE)
         outcome = apply(findings, sources, set(rules), unused_rule.severity if unused_rule else Severity.INFO)
         findings = outcome.kept + ([f for f in outcome.unused if not path_ignored(f, settings.config)] if unused_rule else [])
-    notes = settings.notes + [n for r in results for n in r.notes]
+    notes = settings.notes + unfilled(results) + [n for r in results for n in r.notes]
     return Report(sorted(findings, key=Finding.sort_key), notes, settings.selection.rules, sources)

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fcgilint.pipeline import Result
 
 
 @cache
@@ -39,3 +43,20 @@ def parse_assignments(items: list[str]) -> tuple[tuple[str, str], ...]:
             raise ValueError(f"--set {item}: use NAME=VALUE")
         out.append((name, value))
     return tuple(out)
+
+
+def unfilled(results: list[Result]) -> list[str]:
+    """Notes for mod_fcgid directives whose value is still a placeholder: unknown, never guessed."""
+    from fcgilint.knowledge import lookup
+    from fcgilint.load.wrapper import PLACEHOLDER
+
+    notes = []
+    for result in results:
+        for placed in result.model.tree.directives if result.model.tree else ():
+            names = sorted({m.group(0) for arg in placed.args for m in PLACEHOLDER.finditer(arg)})
+            if names and lookup(placed.name) is not None:
+                notes.append(
+                    f"{placed.location}: {placed.name} has template placeholder {', '.join(names)}: its value is unknown and"
+                    " not checked; give it with --set NAME=VALUE or 'set:' in .fcgilint.yaml"
+                )
+    return notes
