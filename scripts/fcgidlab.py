@@ -689,7 +689,7 @@ def capture(scenario: Scenario, out: Path, time_limit: float = 240.0) -> dict[st
         lab.stop(timeout=60.0)
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.iterdir():
-        if stale.is_file() and stale.name != "meta.json":
+        if stale.is_file():
             stale.unlink()
     shutil.copy(lab.error_log, out / "error.log")
     shutil.copy(lab.access_log, out / "access.log")
