@@ -86,7 +86,7 @@ class _Reader:
             raise self.fail(self.pos_key(key), f"{key}: expected a list of strings")
         return [str(v) for v in value]
 
-    def path(self, text: str) -> Path:
+    def resolve_path(self, text: str) -> Path:
         candidate = Path(text).expanduser()
         return candidate if candidate.is_absolute() else self.path.parent / candidate
 
@@ -107,12 +107,12 @@ class _Reader:
         value = self.data[key]
         if not isinstance(value, str):
             raise self.fail(self.pos_key(key), "root: expected a directory path")
-        self.config.root = self.path(value)
+        self.config.root = self.resolve_path(value)
         if not self.config.root.is_dir():
             raise self.fail(self.pos_value(self.data, key), f"root: {value}: not a directory")
 
     def key_entry(self, key: str) -> None:
-        self.config.entry = [self.path(v) for v in self.strings(key, single_ok=True)]
+        self.config.entry = [self.resolve_path(v) for v in self.strings(key, single_ok=True)]
 
     def key_modules(self, key: str) -> None:
         self.config.modules = self.strings(key)
@@ -156,7 +156,7 @@ class _Reader:
     def key_rule_dirs(self, key: str) -> None:
         seq = self.data[key]
         for i, text in enumerate(self.strings(key, single_ok=True)):
-            folder = self.path(text)
+            folder = self.resolve_path(text)
             if not folder.is_dir():
                 where = self.pos_value(seq, i) if isinstance(seq, list) else self.pos_value(self.data, key)
                 raise self.fail(where, f"rule_dirs: {text}: not a directory")
