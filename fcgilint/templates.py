@@ -34,6 +34,17 @@ def fill(value: str, values: tuple[tuple[str, str], ...]) -> str:
     return value
 
 
+def fill_words(words: list[str], values: tuple[tuple[str, str], ...]) -> list[str]:
+    """Fill placeholders in a directive's words; a tag httpd split at blanks (``<%= x %>``)
+    is filled across the words, and the result is split again as httpd would."""
+    if not values:
+        return words
+    filled = [fill(w, values) for w in words]
+    joined = " ".join(filled)
+    spanning = fill(joined, values)
+    return spanning.split() if spanning != joined else filled
+
+
 def parse_assignments(items: list[str]) -> tuple[tuple[str, str], ...]:
     """``NAME=VALUE`` strings from the command line; raises ValueError naming a bad one."""
     out = []
@@ -53,7 +64,7 @@ def unfilled(results: list[Result]) -> list[str]:
     notes = []
     for result in results:
         for placed in result.model.tree.directives if result.model.tree else ():
-            names = sorted({m.group(0) for arg in placed.args for m in PLACEHOLDER.finditer(arg)})
+            names = sorted({m.group(0) for m in PLACEHOLDER.finditer(" ".join(placed.args))})
             if names and lookup(placed.name) is not None:
                 notes.append(
                     f"{placed.location}: {placed.name} has template placeholder {', '.join(names)}: its value is unknown and"

@@ -23,7 +23,7 @@ from fcgilint.knowledge import CONDITIONAL_SECTIONS, PER_DIR_SECTIONS
 from fcgilint.load.apache_syntax import Kind, Line, Node, ParsedFile, Section, parse
 from fcgilint.load.paths import PathMap
 from fcgilint.source import Location, SourceError, read_source
-from fcgilint.templates import fill
+from fcgilint.templates import fill_words
 
 # Modules assumed loaded when the tree does not say (a checked-out fragment has no
 # LoadModule lines). mod_fcgid is assumed loaded: that is what the user asks about.
@@ -190,7 +190,7 @@ class _Loader:
 
     def section(self, node: Section, file: ParsedFile, vhost: VHost | None, containers: tuple[tuple[Section, ParsedFile], ...]) -> None:
         key = node.key
-        args = [self.substitute(a.value) for a in node.open.args]
+        args = self.arguments(node.open)
         if key in CONDITIONAL_SECTIONS:
             if self.condition(key, args):
                 self.walk(node.children, file, vhost, containers)
@@ -204,7 +204,7 @@ class _Loader:
             self.walk(node.children, file, vhost, containers)
 
     def directive(self, line: Line, file: ParsedFile, vhost: VHost | None, containers: tuple[tuple[Section, ParsedFile], ...]) -> None:
-        args = [self.substitute(a.value) for a in line.args]
+        args = self.arguments(line)
         placed = Placed(line=line, file=file, args=args, vhost=vhost, containers=containers)
         self.tree.directives.append(placed)
         key = line.key
@@ -264,11 +264,13 @@ class _Loader:
             result = True
         return result != negate
 
+    def arguments(self, line: Line) -> list[str]:
+        """A line's arguments: template placeholders the user gave values for filled
+        (fcgilint.templates), then ``${VAR}`` substituted."""
+        return [self.substitute(a) for a in fill_words([a.value for a in line.args], self.options.placeholders)]
+
     def substitute(self, value: str) -> str:
-        """Fill template placeholders the user gave values for, then ``${VAR}`` from Define,
-        then envvars; unknown names stay literal as in httpd."""
-        if self.options.placeholders:
-            value = fill(value, self.options.placeholders)
+        """Replace ``${VAR}`` from Define, then envvars; unknown names stay literal as in httpd."""
         if "${" not in value:
             return value
 
