@@ -11,15 +11,15 @@ from fcgilint.fix import engine
 from fcgilint.fix.diff import physical_lines
 from fcgilint.load.apache_syntax import parse
 from fcgilint.load.apache_tree import LoadOptions
-from fcgilint.rules import load_rules
+from fcgilint.rules import Rule, load_rules
 from fcgilint.source import SourceFile, decode
 
 RULES = load_rules()
 
 
-def fix(target: Path, root: Path | None = None, **options: object) -> engine.Outcome:
-    """Run the fix engine with all rules."""
-    return engine.run(target, LoadOptions(root=root), RULES, engine.Options(**options))  # type: ignore[arg-type]
+def fix(target: Path, root: Path | None = None, rules: tuple[Rule, ...] = RULES, **options: object) -> engine.Outcome:
+    """Run the fix engine (all rules unless told)."""
+    return engine.run(target, LoadOptions(root=root), rules, engine.Options(**options))  # type: ignore[arg-type]
 
 
 def snapshot(base: Path) -> dict[str, tuple[str, int]]:
