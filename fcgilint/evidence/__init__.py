@@ -121,7 +121,7 @@ def _ff_groups(inputs: list[_Input]) -> list[list[tuple[_Input, int | None]]]:
 def _read_strace(capture: list[tuple[_Input, int | None]], sink: Collector, progress: ProgressHook | None) -> None:
     correlator = StraceCorrelator(sink)
     for item, pid in capture:
-        reader = StraceReader(item.path, pid=pid)
+        reader = StraceReader(item.path, pid=pid, wanted=correlator.wants)
         source = str(item.path)
         size = item.path.stat().st_size
         hook = (lambda done, _s=size, _n=source: progress(done, _s, _n)) if progress else None

@@ -57,6 +57,7 @@ from fcgilint.evidence.strace import (
     poll_fds,
     return_value,
     socket_path,
+    stamp_seconds,
 )
 
 #: Signals by which mod_fcgid or an admin asks a process to stop.
@@ -138,6 +139,10 @@ class StraceCorrelator:
     _exits: _Lru = field(default_factory=lambda: _Lru(_MEMORY))
     _waiting: dict[str, list[_Reset]] = field(default_factory=dict)
     _classes: dict[tuple[str | None, str | None], Counter[int]] = field(default_factory=dict)
+
+    def wants(self, pid: int) -> bool:
+        """Whether ``pid`` has a FastCGI connection open (see :class:`StraceReader`)."""
+        return bool(self._conns.get(pid))
 
     def feed(self, rec: Record, source: str) -> None:
         """Update the state with one record of file ``source``."""
@@ -303,9 +308,11 @@ class StraceCorrelator:
         if not rec.head_known:
             return
         fd, decoration = first_fd(rec.args)
-        listen_path = decorated_path(decoration)
         proc = self._procs.get(rec.pid)
-        if fd != 0 and (proc is None or proc.socket is None or listen_path is None):
+        if fd != 0 and (proc is None or proc.socket is None):
+            return
+        listen_path = decorated_path(decoration)
+        if fd != 0 and listen_path is None:
             return
         proc = self._proc(rec.pid)
         if listen_path is not None and proc.socket is None:
@@ -369,10 +376,10 @@ _HANDLERS = {
 
 
 def _when(rec: Record) -> When:
-    if rec.seconds is None:
-        return None
     shown = display_stamp(rec)
-    return (rec.seconds, shown) if shown is not None else None
+    if rec.stamp is None or shown is None:
+        return None
+    return stamp_seconds(rec.stamp), shown
 
 
 # ---------------------------------------------------------------------------

@@ -20,6 +20,7 @@ lines without a marker (``poll(...`` then ``) = 1 ...``, as in old pasted traces
 
 from __future__ import annotations
 
+import functools
 import gzip
 import os
 import re
@@ -51,16 +52,30 @@ NEEDLES: tuple[bytes, ...] = (
     b"close(",
 )
 
+#: Candidate lines that ``-y``/``-yy`` shows to be on files, pipes or TCP sockets
+#: (php reading its scripts, httpd writing to clients): never a FastCGI exchange.
+#: The pattern is both a Python and a POSIX extended regex, for the grep pipeline.
+EXCLUDE = r"(close|read|readv|pread64|write|writev|connect|accept|accept4)\([0-9]+<(/|TCP|UDP|NETLINK|pipe|anon_inode)"
+
 _CHUNK = 8 * 1024 * 1024
 _NEEDLE_RE = re.compile(b"|".join(re.escape(n) for n in NEEDLES))
+_EXCLUDE_RE = re.compile(EXCLUDE.encode())
 _PREFIX_RE = re.compile(
     r" *(?:\[pid +(\d+)\] +|(\d+) +)?(?:(\d\d:\d\d:\d\d(?:\.\d+)?) +|(\d+\.\d+) +)?"
 )
-_DURATION_RE = re.compile(r" <\d+\.\d+>$")
 _RESUMED_RE = re.compile(r"<\.\.\. (\w+) resumed> ?(.*)$")
 _EXITED_RE = re.compile(r"\+\+\+ exited with (-?\d+) \+\+\+")
 _KILLED_RE = re.compile(r"\+\+\+ killed by (SIG\w+)")
 _NAME_RE = re.compile(r"[a-z_][a-z0-9_]*$")
+#: Calls that matter only on an fd connected to a FastCGI socket (see ``wanted``).
+CONNECTION_ONLY: tuple[str, ...] = (
+    "close(", "writev(", "write(", "sendmsg(", "sendto(", "read(", "readv(", "recvfrom(", "recvmsg(",
+    "poll(", "ppoll(", "select(", "pselect6(", ")",
+    "<... close ", "<... writev ", "<... write ", "<... sendmsg ", "<... sendto ", "<... read ", "<... readv ",
+    "<... recvfrom ", "<... recvmsg ", "<... poll ", "<... ppoll ", "<... select ", "<... pselect6 ",
+)
+#: First halves worth a record of their own: they act before their result is known.
+_ACT_ON_ENTRY = frozenset({"close", "writev", "write", "sendmsg", "sendto"})
 _UNFINISHED = "<unfinished ...>"
 _RESULT_SEP = ") = "
 _PADDED_SEP_RE = re.compile(r"\) +=(?: |$)")
@@ -75,8 +90,9 @@ class Record:
     unfinished syscall: its arguments are known, its result not yet), ``exit``,
     ``killed`` or ``signal``.  ``args`` is the argument text; when the first half
     of a call was not a candidate line, ``head_known`` is False and ``args`` holds
-    only the tail.  ``seconds`` is a sortable clock value (seconds of the day for
-    ``-t``/``-tt``, epoch for ``-ttt``), ``None`` for ``-r`` or no timestamps.
+    only the tail.  ``stamp`` is the time as printed (``-t``/``-tt`` clock or
+    ``-ttt`` epoch), ``None`` for ``-r`` or no timestamps; it is turned into a
+    number only for the few records that become detections.
     """
 
     kind: str
@@ -85,7 +101,6 @@ class Record:
     args: str
     result: str
     stamp: str | None
-    seconds: float | None
     lineno: int
     text: str
     head_known: bool = True
@@ -196,7 +211,9 @@ def _scan(data: bytes, end: int, lineno: int, out: list[tuple[int, bytes]]) -> i
             line_end = end
         lineno += data.count(b"\n", pos, line_start)
         pos = line_start
-        out.append((lineno, data[line_start:line_end]))
+        line = data[line_start:line_end]
+        if _EXCLUDE_RE.search(line) is None:
+            out.append((lineno, line))
         next_start = line_end + 1
     return lineno + data.count(b"\n", pos, end)
 
@@ -204,15 +221,20 @@ def _scan(data: bytes, end: int, lineno: int, out: list[tuple[int, bytes]]) -> i
 def candidates_grep(path: Path, progress: Progress | None = None) -> Iterator[tuple[int, bytes]]:
     """Same as :func:`candidates_python`, with GNU grep doing the scanning.
 
-    grep runs in its own process, so on a multi-core machine scanning and
-    parsing overlap.  ``-b`` gives byte offsets for the progress indicator.
+    Two greps run as a pipeline (needles, then :data:`EXCLUDE`), each in its
+    own process, so on a multi-core machine scanning and parsing overlap.
+    ``-b`` gives byte offsets for the progress indicator.
     """
-    cmd = [shutil.which("grep") or "grep", "-a", "-n", "-b", "-F"]
+    exe = shutil.which("grep") or "grep"
+    env = {**os.environ, "LC_ALL": "C"}
+    cmd = [exe, "-a", "-n", "-b", "-F"]
     for needle in NEEDLES:
         cmd += ["-e", needle.decode()]
     cmd += ["--", str(path)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "LC_ALL": "C"})
-    assert proc.stdout is not None
+    scan = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    proc = subprocess.Popen([exe, "-a", "-v", "-E", "-e", EXCLUDE], stdin=scan.stdout, stdout=subprocess.PIPE, env=env)
+    assert proc.stdout is not None and scan.stdout is not None
+    scan.stdout.close()  # the pipeline owns it now; grep 1 gets SIGPIPE if we stop early
     tick = 0
     try:
         for raw in proc.stdout:
@@ -224,8 +246,9 @@ def candidates_grep(path: Path, progress: Progress | None = None) -> Iterator[tu
             yield int(raw[:first]), raw[second + 1 :].rstrip(b"\n")
     finally:
         proc.stdout.close()
-        err = proc.stderr.read() if proc.stderr else b""
-        code = proc.wait()
+        proc.wait()
+        err = scan.stderr.read() if scan.stderr else b""
+        code = scan.wait()
     if code > 1:
         raise OSError(err.decode(errors="replace").strip() or f"grep failed on {path}")
 
@@ -241,9 +264,11 @@ def candidate_lines(path: Path, progress: Progress | None = None, use_grep: bool
         yield from candidates_python(stream, progress)
 
 
-def clock_seconds(stamp: str) -> float:
-    """``HH:MM:SS[.ffffff]`` as seconds of the day."""
-    return int(stamp[0:2]) * 3600 + int(stamp[3:5]) * 60 + float(stamp[6:])
+def stamp_seconds(stamp: str) -> float:
+    """A sortable number for a stamp: seconds of the day for a clock, else the epoch."""
+    if ":" in stamp:
+        return int(stamp[0:2]) * 3600 + int(stamp[3:5]) * 60 + float(stamp[6:])
+    return float(stamp)
 
 
 def display_stamp(record: Record) -> str | None:
@@ -271,13 +296,23 @@ class StraceReader:
 
     ``pid`` is set for ``-ff`` files, whose lines carry no pid.  Lines that look
     like strace but cannot be parsed are counted in ``corrupt`` (first one in
-    ``first_corrupt``) and skipped.
+    ``first_corrupt``) and skipped.  ``wanted(pid)``, when given, is asked before
+    parsing a line that only matters on an open FastCGI connection (close,
+    writev, read, poll ...); most such lines belong to pids with none, and
+    skipping them early is what keeps large captures fast.
     """
 
-    def __init__(self, path: Path, pid: int | None = None, use_grep: bool | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        pid: int | None = None,
+        use_grep: bool | None = None,
+        wanted: Callable[[int], bool] | None = None,
+    ) -> None:
         self.path = path
         self.pid = pid
         self.use_grep = use_grep
+        self.wanted = wanted
         self.corrupt = 0
         self.first_corrupt: int | None = None
         self.relative: bool | None = None
@@ -315,43 +350,45 @@ class StraceReader:
             pid = self.pid
         else:
             pid = 0
-        stamp, seconds = self._stamp(prefix.group(3), prefix.group(4))
-        body = _DURATION_RE.sub("", line[prefix.end() :])
+        body = line[prefix.end() :]
+        if self.wanted is not None and body.startswith(CONNECTION_ONLY) and not self.wanted(pid) and pid not in self._pending:
+            return None
+        stamp = prefix.group(3) or self._number_stamp(prefix.group(4))
+        if body.endswith(">"):
+            cut = body.rfind(" <")
+            if cut != -1 and body[cut + 2 : cut + 3].isdigit():
+                body = body[:cut]
         if not body:
             self._bad(lineno)
             return None
         head = body[0]
         if head == "+":
-            return self._exit(pid, body, stamp, seconds, lineno, line)
+            return self._exit(pid, body, stamp, lineno, line)
         if head == "-" and body.startswith("--- "):
             name = body[4:].split(" ", 1)[0]
-            return Record("signal", pid, name, "", "", stamp, seconds, lineno, line)
+            return Record("signal", pid, name, "", "", stamp, lineno, line)
         if head == "<":
-            return self._resumed(pid, body, stamp, seconds, lineno, line)
+            return self._resumed(pid, body, stamp, lineno, line)
         if head == ")":
-            return self._continued(pid, body, stamp, seconds, lineno, line)
-        return self._call(pid, body, stamp, seconds, lineno, line)
+            return self._continued(pid, body, stamp, lineno, line)
+        return self._call(pid, body, stamp, lineno, line)
 
-    def _stamp(self, clock: str | None, number: str | None) -> tuple[str | None, float | None]:
-        if clock is not None:
-            return clock, clock_seconds(clock)
+    def _number_stamp(self, number: str | None) -> str | None:
+        """An epoch stamp (``-ttt``) is kept; a relative one (``-r``) is dropped."""
         if number is None:
-            return None, None
-        value = float(number)
+            return None
         if self.relative is None:
-            self.relative = value < _EPOCH_FLOOR
-        if self.relative:
-            return None, None
-        return number, value
+            self.relative = float(number) < _EPOCH_FLOOR
+        return None if self.relative else number
 
-    def _exit(self, pid: int, body: str, stamp: str | None, seconds: float | None, lineno: int, line: str) -> Record | None:
+    def _exit(self, pid: int, body: str, stamp: str | None, lineno: int, line: str) -> Record | None:
         self._drop_implicit(pid)
         exited = _EXITED_RE.match(body)
         if exited is not None:
-            return Record("exit", pid, "", "", "", stamp, seconds, lineno, line, status=int(exited.group(1)))
+            return Record("exit", pid, "", "", "", stamp, lineno, line, status=int(exited.group(1)))
         killed = _KILLED_RE.match(body)
         if killed is not None:
-            return Record("killed", pid, killed.group(1), "", "", stamp, seconds, lineno, line)
+            return Record("killed", pid, killed.group(1), "", "", stamp, lineno, line)
         self._bad(lineno)
         return None
 
@@ -361,7 +398,7 @@ class StraceReader:
             del self._pending[pid]
             self._bad(pending.lineno)
 
-    def _resumed(self, pid: int, body: str, stamp: str | None, seconds: float | None, lineno: int, line: str) -> Record | None:
+    def _resumed(self, pid: int, body: str, stamp: str | None, lineno: int, line: str) -> Record | None:
         match = _RESUMED_RE.match(body)
         if match is None:
             self._bad(lineno)
@@ -378,9 +415,9 @@ class StraceReader:
             args, known = pending.args + rest[:cut], True
         else:
             args, known = rest[:cut], False
-        return Record("call", pid, name, args, rest[start:], stamp, seconds, lineno, line, known)
+        return Record("call", pid, name, args, rest[start:], stamp, lineno, line, known)
 
-    def _continued(self, pid: int, body: str, stamp: str | None, seconds: float | None, lineno: int, line: str) -> Record | None:
+    def _continued(self, pid: int, body: str, stamp: str | None, lineno: int, line: str) -> Record | None:
         """The second line of a call printed without ``<unfinished ...>``."""
         cut, start = _split_result(body)
         if cut != 0:
@@ -389,10 +426,17 @@ class StraceReader:
         pending = self._pending.pop(pid, None)
         result = body[start:]
         if pending is None:
-            return Record("call", pid, "", "", result, stamp, seconds, lineno, line, False)
-        return Record("call", pid, pending.name, pending.args, result, stamp, seconds, lineno, line)
+            return Record("call", pid, "", "", result, stamp, lineno, line, False)
+        return Record("call", pid, pending.name, pending.args, result, stamp, lineno, line)
 
-    def _call(self, pid: int, body: str, stamp: str | None, seconds: float | None, lineno: int, line: str) -> Record | None:
+    def _enter(self, pid: int, name: str, args: str, implicit: bool, stamp: str | None, lineno: int, line: str) -> Record | None:
+        """Remember a first half; only calls in ``_ACT_ON_ENTRY`` are reported right away."""
+        self._pending[pid] = _Pending(name, args, implicit, lineno)
+        if name in _ACT_ON_ENTRY:
+            return Record("enter", pid, name, args, "", stamp, lineno, line)
+        return None
+
+    def _call(self, pid: int, body: str, stamp: str | None, lineno: int, line: str) -> Record | None:
         paren = body.find("(")
         name = body[:paren] if paren > 0 else ""
         if not _NAME_RE.match(name):
@@ -400,14 +444,11 @@ class StraceReader:
             return None
         self._drop_implicit(pid)
         if body.endswith(_UNFINISHED):
-            args = body[paren + 1 : -len(_UNFINISHED)].rstrip()
-            self._pending[pid] = _Pending(name, args, False, lineno)
-            return Record("enter", pid, name, args, "", stamp, seconds, lineno, line)
+            return self._enter(pid, name, body[paren + 1 : -len(_UNFINISHED)].rstrip(), False, stamp, lineno, line)
         cut, start = _split_result(body)
         if cut == -1:
-            self._pending[pid] = _Pending(name, body[paren + 1 :], True, lineno)
-            return Record("enter", pid, name, body[paren + 1 :], "", stamp, seconds, lineno, line)
-        return Record("call", pid, name, body[paren + 1 : cut], body[start:], stamp, seconds, lineno, line)
+            return self._enter(pid, name, body[paren + 1 :], True, stamp, lineno, line)
+        return Record("call", pid, name, body[paren + 1 : cut], body[start:], stamp, lineno, line)
 
 
 # ---------------------------------------------------------------------------
@@ -455,6 +496,7 @@ def socket_path(args: str) -> str | None:
     return c_unescape(match.group(1))
 
 
+@functools.lru_cache(maxsize=4096)
 def decorated_path(decoration: str | None) -> str | None:
     """The socket path inside a ``-yy`` decoration like ``UNIX-STREAM:[20711,"/x/sock/1.2"]``."""
     if not decoration:

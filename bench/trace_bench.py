@@ -1,0 +1,255 @@
+"""Benchmark ``fcgilint trace`` against ``grep -c ECONNRESET`` on a large synthetic strace file.
+
+Usage::
+
+    python bench/trace_bench.py                 # 1 GiB file in bench/out/
+    python bench/trace_bench.py --size 200M     # quicker run
+    python bench/trace_bench.py --keep          # leave the file for further runs
+
+The file imitates ``strace -f -tt -T -yy -s 256`` of Apache's event MPM with
+mod_fcgid: 64 httpd threads, ten php-cgi processes at a time that retire after
+PHP_FCGI_MAX_REQUESTS requests and are respawned by the process manager, the
+usual noise (openat, newfstatat, mmap, read, close ...) in about the
+proportions of the real captures in tests/data/captures (some 120 lines per
+request, one in ten holding a needle of the prefilter), unfinished/resumed
+pairs, and now and then a request routed to a php-cgi that is exiting (the
+race).  The generator knows how many races it wrote; the benchmark checks that
+fcgilint reports exactly that many and infers the configured limit, then prints
+the time ratio to grep and the peak RSS of the fcgilint process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+LIMIT = 50
+PM = 1000
+THREADS = list(range(2000, 2064))
+CLASS_SIZE = 10
+SOCK_DIR = "/run/apache2/fcgid/sock"
+WRAPPER = "/var/www/php-fcgi/php-wrapper"
+RACE_EVERY = 7  # one retirement in this many catches a request in flight
+
+
+def _size(text: str) -> int:
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    text = text.strip().upper()
+    if text[-1] in units:
+        return int(float(text[:-1]) * units[text[-1]])
+    return int(text)
+
+
+@dataclass
+class _Php:
+    pid: int
+    sock: str
+    served: int = 0
+
+
+@dataclass
+class _Generator:
+    """Writes the synthetic capture and remembers what it put in."""
+
+    rng: random.Random
+    clock: float = 36000.0
+    next_pid: int = 5000
+    counter: int = 0
+    races: int = 0
+    requests: int = 0
+    pool: list[_Php] = field(default_factory=list)
+    out: list[str] = field(default_factory=list)
+
+    def line(self, pid: int, body: str, duration: bool = True) -> None:
+        self.clock += 0.000017
+        whole = int(self.clock)
+        stamp = f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}.{int((self.clock - whole) * 1e6):06d}"
+        tail = f" <0.0000{self.rng.randint(10, 99)}>" if duration else ""
+        self.out.append(f"{pid} {stamp} {body}{tail}\n")
+
+    def spawn(self) -> _Php:
+        sock = f"{SOCK_DIR}/{PM}.{self.counter}"
+        self.counter += 1
+        pid = self.next_pid
+        self.next_pid += 1
+        self.line(PM, f"socket(AF_UNIX, SOCK_STREAM, 0) = 8<UNIX-STREAM:[{pid * 3}]>")
+        self.line(PM, f'bind(8<UNIX-STREAM:[{pid * 3}]>, {{sa_family=AF_UNIX, sun_path="{sock}"}}, 110 <unfinished ...>', False)
+        self.line(PM, "<... bind resumed>) = 0")
+        self.line(PM, f"listen(8<UNIX-STREAM:[{pid * 3},\"{sock}\"]>, 5) = 0")
+        self.line(PM, "clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD <unfinished ...>", False)
+        self.line(PM, f"<... clone resumed>, child_tidptr=0x7f89c0644a50) = {pid}")
+        self.line(pid, f'execve("{WRAPPER}", ["{WRAPPER}"], 0x7f89c048c848 /* 2 vars */ <unfinished ...>', False)
+        self.line(pid, "<... execve resumed>) = 0")
+        self.line(pid, 'execve("/usr/bin/php-cgi", ["/usr/bin/php-cgi"], 0x562ab8061998 /* 4 vars */) = 0')
+        for n in range(40):
+            self.noise(pid, n)
+        return _Php(pid, sock)
+
+    def quiet(self, pid: int, n: int) -> None:
+        """Calls without any of fcgilint's needles, as most of a real capture is."""
+        kind = n % 8
+        if kind == 0:
+            self.line(pid, "rt_sigaction(SIGPROF, {sa_handler=0x562ab8052dc0, sa_mask=~[RTMIN RT_1], sa_flags=SA_RESTORER, sa_restorer=0x7f58f35b0050}, NULL, 8) = 0")
+        elif kind == 1:
+            self.line(pid, "setitimer(ITIMER_PROF, {it_interval={tv_sec=0, tv_usec=0}, it_value={tv_sec=30, tv_usec=0}}, NULL) = 0")
+        elif kind == 2:
+            self.line(pid, f"futex(0x7f89c0644a{n:02x}, FUTEX_WAKE_PRIVATE, 1) = 0")
+        elif kind == 3:
+            self.line(pid, f'newfstatat(AT_FDCWD</>, "/var/www/html/inc{n}.php", {{st_mode=S_IFREG|0644, st_size={n * 37}, ...}}, 0) = 0')
+        elif kind == 4:
+            self.line(pid, f'openat(AT_FDCWD</>, "/var/www/{n}/.htaccess", O_RDONLY|O_CLOEXEC) = -1 ENOENT (No such file or directory)')
+        elif kind == 5:
+            self.line(pid, "rt_sigprocmask(SIG_SETMASK, [], NULL, 8) = 0")
+        elif kind == 6:
+            self.line(pid, f"mmap(NULL, {4096 * (n + 1)}, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7fb07aa{n:05x}")
+        else:
+            self.line(pid, 'getcwd("/var/www/html", 4096) = 14')
+
+    def noise(self, pid: int, n: int) -> None:
+        kind = n % 6
+        if kind == 0:
+            self.line(pid, f'openat(AT_FDCWD</>, "/usr/lib/x86_64-linux-gnu/lib{n}.so.1", O_RDONLY|O_CLOEXEC) = 3</usr/lib/x86_64-linux-gnu/lib{n}.so.1>')
+        elif kind == 1:
+            self.line(pid, 'read(3</usr/lib/x86_64-linux-gnu/libc.so.6>, "\\177ELF\\2\\1\\1\\3\\0\\0\\0\\0\\0\\0\\0\\0\\3\\0>\\0\\1\\0\\0\\0"..., 832) = 832')
+        elif kind == 2:
+            self.line(pid, f"mmap(NULL, {4096 * (n + 1)}, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7fb07aa{n:05x}")
+        elif kind == 3:
+            self.line(pid, f'newfstatat(AT_FDCWD</>, "/var/www/html/inc{n}.php", {{st_mode=S_IFREG|0644, st_size={n * 37}, ...}}, 0) = 0')
+        elif kind == 4:
+            self.line(pid, "close(3</usr/lib/x86_64-linux-gnu/libc.so.6>) = 0")
+        else:
+            self.line(pid, f"brk(0x55d6{n:08x}) = 0x55d6{n:08x}")
+
+    def request(self, thread: int, php: _Php, doomed: bool) -> None:
+        fd = 22 + thread % 7
+        inode = self.rng.randint(20000, 99999)
+        deco = f"{fd}<UNIX-STREAM:[{inode}]>"
+        self.line(thread, f'read(15<TCP:[127.0.0.1:80->127.0.0.1:{40000 + thread}]>, "GET /index.php HTTP/1.1\\r\\nHost: www.example.test\\r\\n\\r\\n", 8000) = 52')
+        for n in range(28):
+            self.quiet(thread, n)
+        self.line(thread, f"socket(AF_UNIX, SOCK_STREAM, 0) = {deco}")
+        self.line(thread, f'connect({deco}, {{sa_family=AF_UNIX, sun_path="{php.sock}"}}, 110 <unfinished ...>', False)
+        self.line(php.pid, "futex(0x7f89c0644a50, FUTEX_WAKE_PRIVATE, 1) = 0")
+        self.line(thread, "<... connect resumed>) = 0")
+        self.line(thread, f"fcntl({deco}, F_SETFL, O_RDWR|O_NONBLOCK) = 0")
+        self.line(thread, f'writev({deco}, [{{iov_base="\\1\\1\\0\\1\\0\\10\\0\\0", iov_len=8}}, {{iov_base="\\t\\17HTTP_HOSTwww.example.test"..., iov_len=1002}}], 2) = 1010')
+        self.line(thread, f"read({deco}, 0x7f89bc284048, 8192) = -1 EAGAIN (Resource temporarily unavailable)")
+        self.line(thread, f"poll([{{fd={deco}, events=POLLIN}}], 1, 40000 <unfinished ...>", False)
+        if doomed:
+            self.line(php.pid, "exit_group(0) = ?", False)
+            self.line(php.pid, "+++ exited with 0 +++", False)
+            self.line(thread, f"<... poll resumed>) = 1 ([{{fd={fd}, revents=POLLIN|POLLERR|POLLHUP}}])")
+            self.line(thread, f"read({deco}, 0x7f89bc284048, 8192) = -1 ECONNRESET (Connection reset by peer)")
+            self.line(thread, 'write(2</var/log/apache2/error.log>, "[Fri Nov 27 10:00:00.000000 2026] [fcgid:warn] "..., 171) = 171')
+            self.line(thread, f"close({deco}) = 0")
+            self.races += 1
+            return
+        listen = f'0<UNIX-STREAM:[{php.pid * 3},"{php.sock}"]>'
+        self.line(php.pid, f"accept({listen}, <unfinished ...>", False)
+        self.line(php.pid, f'<... accept resumed>{{sa_family=AF_UNIX}}, [112 => 2]) = 4<UNIX-STREAM:[{inode + 1}->{inode},"{php.sock}"]>')
+        self.line(php.pid, 'read(4<UNIX-STREAM:[1]>, "\\1\\1\\0\\1\\0\\10\\0\\0\\0\\1\\0\\0\\0\\0\\0\\0\\1\\4\\0\\1\\3\\362\\0\\0", 8192) = 1010')
+        for n in range(12):
+            self.noise(php.pid, n)
+        for n in range(50):
+            self.quiet(php.pid, n)
+        self.line(php.pid, 'read(5</var/www/html/index.php>, "", 8192) = 0')
+        self.line(php.pid, 'write(4<UNIX-STREAM:[1]>, "\\1\\6\\0\\1\\0\\230\\0\\0Content-type: text/html; charset=UTF-8\\r\\n\\r\\n<html>"..., 160) = 160')
+        self.line(php.pid, "shutdown(4<UNIX-STREAM:[1]>, SHUT_WR) = 0")
+        self.line(php.pid, "close(4<UNIX-STREAM:[1]>) = 0")
+        self.line(thread, f"<... poll resumed>) = 1 ([{{fd={fd}, revents=POLLIN}}])")
+        self.line(thread, f'read({deco}, "\\1\\6\\0\\1\\0\\230\\0\\0Content-type: text/html"..., 8192) = 160')
+        self.line(thread, f"close({deco}) = 0")
+        self.line(thread, f'writev(15<TCP:[127.0.0.1:80->127.0.0.1:{40000 + thread}]>, [{{iov_base="HTTP/1.1 200 OK\\r\\nDate: Fri, 27 Nov"..., iov_len=180}}], 1) = 180')
+        self.line(thread, 'write(9</var/log/apache2/access.log>, "127.0.0.1 - - [27/Nov/2026:10:00:00 +0000] \\"GET /index.php"..., 92) = 92')
+        self.line(thread, "epoll_wait(9<anon_inode:[eventpoll]>, [{events=EPOLLIN, data={u32=1, u64=1}}], 100, 10000) = 1")
+        php.served += 1
+
+    def step(self) -> None:
+        """One request, retiring and respawning php-cgi processes at their limit."""
+        while len(self.pool) < CLASS_SIZE:
+            self.pool.append(self.spawn())
+        php = self.pool[self.requests % CLASS_SIZE]
+        thread = self.rng.choice(THREADS)
+        self.request(thread, php, doomed=False)
+        self.requests += 1
+        if php.served == LIMIT:
+            self.pool.remove(php)
+            if self.rng.randrange(RACE_EVERY) == 0:
+                self.request(self.rng.choice(THREADS), php, doomed=True)
+            else:
+                self.line(php.pid, "exit_group(0) = ?", False)
+                self.line(php.pid, "+++ exited with 0 +++", False)
+
+
+def generate(path: Path, size: int, seed: int) -> _Generator:
+    """Write about ``size`` bytes of synthetic capture to ``path``."""
+    gen = _Generator(random.Random(seed))
+    written = 0
+    with open(path, "w", encoding="ascii", buffering=1 << 20) as handle:
+        while written < size:
+            for _ in range(200):
+                gen.step()
+            block = "".join(gen.out)
+            gen.out.clear()
+            handle.write(block)
+            written += len(block)
+    return gen
+
+
+def _timed(cmd: list[str]) -> tuple[float, subprocess.CompletedProcess[bytes]]:
+    start = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, check=False)
+    return time.perf_counter() - start, done
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", default="1G", help="file size, e.g. 200M or 1G (default 1G)")
+    parser.add_argument("--out", type=Path, default=HERE / "out", help="directory for the file (default bench/out)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="keep the generated file")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / "trace-bench.strace"
+    size = _size(args.size)
+
+    start = time.perf_counter()
+    gen = generate(path, size, args.seed)
+    actual = path.stat().st_size
+    print(f"generated {actual / (1 << 20):.0f} MiB, {gen.requests} requests, {gen.races} races in {time.perf_counter() - start:.1f} s")
+
+    env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    subprocess.run(["cat", str(path)], stdout=subprocess.DEVNULL, check=True)  # same warm page cache for both
+    start = time.perf_counter()
+    lint = subprocess.run([sys.executable, "-m", "fcgilint", "trace", "--format", "json", str(path)], capture_output=True, env=env, check=False)
+    lint_time = time.perf_counter() - start
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    grep_time, grep = _timed(["grep", "-c", "ECONNRESET", str(path)])
+
+    if lint.returncode not in (0, 1):
+        print(lint.stderr.decode(errors="replace"), file=sys.stderr)
+        return 2
+    report = json.loads(lint.stdout)
+    races = sum(d["count"] for d in report["detections"] if d["kind"] == "request-limit-race")
+    limits = sorted({i["php_fcgi_max_requests"] for i in report["inferred"]})
+    print(f"grep -c ECONNRESET: {grep_time:.2f} s (count {grep.stdout.decode().strip()})")
+    print(f"fcgilint trace:     {lint_time:.2f} s, races {races} (expected {gen.races}), inferred limit {limits} (expected [{LIMIT}])")
+    print(f"ratio to grep:      {lint_time / grep_time:.1f}x")
+    print(f"peak RSS:           {peak_kib / 1024:.0f} MiB")
+    if not args.keep:
+        path.unlink()
+    return 0 if races == gen.races and limits == [LIMIT] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
