@@ -1,8 +1,8 @@
 """Fixtures that run a private Apache + mod_fcgid + php-cgi from ``scripts/fcgidlab.py``.
 
 Every instance a test starts is stopped again (httpd and any php-cgi it left) even when the test
-fails, and its directory is removed.  Without the Debian packages every test here is skipped with
-one line naming what is missing.
+fails, and its directory is removed.  Without the Debian packages every ``real_server`` test is
+skipped with one line naming what is missing.
 """
 
 from __future__ import annotations
@@ -32,12 +32,13 @@ def _missing() -> tuple[str, ...]:
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Skip when the host cannot run the stack.
+    """Skip ``real_server`` tests when the host cannot run the stack.
 
     Raised from this hook rather than from a fixture so that pytest reports the reason once,
-    at this location, instead of once per test.
+    at this location, instead of once per test.  Tests that only read the committed captures
+    carry no marker and run everywhere.
     """
-    if _missing():
+    if item.get_closest_marker("real_server") and _missing():
         pytest.skip(f"real-server tests need {', '.join(_missing())}; scripts/install-system-deps.sh installs them")
 
 
@@ -60,21 +61,25 @@ def start_lab() -> Iterator[LabFactory]:
             shutil.rmtree(lab.root, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def fcgilint() -> Fcgilint:
-    """Run the real command line (``python -m fcgilint ARGS --format json``) and parse its output.
+def _fcgilint(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the real command line in a separate process, as an admin would.
 
-    A separate process on purpose: these tests check what an admin gets from the installed tool.
     Exit codes 0 and 1 (clean / findings) are both normal here; anything else fails the test.
     """
+    done = subprocess.run(
+        [sys.executable, "-m", "fcgilint", *args], cwd=REPO, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode in (0, 1), f"fcgilint {' '.join(args)} exited {done.returncode}: {done.stderr}"
+    return done
 
-    def run(*args: str) -> dict:
-        done = subprocess.run(
-            [sys.executable, "-m", "fcgilint", *args, "--format", "json"],
-            cwd=REPO, capture_output=True, text=True, timeout=60, check=False,
-        )
-        assert done.returncode in (0, 1), f"fcgilint {' '.join(args)} exited {done.returncode}: {done.stderr}"
-        return json.loads(done.stdout)
 
-    return run
+@pytest.fixture(scope="session")
+def fcgilint() -> Fcgilint:
+    """``fcgilint ARGS --format json``, parsed."""
+    return lambda *args: json.loads(_fcgilint(*args, "--format", "json").stdout)
 
+
+@pytest.fixture(scope="session")
+def fcgilint_fix() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``fcgilint fix ARGS`` (edits files in place)."""
+    return lambda *args: _fcgilint("fix", *args)
