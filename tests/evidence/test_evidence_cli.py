@@ -1,0 +1,160 @@
+"""``fcgilint trace``: exit codes, text and JSON output, live-capture refusals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from stories import SOCK_DIR, race_story, render
+from typer.testing import CliRunner
+
+from fcgilint.cli import app
+from fcgilint.commands import trace as trace_command
+
+runner = CliRunner()
+
+#: The JSON document promised as stable in docs/trace.md.
+SCHEMA = {
+    "type": "object",
+    "required": ["detections", "inferred", "warnings"],
+    "additionalProperties": False,
+    "properties": {
+        "detections": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["kind", "count", "first", "last", "pids", "socket", "wrapper", "rule", "samples"],
+                "properties": {
+                    "kind": {"type": "string"},
+                    "count": {"type": "integer", "minimum": 1},
+                    "first": {"type": ["string", "null"]},
+                    "last": {"type": ["string", "null"]},
+                    "pids": {"type": "array", "items": {"type": "integer"}, "maxItems": 50},
+                    "socket": {"type": ["string", "null"]},
+                    "wrapper": {"type": ["string", "null"]},
+                    "rule": {"type": ["string", "null"], "pattern": "^FCG[0-9]{3}$"},
+                    "samples": {
+                        "type": "array",
+                        "maxItems": 5,
+                        "items": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "required": ["file", "line", "text"],
+                            "properties": {"file": {"type": "string"}, "line": {"type": "integer"}, "text": {"type": "string"}},
+                        },
+                    },
+                },
+            },
+        },
+        "inferred": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["socket", "wrapper", "php_fcgi_max_requests", "processes"],
+                "properties": {
+                    "socket": {"type": ["string", "null"]},
+                    "wrapper": {"type": ["string", "null"]},
+                    "php_fcgi_max_requests": {"type": "integer"},
+                    "processes": {"type": "integer"},
+                },
+            },
+        },
+        "warnings": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+
+def _race_file(write) -> Path:
+    return write("strace.out", render(race_story().events, "tt"))
+
+
+def test_json_output_follows_the_documented_schema(write) -> None:
+    result = runner.invoke(app, ["trace", "--format", "json", str(_race_file(write))])
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    jsonschema.validate(document, SCHEMA)
+    assert document["detections"][0]["kind"] == "request-limit-race"
+    assert document["detections"][0]["socket"] == SOCK_DIR
+    assert document["inferred"][0]["php_fcgi_max_requests"] == 3
+
+
+def test_text_output_names_kind_count_rule_and_samples(write) -> None:
+    path = _race_file(write)
+    result = runner.invoke(app, ["trace", str(path)])
+    assert result.exit_code == 1
+    assert "request-limit-race: 1x" in result.stdout
+    assert "confirms FCG001" in result.stdout
+    assert f"{path}:" in result.stdout and "ECONNRESET" in result.stdout
+    assert "inferred PHP_FCGI_MAX_REQUESTS=3" in result.stdout
+
+
+def test_exit_zero_when_nothing_is_found(write) -> None:
+    path = write("quiet.out", "700 10:00:00.000001 close(3) = 0\n700 10:00:00.000002 +++ exited with 0 +++\n")
+    result = runner.invoke(app, ["trace", str(path)])
+    assert result.exit_code == 0
+    assert "no FastCGI failure patterns found" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["trace"], "nothing to read"),
+        (["trace", "/nonexistent/strace.out"], "cannot read /nonexistent/strace.out"),
+        (["trace", "--format", "yaml", "x"], "--format yaml"),
+        (["trace", "--live", "x"], "either FILES or --live"),
+        (["trace", "--live", "--seconds", "0"], "must be positive"),
+    ],
+)
+def test_usage_and_input_errors_exit_2_with_one_line(args: list[str], message: str) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+
+
+def test_directory_is_an_input_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["trace", str(tmp_path)])
+    assert result.exit_code == 2 and "not a file" in result.stderr
+
+
+def test_live_refuses_without_strace(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(trace_command.shutil, "which", lambda name: None)
+    result = runner.invoke(app, ["trace", "--live", "--output", str(tmp_path / "s.out")])
+    assert result.exit_code == 2
+    assert "needs strace" in result.stderr
+
+
+def test_live_refuses_without_root(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(trace_command.shutil, "which", lambda name: "/usr/bin/strace")
+    monkeypatch.setattr(trace_command.os, "geteuid", lambda: 1000)
+    result = runner.invoke(app, ["trace", "--live", "--output", str(tmp_path / "s.out")])
+    assert result.exit_code == 2
+    assert "needs root" in result.stderr
+    assert not (tmp_path / "s.out").exists()
+
+
+def test_live_refuses_without_a_running_server(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(trace_command, "_check_tracing_allowed", lambda: "/usr/bin/strace")
+    monkeypatch.setattr(trace_command, "_processes", lambda: [(1, 0, "systemd"), (50, 1, "sshd")])
+    result = runner.invoke(app, ["trace", "--live", "--output", str(tmp_path / "s.out")])
+    assert result.exit_code == 2
+    assert "no running httpd/apache2" in result.stderr
+
+
+def test_server_pids_attach_parent_children_and_php() -> None:
+    table = [
+        (1, 0, "systemd"),
+        (900, 1, "apache2"),
+        (901, 900, "apache2"),
+        (902, 900, "apache2"),
+        (950, 901, "php-cgi8.2"),
+        (951, 901, "php-cgi"),
+        (960, 1, "php-fpm8.2"),
+        (970, 1, "bash"),
+    ]
+    assert trace_command.server_pids(table) == ([900], [901, 902, 950, 951])
