@@ -1,0 +1,80 @@
+"""The pre-commit hooks, run by the real ``pre-commit`` against a throw-away git repository.
+
+The hook repository is a local commit of this working tree (pre-commit needs a
+git repository and a rev), so the test runs without reaching any remote.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, write_tree
+from tests.formats.helpers import WRAPPER
+
+pytestmark = pytest.mark.skipif(shutil.which("pre-commit") is None or shutil.which("git") is None, reason="needs pre-commit and git")
+
+HOOK_FILES = (".pre-commit-hooks.yaml", "pyproject.toml", "README.md", "fcgilint", "rules")
+RACE = "<VirtualHost *:80>\n    FcgidWrapper /usr/local/bin/php-wrapper .php\n</VirtualHost>\n"
+FIXED = "FcgidMaxRequestsPerProcess 500\nFcgidMaxRequestLen 8388608\n" + RACE
+
+
+def git(cwd: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def hook_repo(base: Path) -> tuple[Path, str]:
+    """A git repository holding the current working tree's hook definition and package."""
+    repo = base / "hooks"
+    repo.mkdir()
+    for name in HOOK_FILES:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, repo / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        elif source.is_file():
+            shutil.copy2(source, repo / name)
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "hooks")
+    return repo, git(repo, "rev-parse", "HEAD")
+
+
+def project(base: Path, hooks: Path, rev: str, apache: str) -> Path:
+    repo = base / "project"
+    write_tree(repo, {"etc/apache2/apache2.conf": apache, "usr/local/bin/php-wrapper": WRAPPER})
+    (repo / ".pre-commit-config.yaml").write_text(f"repos:\n  - repo: {hooks}\n    rev: {rev}\n    hooks:\n      - id: fcgilint-check\n")
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    return repo
+
+
+def pre_commit(repo: Path, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1", "GITHUB_ACTIONS": ""}
+    return subprocess.run(["pre-commit", "run", "--all-files", "--color", "never"], cwd=repo, env=env, capture_output=True, text=True, timeout=600)
+
+
+def test_check_hook_finds_the_tree_without_a_config_and_passes_once_fixed(tmp_path: Path) -> None:
+    hooks, rev = hook_repo(tmp_path)
+    repo = project(tmp_path, hooks, rev, RACE)
+    first = pre_commit(repo, tmp_path / "cache")
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert "fcgilint check" in first.stdout and "Failed" in first.stdout
+    assert "etc/apache2/apache2.conf:2: error FCG001" in first.stdout
+    (repo / "etc/apache2/apache2.conf").write_text(FIXED)
+    git(repo, "add", ".")
+    second = pre_commit(repo, tmp_path / "cache")
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "Passed" in second.stdout
+
+
+def test_hook_manifest_declares_both_hooks() -> None:
+    from ruamel.yaml import YAML
+
+    hooks = {h["id"]: h for h in YAML(typ="safe").load((REPO / ".pre-commit-hooks.yaml").read_text())}
+    assert set(hooks) == {"fcgilint-check", "fcgilint-fix"}
+    assert all(h["language"] == "python" and h["pass_filenames"] is False for h in hooks.values())
