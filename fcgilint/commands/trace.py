@@ -52,12 +52,13 @@ def trace(
     seconds: int = typer.Option(30, "--seconds", help="With --live: how long to trace."),
     output: Path = typer.Option(Path("strace.out"), "--output", help="With --live: where strace writes."),
     max_mb: int = typer.Option(512, "--max-mb", help="With --live: stop tracing once the output reaches this size."),
+    pid: int = typer.Option(None, "--pid", help="With --live: the httpd parent pid, when several servers run."),
 ) -> None:
     """Entry point of ``fcgilint trace``."""
     try:
         if output_format not in ("text", "json"):
             raise _Refusal(f"--format {output_format}: use text or json")
-        paths = _inputs(files or [], live, seconds, output, max_mb)
+        paths = _inputs(files or [], live, seconds, output, max_mb, pid)
         report = analyse(paths, progress=_progress_hook(paths))
     except (_Refusal, EvidenceError) as exc:
         typer.echo(f"fcgilint: {exc}", err=True)
@@ -69,7 +70,7 @@ def trace(
     raise typer.Exit(exitcodes.FINDINGS if report.detections else exitcodes.OK)
 
 
-def _inputs(files: list[Path], live: bool, seconds: int, output: Path, max_mb: int) -> list[Path]:
+def _inputs(files: list[Path], live: bool, seconds: int, output: Path, max_mb: int, pid: int | None) -> list[Path]:
     if live and files:
         raise _Refusal("give either FILES or --live, not both")
     if not live:
@@ -78,7 +79,7 @@ def _inputs(files: list[Path], live: bool, seconds: int, output: Path, max_mb: i
         return files
     if seconds <= 0 or max_mb <= 0:
         raise _Refusal("--seconds and --max-mb must be positive")
-    capture_live(output, seconds, max_mb * 1024 * 1024)
+    capture_live(output, seconds, max_mb * 1024 * 1024, pid)
     return [output]
 
 
@@ -123,15 +124,40 @@ def _processes() -> list[tuple[int, int, str]]:
     return found
 
 
-def server_pids(processes: list[tuple[int, int, str]]) -> tuple[list[int], list[int]]:
-    """The httpd parents (whose parent is not httpd) and every other httpd or php-cgi pid."""
+def httpd_parents(processes: list[tuple[int, int, str]]) -> list[int]:
+    """httpd/apache2 processes whose parent is not one: one per running server."""
     httpd = {pid for pid, _, comm in processes if comm in _HTTPD_NAMES}
-    parents = sorted(pid for pid, ppid, comm in processes if comm in _HTTPD_NAMES and ppid not in httpd)
-    others = sorted(
-        pid for pid, _, comm in processes
-        if (pid in httpd and pid not in parents) or (comm.startswith("php") and "cgi" in comm)
-    )
-    return parents, others
+    return sorted(pid for pid, ppid, comm in processes if comm in _HTTPD_NAMES and ppid not in httpd)
+
+
+def server_pids(processes: list[tuple[int, int, str]], parent: int) -> list[int]:
+    """The httpd and php-cgi processes below ``parent`` (its workers, mod_fcgid's manager, php-cgi)."""
+    children: dict[int, list[int]] = {}
+    comm_of = {pid: comm for pid, _, comm in processes}
+    for pid, ppid, _ in processes:
+        children.setdefault(ppid, []).append(pid)
+    found, todo = [], list(children.get(parent, []))
+    while todo:
+        pid = todo.pop()
+        comm = comm_of[pid]
+        if comm in _HTTPD_NAMES or (comm.startswith("php") and "cgi" in comm):
+            found.append(pid)
+        todo.extend(children.get(pid, []))
+    return sorted(found)
+
+
+def _choose_parent(processes: list[tuple[int, int, str]], wanted: int | None) -> int:
+    parents = httpd_parents(processes)
+    if wanted is not None:
+        if wanted not in parents:
+            raise _Refusal(f"--pid {wanted}: not the parent process of a running httpd/apache2")
+        return wanted
+    if not parents:
+        raise _Refusal("--live: no running httpd/apache2 process found")
+    if len(parents) > 1:
+        listed = ", ".join(str(p) for p in parents)
+        raise _Refusal(f"--live: several httpd servers run (parent pids {listed}); choose one with --pid")
+    return parents[0]
 
 
 def _check_tracing_allowed() -> str:
@@ -149,19 +175,20 @@ def _check_tracing_allowed() -> str:
     return strace
 
 
-def capture_live(output: Path, seconds: int, max_bytes: int) -> None:
+def capture_live(output: Path, seconds: int, max_bytes: int, parent: int | None = None) -> None:
     """Run strace on the server for at most ``seconds`` and ``max_bytes`` of output.
 
     The httpd parent is traced with ``-f`` so php-cgi processes spawned during
-    the capture are followed; children that already run are attached directly.
+    the capture are followed; its httpd and php-cgi descendants that already
+    run are attached directly.  With several servers running, ``parent`` must
+    say which one, so nobody else's server gets slowed down by ptrace.
     strace is stopped with SIGINT, which detaches and leaves the server running.
     """
     strace = _check_tracing_allowed()
-    parents, others = server_pids(_processes())
-    if not parents:
-        raise _Refusal("--live: no running httpd/apache2 process found")
+    processes = _processes()
+    chosen = _choose_parent(processes, parent)
     cmd = [strace, *_STRACE_FLAGS, "-e", _STRACE_FILTER, "-o", str(output)]
-    for pid in parents + others:
+    for pid in [chosen, *server_pids(processes, chosen)]:
         cmd += ["-p", str(pid)]
     try:
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -146,15 +146,35 @@ def test_live_refuses_without_a_running_server(monkeypatch: pytest.MonkeyPatch, 
     assert "no running httpd/apache2" in result.stderr
 
 
+TABLE = [
+    (1, 0, "systemd"),
+    (900, 1, "apache2"),
+    (901, 900, "apache2"),
+    (902, 900, "apache2"),
+    (940, 901, "sh"),
+    (950, 940, "php-cgi8.2"),
+    (951, 901, "php-cgi"),
+    (960, 1, "php-fpm8.2"),
+    (970, 1, "bash"),
+    (1900, 1, "httpd"),
+    (1901, 1900, "httpd"),
+    (1950, 1901, "php-cgi"),
+]
+
+
 def test_server_pids_attach_parent_children_and_php() -> None:
-    table = [
-        (1, 0, "systemd"),
-        (900, 1, "apache2"),
-        (901, 900, "apache2"),
-        (902, 900, "apache2"),
-        (950, 901, "php-cgi8.2"),
-        (951, 901, "php-cgi"),
-        (960, 1, "php-fpm8.2"),
-        (970, 1, "bash"),
-    ]
-    assert trace_command.server_pids(table) == ([900], [901, 902, 950, 951])
+    assert trace_command.httpd_parents(TABLE) == [900, 1900]
+    assert trace_command.server_pids(TABLE, 900) == [901, 902, 950, 951]
+    assert trace_command.server_pids(TABLE, 1900) == [1901, 1950]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [([], "several httpd servers run (parent pids 900, 1900); choose one with --pid"), (["--pid", "901"], "--pid 901: not the parent")],
+)
+def test_live_needs_a_clear_choice_of_server(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, args: list[str], message: str) -> None:
+    monkeypatch.setattr(trace_command, "_check_tracing_allowed", lambda: "/usr/bin/strace")
+    monkeypatch.setattr(trace_command, "_processes", lambda: TABLE)
+    result = runner.invoke(app, ["trace", "--live", "--output", str(tmp_path / "s.out"), *args])
+    assert result.exit_code == 2
+    assert message in result.stderr
