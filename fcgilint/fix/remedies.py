@@ -22,7 +22,7 @@ from fcgilint.knowledge import INT_MAX
 from fcgilint.load.apache_syntax import Kind, Line, Section
 from fcgilint.load.apache_tree import ConfigTree, Placed, VHost
 from fcgilint.load.wrapper import Setting
-from fcgilint.model import CMDOPTION_OF, Model, ProcessClass, Value
+from fcgilint.model import CMDOPTION_OF, Model, ProcessClass, Value, server_value
 from fcgilint.source import Location, SourceFile
 
 # The spelling FcgidCmdOptions documents for the options we may write.
@@ -105,7 +105,7 @@ def _edits_for(tree: ConfigTree, pc: ProcessClass, place: Place, name: str, numb
     if place.kind == "vhost":
         assert pc.directive is not None and pc.directive.vhost is not None
         return _insert_in_vhost(pc.directive.vhost, f"{directive.name} {number}")
-    return _insert_in_main(tree, pc, f"{directive.name} {number}")
+    return _insert_in_main(tree, pc.directive, f"{directive.name} {number}")
 
 
 def _directive_at(tree: ConfigTree, location: Location | None, name: str) -> Placed | None:
@@ -158,19 +158,19 @@ def _child_indent(source: SourceFile, section: Section) -> str:
     return indent_of(source.text, section.open) + "    "
 
 
-def _insert_in_main(tree: ConfigTree, pc: ProcessClass, text_line: str) -> list[Edit]:
+def _insert_in_main(tree: ConfigTree, wrapper: Placed | None, text_line: str) -> list[Edit]:
     """After the last main-server mod_fcgid directive, else after the wrapper's own scope."""
     anchors = [d for d in tree.directives if d.vhost is None and not d.in_directory and knowledge.lookup(d.name) is not None]
     if anchors:
         anchor = anchors[-1]
         return [_insert_after(anchor.file.source, anchor.line, indent_of(anchor.file.source.text, anchor.line), text_line)]
-    assert pc.directive is not None
-    if pc.directive.containers:
-        outer, file = pc.directive.containers[0]
+    if wrapper is None:
+        return []
+    if wrapper.containers:
+        outer, file = wrapper.containers[0]
         if outer.close is None:
             return []
         return [_insert_after(file.source, outer.close, indent_of(file.source.text, outer.open), text_line)]
-    wrapper = pc.directive
     return [_insert_after(wrapper.file.source, wrapper.line, indent_of(wrapper.file.source.text, wrapper.line), text_line)]
 
 
@@ -324,6 +324,25 @@ def busy_timeout(model: Model, pc: ProcessClass) -> Fix | None:
     io, met = pc.values["FcgidIOTimeout"], pc.values["max_execution_time"]
     reason = f"FcgidIOTimeout is {_origin(io)}, max_execution_time is {_origin(met)}, FcgidBusyTimeout was {_origin(busy)}"
     return _unsafe(set_server_value(model, pc, "FcgidBusyTimeout", want, False, reason))
+
+
+def scope_busy_timeout(model: Model, vhost: VHost | None, longer: list[Value]) -> Fix | None:
+    """FCG004 for a server scope without a class: FcgidBusyTimeout up to that scope's FcgidIOTimeout."""
+    tree = model.tree
+    need = max((v.number for v in longer if v.number is not None), default=None)
+    if tree is None or need is None:
+        return None
+    busy = server_value(tree, vhost, "FcgidBusyTimeout")
+    if busy.location is not None and (busy.decided_by == "vhost" or vhost is None):
+        placed = _directive_at(tree, busy.location, "FcgidBusyTimeout")
+        edits = _replace_arg(placed, 0, str(need)) if placed is not None else []
+        where = f"{busy.location}"
+    elif vhost is not None:
+        edits, where = _insert_in_vhost(vhost, f"FcgidBusyTimeout {need}"), vhost.label
+    else:
+        edits, where = _insert_in_main(tree, None, f"FcgidBusyTimeout {need}"), "the main server"
+    names = ", ".join(f"{v.name} is {_origin(v)}" for v in longer)
+    return _unsafe(Fix(f"set FcgidBusyTimeout {need} at {where}: {names}, FcgidBusyTimeout was {_origin(busy)}", edits)) if edits else None
 
 
 def request_length(model: Model, pc: ProcessClass) -> Fix | None:

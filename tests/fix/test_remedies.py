@@ -117,3 +117,4 @@ def test_limits_raised_only_with_unsafe_fixes(tree) -> None:
     text = conf.read_text()
     assert "FcgidIOTimeout 600\n" in text and "FcgidBusyTimeout 600\n" in text and f"FcgidMaxRequestLen {20 * 1024 * 1024}\n" in text
     assert not {f.rule for f in outcome.remaining} & {"FCG003", "FCG004", "FCG005"}
+
