@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from fcgilint import exitcodes
 from fcgilint.findings import Finding, Severity
-from fcgilint.load.apache_tree import LoadOptions
-from fcgilint.pipeline import InputError, Result, analyse
-from fcgilint.rules import Rule, RuleError, load_rules
+
+# The pipeline, loader and rules are imported where used: every command module
+# imports this one, and `fcgilint --version` should not pay for the whole pipeline.
+if TYPE_CHECKING:
+    from fcgilint.load.apache_tree import LoadOptions
+    from fcgilint.pipeline import Result
+    from fcgilint.rules import Rule
 
 PathsArg = typer.Argument(..., help="Config directory (with apache2.conf/httpd.conf), entry config, wrapper script or php.ini.")
 RootOpt = typer.Option(None, "--root", help="Map absolute config paths into this directory (a repository that mirrors /).")
@@ -40,6 +45,8 @@ def fail(message: str) -> typer.Exit:
 
 def load_options(root: Path | None, modules: list[str], without: list[str], defines: list[str]) -> LoadOptions:
     """Build loader options from the command line."""
+    from fcgilint.load.apache_tree import LoadOptions
+
     if root is not None and not root.is_dir():
         raise fail(f"--root {root}: not a directory")
     pairs = tuple((d.partition("=")[0], d.partition("=")[2]) for d in defines)
@@ -48,6 +55,8 @@ def load_options(root: Path | None, modules: list[str], without: list[str], defi
 
 def select_rules(select: list[str], ignore: list[str], fail_on: str) -> Selection:
     """Apply --select/--ignore and parse --fail-on."""
+    from fcgilint.rules import RuleError, load_rules
+
     try:
         rules = load_rules()
         severity = Severity(fail_on.lower())
@@ -65,6 +74,8 @@ def select_rules(select: list[str], ignore: list[str], fail_on: str) -> Selectio
 
 def run_all(paths: list[Path], options: LoadOptions, selection: Selection) -> list[Result]:
     """Analyse every path; an unusable input ends the run with exit code 2."""
+    from fcgilint.pipeline import InputError, analyse
+
     results = []
     for path in paths:
         try:

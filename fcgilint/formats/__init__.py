@@ -10,9 +10,11 @@ import os
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fcgilint.findings import Finding
-from fcgilint.rules import Rule
+if TYPE_CHECKING:  # kept out of start-up: the rules module loads the YAML parser
+    from fcgilint.findings import Finding
+    from fcgilint.rules import Rule
 
 FORMATS = ("text", "json", "sarif", "github", "junit")
 _MODULES = {"text": "text", "json": "json_format", "sarif": "sarif", "github": "github", "junit": "junit"}
