@@ -22,7 +22,7 @@ from pathlib import Path
 import typer
 
 from fcgilint import exitcodes
-from fcgilint.evidence import EvidenceError, EvidenceReport, analyse
+from fcgilint.evidence import EvidenceError, EvidenceReport, ProgressHook, analyse
 
 #: Inputs at least this large get a progress line on a terminal.
 _PROGRESS_FLOOR = 64 * 1024 * 1024
@@ -83,7 +83,7 @@ def _inputs(files: list[Path], live: bool, seconds: int, output: Path, max_mb: i
     return [output]
 
 
-def _progress_hook(paths: list[Path]):  # noqa: ANN202 - returns an optional callable
+def _progress_hook(paths: list[Path]) -> ProgressHook | None:
     """A stderr progress line, only on a terminal and only for large inputs."""
     if not sys.stderr.isatty():
         return None
@@ -93,12 +93,15 @@ def _progress_hook(paths: list[Path]):  # noqa: ANN202 - returns an optional cal
         return None
     if total < _PROGRESS_FLOOR:
         return None
+    shown: dict[str, int] = {}
 
     def show(done: int, size: int, name: str) -> None:
+        # Compressed files report uncompressed bytes, so clamp and print each step once.
         percent = min(100, done * 100 // size) if size else 100
-        sys.stderr.write(f"\rreading {name}: {percent:3d}%")
-        if percent >= 100:
-            sys.stderr.write("\n")
+        if shown.get(name) == percent:
+            return
+        shown[name] = percent
+        sys.stderr.write(f"\rreading {name}: {percent:3d}%" + ("\n" if percent == 100 else ""))
         sys.stderr.flush()
 
     return show

@@ -38,7 +38,7 @@ from fcgilint.evidence.logs import AccessLogReader, ErrorLogReader, looks_like_a
 from fcgilint.evidence.model import Collector, Detection, EvidenceReport, Inferred
 from fcgilint.evidence.strace import StraceReader
 
-__all__ = ["Detection", "EvidenceError", "EvidenceReport", "Inferred", "analyse", "sniff"]
+__all__ = ["Detection", "EvidenceError", "EvidenceReport", "Inferred", "ProgressHook", "analyse", "sniff"]
 
 _SNIFF_LINES = 40
 _STRACE_LINE = re.compile(

@@ -7,7 +7,6 @@ the logs counted; the reader must arrive at the same numbers on its own.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from stories import CAPTURES

@@ -178,3 +178,17 @@ def test_live_needs_a_clear_choice_of_server(monkeypatch: pytest.MonkeyPatch, tm
     result = runner.invoke(app, ["trace", "--live", "--output", str(tmp_path / "s.out"), *args])
     assert result.exit_code == 2
     assert message in result.stderr
+
+
+def test_progress_only_on_a_terminal_and_for_large_input(monkeypatch: pytest.MonkeyPatch, write, capsys) -> None:
+    path = write("big.out", "x" * 1000)
+    monkeypatch.setattr(trace_command.sys.stderr, "isatty", lambda: False, raising=False)
+    assert trace_command._progress_hook([path]) is None
+    monkeypatch.setattr(trace_command.sys.stderr, "isatty", lambda: True, raising=False)
+    assert trace_command._progress_hook([path]) is None  # small input
+    monkeypatch.setattr(trace_command, "_PROGRESS_FLOOR", 100)
+    show = trace_command._progress_hook([path])
+    assert show is not None
+    for done in (500, 500, 2000):
+        show(done, 1000, "big.out")
+    assert capsys.readouterr().err == "\rreading big.out:  50%\rreading big.out: 100%\n"
