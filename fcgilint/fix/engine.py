@@ -182,6 +182,9 @@ def _write_all(changed: dict[str, str], sources: dict[str, SourceFile], options:
             write_atomic(real, data, original.stat)
     except (WriteError, OSError) as exc:
         raise _abort(outcome, str(exc)) from None
+    except KeyboardInterrupt:
+        restore(outcome)  # interrupted between two files: put the first back too
+        raise
 
 
 def _remember(real: Path, outcome: Outcome) -> Original:
