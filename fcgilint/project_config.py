@@ -123,6 +123,8 @@ class _Reader:
     def key_defines(self, key: str) -> None:
         value = self.data[key]
         if isinstance(value, dict):
+            if any(isinstance(v, (dict, list)) for v in value.values()):
+                raise self.fail(self.pos_key(key), "defines: expected NAME: value pairs (or a list of NAME / NAME=VALUE)")
             self.config.defines = [str(k) if v is None else f"{k}={v}" for k, v in value.items()]
         else:
             self.config.defines = self.strings(key)

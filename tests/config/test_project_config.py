@@ -76,6 +76,8 @@ def test_defines_modules_and_set_reach_the_loader(repo: Path) -> None:
         ("rule_dirs:\n  - missing-dir\n", "2:5", "not a directory"),
         ("per_path_ignores:\n  '*.conf': {a: 1}\n", "2:13", "expected a list of rule ids"),
         ("- just\n- a list\n", "1:1", "mapping"),
+        ("defines: {A: [1]}\n", "1:1", "NAME: value"),
+        ("a: 1\na: 2\n", "2:1", "duplicate key"),
     ],
 )
 def test_invalid_file_reports_the_bad_key_with_line_and_col(repo: Path, text: str, where: str, words: str) -> None:
