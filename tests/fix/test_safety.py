@@ -167,3 +167,13 @@ def test_read_only_file_is_not_half_edited(site: Path) -> None:
     finally:
         site.parent.chmod(0o755)
     assert "no permission" in result.output and site.read_text() == RACE
+
+
+def test_diff_is_byte_exact_and_marks_a_missing_final_newline(tmp_path: Path) -> None:
+    conf = tmp_path / "httpd.conf"
+    conf.write_bytes(b"# r\xe9glages\r\nFcgidWrapper /usr/bin/php-cgi .php\r\nMaxRequestsPerProcess 900")
+    result = CliRunner().invoke(app, ["fix", "--diff", "--select", "FCG001", "--select", "FCG006", str(conf)])
+    assert result.exit_code == 1, result.output  # a preview fixes nothing: the findings are still there
+    assert b"-MaxRequestsPerProcess 900\n\\ No newline at end of file\n+FcgidMaxRequestsPerProcess 500\n\\ No newline at end of file\n" in result.stdout_bytes
+    assert b" FcgidWrapper /usr/bin/php-cgi .php\r\n" in result.stdout_bytes
+    assert conf.read_bytes().endswith(b"MaxRequestsPerProcess 900")
