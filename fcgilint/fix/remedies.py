@@ -260,8 +260,9 @@ def export_in_wrapper(model: Model, pc: ProcessClass, name: str, value: str) -> 
     if pc.script is None or pc.script.source is None or call is None or call.location.file != pc.script.display:
         return []
     source = pc.script.source
-    start, _ = _line_span(source.text, call.location.line)
-    indent = re.match(r"[ \t]*", source.text[start:]).group(0)  # type: ignore[union-attr]
+    start, end = _line_span(source.text, call.location.line)
+    line = source.text[start:end]
+    indent = line[: len(line) - len(line.lstrip(" \t"))]
     return [Edit(source.display, start, start, f"{indent}export {name}={value}{newline_of(source.text)}")]
 
 
