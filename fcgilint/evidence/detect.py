@@ -275,7 +275,12 @@ class StraceCorrelator:
         return proc
 
     def _on_bind(self, rec: Record, source: str) -> None:
-        if rec.kind != "call" or not rec.head_known or return_value(rec.result) != 0:
+        """The process manager names the socket before it forks the php-cgi.
+
+        The first half is enough (the ``bind resumed`` half holds no needle); a
+        bind that then fails is followed by no spawn, so it does no harm.
+        """
+        if not rec.head_known or (rec.kind == "call" and return_value(rec.result) != 0):
             return
         path = socket_path(rec.args)
         if path is not None:

@@ -33,29 +33,39 @@ from pathlib import Path
 from typing import BinaryIO
 
 #: Fixed strings that select candidate lines.  Every call the detectors use
-#: contains one of them in its own line or in its ``resumed`` line.
+#: contains one of them in its own line or in its ``resumed`` line.  They are
+#: kept at five characters or more: grep's multi-string search skips ahead by
+#: the shortest one, so short needles slow the whole scan.
 NEEDLES: tuple[bytes, ...] = (
     b"connect",
     b"accept",
-    b"bind",
+    b"bind(",
     b"clone",
-    b"fork",
+    b"fork(",
+    b"fork resumed",
     b"execve",
     b"exit_group",
-    b"+++ ",
+    b"+++ exited",
+    b"+++ killed",
     b"--- SIG",
     b"ECONNRESET",
-    b"EPIPE",
-    b'"", ',
+    b"EPIPE (",
+    b', "", ',
+    b'resumed>"", ',
     b"(Timeout)",
     b"writev(",
     b"close(",
 )
 
 #: Candidate lines that ``-y``/``-yy`` shows to be on files, pipes or TCP sockets
-#: (php reading its scripts, httpd writing to clients): never a FastCGI exchange.
-#: The pattern is both a Python and a POSIX extended regex, for the grep pipeline.
-EXCLUDE = r"(close|read|readv|pread64|write|writev|connect|accept|accept4)\([0-9]+<(/|TCP|UDP|NETLINK|pipe|anon_inode)"
+#: (php reading its scripts, httpd writing to clients) or on php-cgi's end of an
+#: accepted connection (named after the listening socket): never the httpd side
+#: of a FastCGI exchange.  The pattern is both a Python and a POSIX extended
+#: regex, for the grep pipeline.
+EXCLUDE = (
+    r"(close|read|readv|pread64|write|writev|connect|accept|accept4)\([0-9]+<"
+    r'(/|TCP|UDP|NETLINK|pipe|anon_inode|UNIX-STREAM:\[[0-9]+->[0-9]+,")'
+)
 
 _CHUNK = 8 * 1024 * 1024
 _NEEDLE_RE = re.compile(b"|".join(re.escape(n) for n in NEEDLES))
@@ -75,7 +85,7 @@ CONNECTION_ONLY: tuple[str, ...] = (
     "<... recvfrom ", "<... recvmsg ", "<... poll ", "<... ppoll ", "<... select ", "<... pselect6 ",
 )
 #: First halves worth a record of their own: they act before their result is known.
-_ACT_ON_ENTRY = frozenset({"close", "writev", "write", "sendmsg", "sendto"})
+_ACT_ON_ENTRY = frozenset({"close", "writev", "write", "sendmsg", "sendto", "bind"})
 _UNFINISHED = "<unfinished ...>"
 _RESULT_SEP = ") = "
 _PADDED_SEP_RE = re.compile(r"\) +=(?: |$)")

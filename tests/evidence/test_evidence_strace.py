@@ -235,7 +235,7 @@ def test_padded_results(write) -> None:
 def test_corrupt_and_cut_lines_are_counted_not_fatal(write) -> None:
     story = race_story()
     text = render(story.events, "tt")
-    text = "garbage +++ not strace\n" + text + "700   00:00:09.000000 ???connect(\n700   00:00:09.100000 connect(49, {sa_fam"
+    text = "garbage +++ exited not strace\n" + text + "700   00:00:09.000000 ???connect(\n700   00:00:09.100000 connect(49, {sa_fam"
     path = write("cut.out", text)
     reader = StraceReader(path)
     list(reader.records())
