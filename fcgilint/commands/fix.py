@@ -45,7 +45,8 @@ def fix(
     edited at its target only when that lies inside --root or the config tree.
 
     Exit codes: 0 nothing left at or above --fail-on, 1 findings remain,
-    2 usage or input error, a refused write or a failed --verify (every file restored).
+    2 usage or input error, a failed write or a failed --verify (every file restored).
+    A file that must not be written (a symlink out of the tree) is reported and left as is.
     """
     options = common.load_options(root, module, without_module, define)
     selection = common.select_rules(select, ignore, fail_on)
