@@ -1,0 +1,39 @@
+"""FCG004 for a server scope that has no FastCGI class of its own: the remedy follows the scope."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fcgilint.fix.edits import apply_edits
+from fcgilint.fix.remedies import scope_busy_timeout
+from fcgilint.load.apache_tree import LoadOptions, load_tree
+from fcgilint.model import build_model, server_value
+
+CONF = "<IfModule mod_fcgid.c>\n  FcgidBusyTimeout 300\n  FcgidIOTimeout 900\n</IfModule>\n<VirtualHost *:80>\n  FcgidIOTimeout 1200\n</VirtualHost>\n"
+
+
+def _remedy_text(path: Path, in_vhost: bool) -> str:
+    model = build_model(load_tree(path, LoadOptions()))
+    assert model.tree is not None
+    vhost = model.tree.vhosts[0] if in_vhost else None
+    fix = scope_busy_timeout(model, vhost, [server_value(model.tree, vhost, "FcgidIOTimeout")])
+    assert fix is not None and not fix.safe
+    return apply_edits(path.read_text(), fix.edits)
+
+
+def test_main_server_edits_the_directive_in_force(tmp_path: Path) -> None:
+    conf = tmp_path / "httpd.conf"
+    conf.write_text(CONF)
+    assert _remedy_text(conf, in_vhost=False) == CONF.replace("FcgidBusyTimeout 300", "FcgidBusyTimeout 900")
+
+
+def test_vhost_gets_its_own_line(tmp_path: Path) -> None:
+    conf = tmp_path / "httpd.conf"
+    conf.write_text(CONF)
+    assert _remedy_text(conf, in_vhost=True) == CONF.replace("  FcgidIOTimeout 1200\n", "  FcgidIOTimeout 1200\n  FcgidBusyTimeout 1200\n")
+
+
+def test_main_server_without_busy_timeout_inserts_after_the_fcgid_block(tmp_path: Path) -> None:
+    conf = tmp_path / "httpd.conf"
+    conf.write_text("<IfModule mod_fcgid.c>\n\tFcgidIOTimeout 900\n</IfModule>\n")
+    assert _remedy_text(conf, in_vhost=False) == "<IfModule mod_fcgid.c>\n\tFcgidIOTimeout 900\n\tFcgidBusyTimeout 900\n</IfModule>\n"
