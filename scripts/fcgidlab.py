@@ -10,7 +10,7 @@ read or touched; the instance listens on 127.0.0.1 only.
 Usage (by hand)::
 
     python scripts/fcgidlab.py up --scenario race            # prints the lab dir and URL
-    python scripts/fcgidlab.py load --root DIR -n 500 -c 10  # prints HTTP status counts
+    python scripts/fcgidlab.py load --root DIR -n 500 -c 10  # status and error-log counts
     python scripts/fcgidlab.py down --root DIR
     python scripts/fcgidlab.py capture --scenario race --out tests/data/captures/race
 
@@ -35,8 +35,8 @@ import sys
 import tempfile
 import threading
 import time
-from pathlib import Path
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 MODULE_DIR = Path("/usr/lib/apache2/modules")
 PHP_CGI = "/usr/bin/php-cgi"
@@ -45,8 +45,6 @@ LAB_TAG = "FCGIDLAB_ROOT"
 """Env var given to every FastCGI process so leftovers of one instance can be found and killed."""
 
 STRACE_BASE = ("-T", "-yy", "-s", "256")
-RACE_LINE = "error reading data from FastCGI server"
-WRITE_RACE_LINE = "error writing data to FastCGI server"
 
 
 # --------------------------------------------------------------------------------------------
@@ -116,11 +114,7 @@ class Scenario:
 
 SCENARIOS: dict[str, Scenario] = {
     "race": Scenario(name="race"),
-    "race-ttt-ff": Scenario(
-        name="race-ttt-ff",
-        strace_flags=("-ff", "-ttt", *STRACE_BASE),
-        workloads=(Workload(requests=200),),
-    ),
+    "race-ttt-ff": Scenario(name="race-ttt-ff", strace_flags=("-ff", "-ttt", *STRACE_BASE)),
     "greater": Scenario(name="greater", fcgid_max_requests=40),
     "fixed": Scenario(name="fixed", fcgid_max_requests=20, workloads=(Workload(concurrency=4),)),
     "timeout": Scenario(
@@ -140,8 +134,8 @@ SCENARIOS: dict[str, Scenario] = {
         ),
     ),
     "initialenv": Scenario(name="initialenv", limit_source="initialenv"),
-    "default": Scenario(
-        name="default",
+    "php-default": Scenario(
+        name="php-default",
         limit_source="default",
         max_processes_per_class=1,
         workloads=(Workload(requests=1100, concurrency=4),),
@@ -392,8 +386,8 @@ class Lab:
             raise RuntimeError("strace is not installed")
         flags = list(self.scenario.strace_flags)
         out = self.strace_dir / ("trace" if "-ff" in flags else "strace.txt")
-        log = (self.root / "logs" / "strace.stderr").open("wb")
-        self._strace = subprocess.Popen(["strace", *flags, "-o", str(out), *cmd], stdout=log, stderr=log)
+        with (self.root / "logs" / "strace.stderr").open("wb") as log:
+            self._strace = subprocess.Popen(["strace", *flags, "-o", str(out), *cmd], stdout=log, stderr=log)
 
     def _wait_ready(self, timeout: float) -> None:
         """Wait until the pid file exists and the port answers."""
@@ -426,7 +420,7 @@ class Lab:
             pass  # the SIGKILLs below still end the instance
         if pid and not _wait_gone(pid, timeout):
             _kill(pid, signal.SIGKILL)
-        for leftover in family | self._tagged_processes():
+        for leftover in {p for p in family if _runs_lab_binary(p)} | self._tagged_processes():
             _kill(leftover, signal.SIGKILL)
         if self._strace is not None:
             try:
@@ -488,6 +482,15 @@ def _descendants(pid: int) -> set[int]:
     return found
 
 
+def _runs_lab_binary(pid: int) -> bool:
+    """Guard against pid reuse between listing the family and killing what is left of it."""
+    try:
+        argv0 = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
+    except OSError:
+        return False
+    return argv0.endswith((b"apache2", b"php-cgi", b"php-wrapper"))
+
+
 def _wait_gone(pid: int, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -515,8 +518,8 @@ def _kill(pid: int, sig: signal.Signals) -> None:
 # Log counting
 
 ERROR_PATTERNS = {
-    "error_reading": RACE_LINE,
-    "error_writing": WRITE_RACE_LINE,
+    "error_reading": "error reading data from FastCGI server",
+    "error_writing": "error writing data to FastCGI server",
     "end_of_script_output": "End of script output before headers",
     "exit_communication_error": "exit(communication error)",
     "exit_lifetime_expired": "exit(lifetime expired)",

@@ -19,7 +19,7 @@ CASES = {
     "initialenv": ("initialenv", fcgidlab.Workload(requests=400, concurrency=10)),
     # FcgidWrapper /usr/bin/php-cgi .php: PHP's built-in 500; one process per class so the
     # load crosses the limit twice
-    "php-default": ("default", fcgidlab.Workload(requests=1100, concurrency=4)),
+    "php-default": ("php-default", fcgidlab.Workload(requests=1100, concurrency=4)),
 }
 
 
@@ -42,7 +42,7 @@ def test_recycling_interval_matches_the_configured_limit(case: str, start_lab) -
     [
         ("race", "wrapper", "export PHP_FCGI_MAX_REQUESTS"),
         ("initialenv", "conf", "FcgidInitialEnv PHP_FCGI_MAX_REQUESTS 20"),
-        ("default", "conf", f"FcgidWrapper {fcgidlab.PHP_CGI} .php"),
+        ("php-default", "conf", f"FcgidWrapper {fcgidlab.PHP_CGI} .php"),
     ],
 )
 def test_each_variant_sets_the_limit_only_where_it_claims(scenario_name: str, where: str, text: str, tmp_path) -> None:
