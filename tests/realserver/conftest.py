@@ -83,3 +83,15 @@ def fcgilint() -> Fcgilint:
 def fcgilint_fix() -> Callable[..., subprocess.CompletedProcess[str]]:
     """``fcgilint fix ARGS`` (edits files in place)."""
     return lambda *args: _fcgilint("fix", *args)
+
+
+def _pointed_at(finding: dict) -> set[str]:
+    """The stripped text of every line a finding points at (its own place and its related ones)."""
+    places = [(finding["file"], finding["line"])] + [(r["file"], r["line"]) for r in finding["related"]]
+    return {Path(file).read_text().splitlines()[line - 1].strip() for file, line in places}
+
+
+@pytest.fixture(scope="session")
+def pointed_at() -> Callable[[dict], set[str]]:
+    """Lets a test say which config lines a finding names, whatever order they come in."""
+    return _pointed_at

@@ -5,8 +5,6 @@ Both limits are explicit here, so ``fcgilint check`` must point at both lines.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 import fcgidlab
@@ -27,14 +25,7 @@ def test_a_larger_fcgid_limit_still_races(greater_lab: fcgidlab.Lab) -> None:
     assert evidence.errors["error_reading"] + evidence.errors["error_writing"] == evidence.server_500s()
 
 
-def test_check_points_at_both_limits(greater_lab: fcgidlab.Lab, fcgilint) -> None:
+def test_check_points_at_both_limits(greater_lab: fcgidlab.Lab, fcgilint, pointed_at) -> None:
     report = fcgilint("check", "--select", "FCG001", str(greater_lab.conf))
     (finding,) = report["findings"]
-    places = {(Path(r["file"]), r["line"]) for r in finding["related"]} | {(Path(finding["file"]), finding["line"])}
-    texts = {_line(path, line) for path, line in places}
-    assert "PHP_FCGI_MAX_REQUESTS=20" in texts
-    assert "FcgidMaxRequestsPerProcess 40" in texts
-
-
-def _line(path: Path, line: int) -> str:
-    return path.read_text().splitlines()[line - 1].strip()
+    assert {"PHP_FCGI_MAX_REQUESTS=20", "FcgidMaxRequestsPerProcess 40"} <= pointed_at(finding)
