@@ -233,11 +233,11 @@ def candidates_grep(path: Path, progress: Progress | None = None) -> Iterator[tu
 
     Two greps run as a pipeline (needles, then :data:`EXCLUDE`), each in its
     own process, so on a multi-core machine scanning and parsing overlap.
-    ``-b`` gives byte offsets for the progress indicator.
+    Byte offsets (``-b``) are asked for only when a progress line is shown.
     """
     exe = shutil.which("grep") or "grep"
     env = {**os.environ, "LC_ALL": "C"}
-    cmd = [exe, "-a", "-n", "-b", "-F"]
+    cmd = [exe, "-a", "-n", "-F"] + (["-b"] if progress is not None else [])
     for needle in NEEDLES:
         cmd += ["-e", needle.decode()]
     cmd += ["--", str(path)]
@@ -245,15 +245,13 @@ def candidates_grep(path: Path, progress: Progress | None = None) -> Iterator[tu
     proc = subprocess.Popen([exe, "-a", "-v", "-E", "-e", EXCLUDE], stdin=scan.stdout, stdout=subprocess.PIPE, env=env)
     assert proc.stdout is not None and scan.stdout is not None
     scan.stdout.close()  # the pipeline owns it now; grep 1 gets SIGPIPE if we stop early
-    tick = 0
     try:
-        for raw in proc.stdout:
-            first = raw.index(b":")
-            second = raw.index(b":", first + 1)
-            tick += 1
-            if progress is not None and tick & 0xFFFF == 0:
-                progress(int(raw[first + 1 : second]))
-            yield int(raw[:first]), raw[second + 1 :].rstrip(b"\n")
+        if progress is None:
+            for raw in proc.stdout:
+                cut = raw.index(b":")
+                yield int(raw[:cut]), raw[cut + 1 :].rstrip(b"\n")
+        else:
+            yield from _with_offsets(proc.stdout, progress)
     finally:
         proc.stdout.close()
         proc.wait()
@@ -261,6 +259,16 @@ def candidates_grep(path: Path, progress: Progress | None = None) -> Iterator[tu
         code = scan.wait()
     if code > 1:
         raise OSError(err.decode(errors="replace").strip() or f"grep failed on {path}")
+
+
+def _with_offsets(stream: BinaryIO, progress: Progress) -> Iterator[tuple[int, bytes]]:
+    """Lines of ``grep -n -b`` output, reporting the byte offset now and then."""
+    for tick, raw in enumerate(stream):
+        first = raw.index(b":")
+        second = raw.index(b":", first + 1)
+        if tick & 0xFFFF == 0:
+            progress(int(raw[first + 1 : second]))
+        yield int(raw[:first]), raw[second + 1 :].rstrip(b"\n")
 
 
 def candidate_lines(path: Path, progress: Progress | None = None, use_grep: bool | None = None) -> Iterator[tuple[int, bytes]]:
