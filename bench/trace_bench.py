@@ -157,15 +157,16 @@ class _Generator:
         listen = f'0<UNIX-STREAM:[{php.pid * 3},"{php.sock}"]>'
         self.line(php.pid, f"accept({listen}, <unfinished ...>", False)
         self.line(php.pid, f'<... accept resumed>{{sa_family=AF_UNIX}}, [112 => 2]) = 4<UNIX-STREAM:[{inode + 1}->{inode},"{php.sock}"]>')
-        self.line(php.pid, 'read(4<UNIX-STREAM:[1]>, "\\1\\1\\0\\1\\0\\10\\0\\0\\0\\1\\0\\0\\0\\0\\0\\0\\1\\4\\0\\1\\3\\362\\0\\0", 8192) = 1010')
+        conn = f'4<UNIX-STREAM:[{inode + 1}->{inode},"{php.sock}"]>'
+        self.line(php.pid, f'read({conn}, "\\1\\1\\0\\1\\0\\10\\0\\0\\0\\1\\0\\0\\0\\0\\0\\0\\1\\4\\0\\1\\3\\362\\0\\0", 8192) = 1010')
         for n in range(12):
             self.noise(php.pid, n)
         for n in range(50):
             self.quiet(php.pid, n)
         self.line(php.pid, 'read(5</var/www/html/index.php>, "", 8192) = 0')
-        self.line(php.pid, 'write(4<UNIX-STREAM:[1]>, "\\1\\6\\0\\1\\0\\230\\0\\0Content-type: text/html; charset=UTF-8\\r\\n\\r\\n<html>"..., 160) = 160')
-        self.line(php.pid, "shutdown(4<UNIX-STREAM:[1]>, SHUT_WR) = 0")
-        self.line(php.pid, "close(4<UNIX-STREAM:[1]>) = 0")
+        self.line(php.pid, f'write({conn}, "\\1\\6\\0\\1\\0\\230\\0\\0Content-type: text/html; charset=UTF-8\\r\\n\\r\\n<html>"..., 160) = 160')
+        self.line(php.pid, f"shutdown({conn}, SHUT_WR) = 0")
+        self.line(php.pid, f"close({conn}) = 0")
         self.line(thread, f"<... poll resumed>) = 1 ([{{fd={fd}, revents=POLLIN}}])")
         self.line(thread, f'read({deco}, "\\1\\6\\0\\1\\0\\230\\0\\0Content-type: text/html"..., 8192) = 160')
         self.line(thread, f"close({deco}) = 0")
