@@ -29,6 +29,7 @@ user).
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,9 @@ from fcgilint.evidence.strace import StraceReader
 __all__ = ["Detection", "EvidenceError", "EvidenceReport", "Inferred", "ProgressHook", "analyse", "sniff"]
 
 _SNIFF_LINES = 40
+_SNIFF_BYTES = 64 * 1024
+#: What reading a damaged, compressed or vanished file can raise.
+_READ_ERRORS = (OSError, EOFError, UnicodeError, zlib.error)
 _STRACE_LINE = re.compile(
     r"^ *(?:\[pid +\d+\] +|\d+ +)?(?:\d\d:\d\d:\d\d(?:\.\d+)? +|\d+\.\d+ +)?"
     r"(?:[a-z_][a-z0-9_]*\(|<\.\.\. \w+ resumed>|\+\+\+ |--- SIG|\) = )"
@@ -64,17 +68,13 @@ class _Input:
 
 
 def _head_lines(path: Path) -> list[str]:
+    """The first non-empty lines, from at most the first 64 KiB (a binary file has no lines)."""
     try:
         with open_text(path) as handle:
-            lines = []
-            for raw in handle:
-                if raw.strip():
-                    lines.append(raw.rstrip("\r\n"))
-                if len(lines) >= _SNIFF_LINES:
-                    break
-            return lines
-    except (OSError, EOFError, UnicodeError) as exc:
+            head = handle.read(_SNIFF_BYTES)
+    except _READ_ERRORS as exc:
         raise EvidenceError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from exc
+    return [line for line in head.splitlines() if line.strip()][:_SNIFF_LINES]
 
 
 def sniff(path: Path) -> str:
@@ -128,7 +128,7 @@ def _read_strace(capture: list[tuple[_Input, int | None]], sink: Collector, prog
         try:
             for record in reader.records(hook):
                 correlator.feed(record, source)
-        except (OSError, EOFError) as exc:
+        except _READ_ERRORS as exc:
             raise EvidenceError(f"cannot read {item.path}: {exc}") from exc
         if reader.corrupt:
             sink.warn(f"{source}: {reader.corrupt} unparsable strace line(s) skipped (first at line {reader.first_corrupt})")
@@ -143,7 +143,7 @@ def _read_error_log(item: _Input, sink: Collector) -> None:
     try:
         for line in reader.lines():
             detector.feed(line)
-    except (OSError, EOFError) as exc:
+    except _READ_ERRORS as exc:
         raise EvidenceError(f"cannot read {item.path}: {exc}") from exc
     detector.finish()
     if reader.unparsable:
@@ -156,7 +156,7 @@ def _read_access_log(item: _Input, sink: Collector) -> None:
     try:
         for line in reader.errors():
             detector.feed(line)
-    except (OSError, EOFError) as exc:
+    except _READ_ERRORS as exc:
         raise EvidenceError(f"cannot read {item.path}: {exc}") from exc
     if reader.unparsable:
         sink.warn(f"{item.path}: {reader.unparsable} line(s) not in common/combined format skipped")

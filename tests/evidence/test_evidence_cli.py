@@ -117,6 +117,27 @@ def test_usage_and_input_errors_exit_2_with_one_line(args: list[str], message: s
     assert "Traceback" not in result.output
 
 
+def test_damaged_gzip_is_an_input_error(tmp_path: Path) -> None:
+    import gzip
+
+    text = "".join(f"700 10:00:{i % 60:02d}.{i:06d} close({i % 1000}) = 0\n" for i in range(50000))
+    packed = gzip.compress(text.encode())
+    path = tmp_path / "strace.txt.gz"
+    path.write_bytes(packed[: len(packed) // 2])  # a download cut half-way
+    result = runner.invoke(app, ["trace", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"fcgilint: cannot read {path}")
+    assert "Traceback" not in result.output
+
+
+def test_binary_file_without_newlines_is_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "blob.bin"
+    path.write_bytes(bytes(range(256)).replace(b"\n", b"") * 4096)
+    result = runner.invoke(app, ["trace", str(path)])
+    assert result.exit_code == 0
+    assert "not strace output nor an Apache error/access log" in result.stdout
+
+
 def test_directory_is_an_input_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["trace", str(tmp_path)])
     assert result.exit_code == 2 and "not a file" in result.stderr
