@@ -114,8 +114,8 @@ def atol(text: str) -> int | None:
 
 
 def _scope_directives(tree: ConfigTree, vhost: VHost | None, directive: knowledge.Directive) -> list[Placed]:
-    names = {directive.key} | ({directive.legacy.lower()} if directive.legacy else set())
-    return [d for d in tree.directives if d.key in names and d.vhost is vhost and not d.in_directory]
+    names = (directive.name,) + ((directive.legacy,) if directive.legacy else ())
+    return [d for d in tree.scoped(names, vhost) if not d.in_directory]
 
 
 def server_value(tree: ConfigTree, vhost: VHost | None, name: str) -> Value:
@@ -330,7 +330,8 @@ def build_model(tree: ConfigTree) -> Model:
             unchecked.append(("PHP-side rules", f"{placed.location}: the wrapper {command} is {problem}, so what php-cgi sees is unknown"))
         scopes: list[VHost | None] = [placed.vhost]
         if placed.vhost is None:
-            scopes += [v for v in tree.vhosts if not any(w.vhost is v for w in tree.named("FcgidWrapper"))]
+            own = {id(w.vhost) for w in tree.named("FcgidWrapper", "FCGIWrapper")}
+            scopes += [v for v in tree.vhosts if id(v) not in own]
         for vhost in scopes:
             key = (id(vhost), command)
             if key in seen:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from fcgilint.checks import Hit, chain_of, check, where
-from fcgilint.findings import Related, Severity
+from fcgilint.findings import Fix, Related, Severity
 from fcgilint.fix import remedies
-from fcgilint.knowledge import INT_MAX
-from fcgilint.model import Model, ProcessClass, Value
+from fcgilint.knowledge import INT_MAX, PHP_DEFAULT_MAX_REQUESTS
+from fcgilint.model import Model, ProcessClass, Value, atol, server_value
 from fcgilint.source import Location
 
 
@@ -54,6 +54,38 @@ def request_limit_race(model: Model) -> Iterator[Hit]:
         if pc.directive is not None and fcgid.location != pc.directive.location:
             related.append(Related(pc.directive.location, "the FastCGI class (FcgidWrapper)"))
         yield Hit(where(fcgid, _anchor(pc)), message, related, chain_of(php, fcgid), fix=remedies.max_requests(model, pc))
+    yield from _race_without_class(model)
+
+
+def _race_without_class(model: Model) -> Iterator[Hit]:
+    """A config that runs PHP through mod_fcgid (FcgidFixPathinfo, fcgid-script for .php) with no
+    wrapper in sight: php-cgi started without PHP_FCGI_MAX_REQUESTS still stops at 500."""
+    tree = model.tree
+    if tree is None or any(pc.is_php for pc in model.classes) or not _php_intent(model):
+        return
+    fcgid = server_value(tree, None, "FcgidMaxRequestsPerProcess")
+    env = {d.args[0]: d for d in tree.named("FcgidInitialEnv", "DefaultInitEnv") if d.vhost is None and len(d.args) == 2}
+    php_limit = env.get("PHP_FCGI_MAX_REQUESTS")
+    limit = atol(php_limit.args[1]) if php_limit else PHP_DEFAULT_MAX_REQUESTS
+    # Only an explicit 0 says "never recycle"; a positive value is usually matched in a wrapper we cannot see.
+    if fcgid.location is None or fcgid.number != 0 or limit is None or limit <= 0:
+        return
+    source = f"FcgidInitialEnv at {php_limit.location}" if php_limit else "php-cgi's default, as no FcgidInitialEnv sets PHP_FCGI_MAX_REQUESTS"
+    message = (
+        f"FcgidMaxRequestsPerProcess {fcgid.raw} lets mod_fcgid reuse a php-cgi without limit, but php-cgi exits after {limit} "
+        f"requests ({source}) unless its wrapper sets PHP_FCGI_MAX_REQUESTS=0: the classic 500 under load. Set "
+        f"FcgidMaxRequestsPerProcess to {limit}, or 'FcgidInitialEnv PHP_FCGI_MAX_REQUESTS 0' (no wrapper is visible here to confirm)"
+    )
+    yield Hit(fcgid.location, message, chain=chain_of(fcgid), severity=Severity.WARNING)
+
+
+def _php_intent(model: Model) -> bool:
+    """mod_fcgid is configured for PHP even though no FcgidWrapper is visible."""
+    tree = model.tree
+    assert tree is not None
+    if tree.named("FcgidFixPathinfo", "PHP_Fix_Pathinfo_Enable"):
+        return True
+    return any(d.args and d.args[0].lower() == "fcgid-script" and any("php" in a.lower() for a in d.args[1:]) for d in tree.named("AddHandler"))
 
 
 @check("FCG002")
@@ -99,18 +131,28 @@ def busy_timeout(model: Model) -> Iterator[Hit]:
     """FcgidBusyTimeout shorter than FcgidIOTimeout or max_execution_time."""
     for pc in _php_classes(model):
         busy, io, met = pc.values["FcgidBusyTimeout"], pc.values["FcgidIOTimeout"], pc.values["max_execution_time"]
-        if busy.number is None or busy.number <= 0:
-            continue
-        longer = [v for v in (io, met) if v.number is not None and v.number > busy.number]
-        if not longer:
-            continue
-        names = " and ".join(f"{v.name} ({v.number}s, {v.decided_by})" for v in longer)
-        message = (
-            f"FcgidBusyTimeout is {busy.number}s ({busy.decided_by}), shorter than {names} for {pc.label}: mod_fcgid "
-            f"kills a busy process before the I/O timeout or PHP's own limit can apply; raise FcgidBusyTimeout to at least {max(v.number or 0 for v in longer)}"
-        )
-        related = [r for v in longer for r in _related(v, f"{v.name} {v.raw}")]
-        yield Hit(where(busy, _anchor(pc)), message, related, chain_of(busy, *longer), fix=remedies.busy_timeout(model, pc))
+        yield from _busy_hit(busy, [io, met], pc.label, _anchor(pc), lambda pc=pc: remedies.busy_timeout(model, pc))
+    if model.tree is not None:
+        for vhost in [None, *model.tree.vhosts]:
+            busy, io = server_value(model.tree, vhost, "FcgidBusyTimeout"), server_value(model.tree, vhost, "FcgidIOTimeout")
+            if busy.location or io.location:
+                scope = vhost.label if vhost else "the main server"
+                yield from _busy_hit(busy, [io], scope, busy.location or io.location, lambda vhost=vhost, io=io: remedies.scope_busy_timeout(model, vhost, [io]))  # type: ignore[arg-type]
+
+
+def _busy_hit(busy: Value, limits: list[Value], scope: str, anchor: Location, fix: Callable[[], Fix | None] | None = None) -> Iterator[Hit]:
+    if busy.number is None or busy.number <= 0:
+        return
+    longer = [v for v in limits if v.number is not None and v.number > busy.number]
+    if not longer:
+        return
+    names = " and ".join(f"{v.name} ({v.number}s, {v.decided_by})" for v in longer)
+    message = (
+        f"FcgidBusyTimeout is {busy.number}s ({busy.decided_by}), shorter than {names} for {scope}: mod_fcgid "
+        f"kills a busy process before the longer limit can apply; raise FcgidBusyTimeout to at least {max(v.number or 0 for v in longer)}"
+    )
+    related = [r for v in longer for r in _related(v, f"{v.name} {v.raw}")]
+    yield Hit(where(busy, anchor), message, related, chain_of(busy, *longer), fix=fix() if fix else None)
 
 
 @check("FCG005")

@@ -118,10 +118,33 @@ class ConfigTree:
     defines: dict[str, str] = field(default_factory=dict)
     modules: set[str] = field(default_factory=set)
 
+    _index: dict[tuple[str, int | None], list[Placed]] | None = field(default=None, repr=False)
+    _order: dict[int, int] = field(default_factory=dict, repr=False)
+
+    def _lookup(self, key: str, scope: int | None) -> list[Placed]:
+        """Directives by (name, scope), built once: rules ask per vhost, and a scan per
+        question would make a 5,000-vhost tree quadratic."""
+        if self._index is None:
+            self._index = {}
+            self._order = {id(p): i for i, p in enumerate(self.directives)}
+            for placed in self.directives:
+                self._index.setdefault((placed.key, None), []).append(placed)
+                self._index.setdefault((placed.key, id(placed.vhost)), []).append(placed)
+        return self._index.get((key, scope), [])
+
     def named(self, *names: str) -> list[Placed]:
-        """Active directives with one of the given (case-insensitive) names."""
-        keys = {n.lower() for n in names}
-        return [d for d in self.directives if d.key in keys]
+        """Active directives with one of the given (case-insensitive) names, in config order."""
+        return self._merged([self._lookup(n.lower(), None) for n in names])
+
+    def scoped(self, names: tuple[str, ...], vhost: VHost | None) -> list[Placed]:
+        """Like :meth:`named`, restricted to directives of one vhost (None: the main server)."""
+        return self._merged([self._lookup(n.lower(), id(vhost)) for n in names])
+
+    def _merged(self, lists: list[list[Placed]]) -> list[Placed]:
+        found = [p for lst in lists for p in lst]
+        if len(lists) > 1:
+            found.sort(key=lambda p: self._order[id(p)])
+        return found
 
 
 def module_key(name: str) -> str:

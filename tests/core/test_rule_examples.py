@@ -12,9 +12,12 @@ import pytest
 from fcgilint.load.apache_tree import LoadOptions
 from fcgilint.pipeline import analyse
 from fcgilint.rules import Example, Rule, load_rules
+from fcgilint.suppress import ENGINE_RULES
 from tests.conftest import write_tree
 
-CASES = [(rule, kind, i, ex) for rule in load_rules() for kind, exs in (("bad", rule.bad), ("good", rule.good)) for i, ex in enumerate(exs)]
+# Rules raised by the suppression engine after the pipeline (unused suppressions) are run
+# through `check` by tests/config; the pipeline alone cannot produce them.
+CASES = [(rule, kind, i, ex) for rule in load_rules() if rule.id not in ENGINE_RULES for kind, exs in (("bad", rule.bad), ("good", rule.good)) for i, ex in enumerate(exs)]
 
 
 def _fired(rule: Rule, example: Example, base: Path) -> list[str]:
