@@ -4,9 +4,10 @@ A busy Apache traced with ``strace -f`` writes hundreds of megabytes a minute, a
 nearly all of it (mmap, stat, openat, futex, epoll ...) says nothing about the
 FastCGI race.  So the reader never parses every line: a cheap prefilter picks the
 *candidate* lines that contain one of a few fixed needles (``connect``, ``accept``,
-``ECONNRESET`` ...) and only those are parsed.  The prefilter is GNU grep
-(``grep -F``, several GB/s) when it is installed and the file is not compressed,
-and a chunked ``re.finditer`` over fixed strings otherwise; both yield the same
+``ECONNRESET`` ...), drops those that ``-yy`` shows to be on files or TCP
+sockets, and only the rest are parsed.  The prefilter is a GNU grep pipeline in
+processes of its own when grep is installed and the file is not compressed, and
+a chunked ``re.finditer`` over the same strings otherwise; both yield the same
 lines with the same numbers.  Memory is bounded by the number of unfinished calls
 (one per pid), never by the size of the file.
 
@@ -136,12 +137,9 @@ def _split_result(text: str) -> tuple[int, int]:
 
 def _open_binary(path: Path) -> BinaryIO:
     """Open ``path`` for reading bytes, transparently decompressing gzip."""
-    handle = open(path, "rb")
-    magic = handle.read(2)
-    handle.seek(0)
-    if magic == b"\x1f\x8b":
-        return gzip.GzipFile(fileobj=handle)  # type: ignore[return-value]
-    return handle
+    if is_gzip(path):
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")
 
 
 def is_gzip(path: Path) -> bool:
