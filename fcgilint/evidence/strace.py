@@ -253,7 +253,10 @@ def candidates_grep(path: Path, progress: Progress | None = None) -> Iterator[tu
     finally:
         proc.stdout.close()
         proc.wait()
-        err = scan.stderr.read() if scan.stderr else b""
+        err = b""
+        if scan.stderr is not None:
+            err = scan.stderr.read()
+            scan.stderr.close()
         code = scan.wait()
     if code > 1:
         raise OSError(err.decode(errors="replace").strip() or f"grep failed on {path}")
