@@ -162,12 +162,21 @@ class StraceCorrelator:
     # -- httpd side -----------------------------------------------------------
 
     def _on_connect(self, rec: Record, source: str) -> None:
-        if rec.kind != "call" or not rec.head_known:
+        """A connection counts from the first half of connect().
+
+        The ``connect resumed`` half holds no needle, so it is not read.  When
+        such a connect fails (the php-cgi is gone: ECONNREFUSED), mod_fcgid
+        never writes on it, and only written connections can fail a request.
+        """
+        if not rec.head_known:
             return
-        value = return_value(rec.result)
         path = socket_path(rec.args)
-        if value is None or value < 0 or path is None or not self._is_fastcgi(path):
+        if path is None or not self._is_fastcgi(path):
             return
+        if rec.kind == "call":
+            value = return_value(rec.result)
+            if value is None or value < 0:
+                return
         fd, _ = first_fd(rec.args)
         if fd is None:
             return

@@ -38,7 +38,7 @@ from typing import BinaryIO
 #: kept at five characters or more: grep's multi-string search skips ahead by
 #: the shortest one, so short needles slow the whole scan.
 NEEDLES: tuple[bytes, ...] = (
-    b"connect",
+    b"connect(",
     b"accept",
     b"bind(",
     b"clone",
@@ -86,7 +86,7 @@ CONNECTION_ONLY: tuple[str, ...] = (
     "<... recvfrom ", "<... recvmsg ", "<... poll ", "<... ppoll ", "<... select ", "<... pselect6 ",
 )
 #: First halves worth a record of their own: they act before their result is known.
-_ACT_ON_ENTRY = frozenset({"close", "writev", "write", "sendmsg", "sendto", "bind"})
+_ACT_ON_ENTRY = frozenset({"close", "writev", "write", "sendmsg", "sendto", "bind", "connect"})
 _UNFINISHED = "<unfinished ...>"
 _RESULT_SEP = ") = "
 _PADDED_SEP_RE = re.compile(r"\) +=(?: |$)")

@@ -93,8 +93,9 @@ def test_unfinished_and_resumed_halves_are_joined(write) -> None:
         "10171 23:51:07.376223 <... connect resumed>) = 0 <0.000206>\n"
         "10184 23:51:07.376300 <... accept resumed>{sa_family=AF_UNIX}, [112 => 2]) = 4<UNIX-STREAM:[20725->20712,\"/run/fcgid/10155.5\"]> <0.000153>\n"
     )
-    records = _reader(write("f.out", text))
-    calls = [r for r in records if r.kind == "call"]
+    reader = StraceReader(write("unused", ""))
+    parsed = [reader.parse(n, line) for n, line in enumerate(text.splitlines(), 1)]
+    calls = [r for r in parsed if r is not None and r.kind == "call"]
     assert [(r.pid, r.name) for r in calls] == [(10171, "connect"), (10184, "accept")]
     assert socket_path(calls[0].args) == "/run/fcgid/10155.5"
     assert return_value(calls[0].result) == 0
@@ -102,6 +103,8 @@ def test_unfinished_and_resumed_halves_are_joined(write) -> None:
     fd, decoration = first_fd(calls[1].args)
     assert fd == 0 and decorated_path(decoration) == "/run/fcgid/10155.5"
     assert all(r.head_known for r in calls)
+    # connect acts on its first half, so its resumed half is not even a candidate line
+    assert [n for n, _ in strace.candidate_lines(write("f.out", text))] == [1, 2, 4]
 
 
 def test_resumed_read_without_its_first_half_uses_the_threads_connection(write) -> None:
