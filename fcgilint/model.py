@@ -96,6 +96,9 @@ class Model:
     tree: ConfigTree | None
     classes: list[ProcessClass]
     unchecked: list[tuple[str, str]] = field(default_factory=list)
+    # Per-run caches for code that groups classes (e.g. remedies shared by a vhost),
+    # so a 5,000-class tree is not grouped once per class.
+    memo: dict[object, object] = field(default_factory=dict, repr=False)
 
 
 SERVER_VALUES = (

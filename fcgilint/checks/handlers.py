@@ -69,14 +69,20 @@ def _overriding_handlers(tree: ConfigTree, intents: list[Placed]) -> Iterator[Hi
         )
 
 
+def _scope_key(placed: Placed) -> tuple[int, tuple[int, ...]]:
+    """Identity of the vhost and per-directory sections a directive sits in."""
+    return id(placed.vhost), tuple(id(section) for section, _ in placed.containers)
+
+
 def _case_sensitive_suffix(tree: ConfigTree) -> Iterator[Hit]:
     adds = [d for d in tree.named("AddHandler") if d.args and d.args[0].lower() == "fcgid-script"]
     wrappers = tree.named("FcgidWrapper", "FCGIWrapper")
+    catch_all = {_scope_key(w) for w in wrappers if len(w.args) == 1 or w.args[1] == "virtual"}
     for placed in wrappers:
         if len(placed.args) < 2 or not placed.args[1].startswith("."):
             continue
         suffix = placed.args[1]
-        if any(w.vhost is placed.vhost and w.containers == placed.containers and (len(w.args) == 1 or w.args[1] == "virtual") for w in wrappers):
+        if _scope_key(placed) in catch_all:
             continue
         add = next((a for a in adds if any(x.lower().lstrip(".") == suffix.lower().lstrip(".") for x in a.args[1:])), None)
         if add is None:

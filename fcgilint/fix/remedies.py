@@ -71,13 +71,27 @@ def place_of(pc: ProcessClass, name: str) -> Place | None:
     return Place("main", ("main",), "the main server")
 
 
+def _sharing(model: Model, name: str) -> dict[tuple[object, ...], list[ProcessClass]]:
+    """Classes grouped by the place where ``name`` is decided for them (computed once per run)."""
+    key = ("remedy-places", name)
+    groups = model.memo.get(key)
+    if groups is None:
+        groups = {}
+        for c in model.classes:
+            place = place_of(c, name)
+            if place is not None:
+                groups.setdefault(place.key, []).append(c)
+        model.memo[key] = groups
+    return groups  # type: ignore[return-value]
+
+
 def set_server_value(model: Model, pc: ProcessClass, name: str, want: Want, lowering: bool, reason: str) -> Fix | None:
     """Set ``name`` at the class's place to the value every class sharing that place needs."""
     tree = model.tree
     place = place_of(pc, name)
     if tree is None or place is None:
         return None
-    sharing = [c for c in model.classes if c.directive is not None and place_of(c, name) == place]
+    sharing = _sharing(model, name).get(place.key, [])
     needs = [(c, n) for c in sharing if (n := want(c)) is not None]
     if not needs:
         return None
