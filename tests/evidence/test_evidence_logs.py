@@ -5,8 +5,13 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from fcgilint.evidence import analyse, sniff
+from fcgilint.evidence.detect import ErrorLogDetector
 from fcgilint.evidence.logs import parse_error_line
+from fcgilint.evidence.model import Collector
 
 WRAPPER = "/var/www/php-fcgi/php-wrapper"
 
@@ -122,3 +127,13 @@ def test_unknown_files_are_skipped_with_a_warning(write) -> None:
     report = analyse([path])
     assert report.detections == []
     assert report.warnings == [f"{path}: not strace output nor an Apache error/access log; skipped"]
+
+
+@given(st.lists(st.sampled_from(LOG_24.splitlines()) | st.text(max_size=120), max_size=30))
+def test_error_log_detector_never_raises(lines: list[str]) -> None:
+    detector = ErrorLogDetector(Collector(), "error.log")
+    for number, text in enumerate(lines, 1):
+        parsed = parse_error_line(number, text)
+        if parsed is not None:
+            detector.feed(parsed)
+    detector.finish()

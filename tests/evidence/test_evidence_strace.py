@@ -53,6 +53,8 @@ def test_race_found_with_every_timestamp_style(write, style: str) -> None:
         assert re.match(shown[style], race[0].first)
     else:
         assert race[0].first is None
+    relative_warning = [w for w in report.warnings if "relative timestamps" in w]
+    assert len(relative_warning) == (1 if style == "r" else 0)
 
 
 def test_bracketed_pid_prefix(write) -> None:
