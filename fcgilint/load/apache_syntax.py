@@ -24,6 +24,7 @@ character span so a fix can replace exactly it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -128,8 +129,11 @@ def _logical_spans(text: str) -> list[tuple[int, int, int, int]]:
     return spans
 
 
-def _joined(text: str, start: int, end: int) -> tuple[str, list[int]]:
+def _joined(text: str, start: int, end: int) -> tuple[str, Sequence[int]]:
     """Logical text of a span with continuations removed, plus each char's file offset."""
+    if text.find("\n", start, end - 1) == -1:  # one physical line: offsets are a plain range
+        line = text[start:end].rstrip("\r\n")
+        return line, range(start, start + len(line))
     chars: list[str] = []
     offsets: list[int] = []
     i = start
@@ -151,8 +155,13 @@ def _joined(text: str, start: int, end: int) -> tuple[str, list[int]]:
     return "".join(chars), offsets
 
 
-def split_words(text: str, offsets: list[int], pos: int) -> list[Arg]:
+_PLAIN_WORD = re.compile(r"[^ \t\n\v\f\r]+")
+
+
+def split_words(text: str, offsets: Sequence[int], pos: int) -> list[Arg]:
     """Split like httpd's ``ap_getword_conf`` from ``pos`` to the end of ``text``."""
+    if not any(c in text for c in "\"'\\"):  # no quoting or escapes: words are runs of non-blanks
+        return [Arg(m.group(0), offsets[m.start()], offsets[m.end() - 1] + 1) for m in _PLAIN_WORD.finditer(text, pos)]
     args: list[Arg] = []
     n = len(text)
     while True:
@@ -182,7 +191,7 @@ def split_words(text: str, offsets: list[int], pos: int) -> list[Arg]:
         args.append(Arg("".join(out), offsets[begin], offsets[pos - 1] + 1, bool(quote)))
 
 
-def _classify(text: str, offsets: list[int], line: Line) -> None:
+def _classify(text: str, offsets: Sequence[int], line: Line) -> None:
     """Fill kind, name and args of a logical line from its joined text."""
     stripped = text.strip()
     if not stripped:
