@@ -471,7 +471,7 @@ class StraceReader:
 
 
 # ---------------------------------------------------------------------------
-# Argument helpers used by the detectors.
+# Reading the arguments the detectors need.
 
 _FD_RE = re.compile(r"\s*(\d+)(?:<(.*?)>)?(?=[,)\s]|$)")
 _PATH_RE = re.compile(r'(?:sun_)?path=@?"((?:[^"\\]|\\.)*)"(\.\.\.)?')
