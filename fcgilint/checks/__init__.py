@@ -3,6 +3,8 @@
 A check is a function ``(model) -> iterable of Hit`` registered under its rule
 id with :func:`check`. :func:`run` turns hits into findings with the rule's
 severity and drops duplicates (several classes can share one directive).
+A check that cannot judge something (a side of the set-up it cannot see) says so
+in ``model.unchecked`` instead of guessing; the report prints those as notes.
 """
 
 from __future__ import annotations

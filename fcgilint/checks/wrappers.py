@@ -7,6 +7,7 @@ from pathlib import Path
 
 from fcgilint.checks import Hit, check
 from fcgilint.findings import Related
+from fcgilint.load.wrapper import looks_like_php_cgi
 from fcgilint.model import Model, wrapper_target
 from fcgilint.source import Location, is_executable
 
@@ -19,6 +20,10 @@ def wrapper_target_problems(model: Model) -> Iterator[Hit]:
     for placed in model.tree.named("FcgidWrapper", "FCGIWrapper"):
         command, script, problem = wrapper_target(model.tree, placed)
         if problem == "missing" and command.startswith("/"):
+            if model.tree.paths.root is not None and looks_like_php_cgi(command):
+                # A config repository mirrors /etc, not the php-cgi binary its packages install.
+                model.unchecked.append(("FCG008", f"{placed.location}: {command} is a php-cgi binary outside the checked tree"))
+                continue
             yield Hit(placed.location, f"Wrapper {command} cannot be accessed: no such file (httpd refuses to start)")
         elif problem and problem.startswith("unreadable"):
             yield Hit(placed.location, f"Wrapper {command} is {problem}")

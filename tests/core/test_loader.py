@@ -130,3 +130,13 @@ def test_fail_on_and_exit_zero(tmp_path: Path) -> None:
     assert runner.invoke(app, ["check", "--fail-on", "info", str(path)]).exit_code == 1
     assert runner.invoke(app, ["check", "--fail-on", "info", "--exit-zero", str(path)]).exit_code == 0
     assert runner.invoke(app, ["check", "--select", "FCG999", str(path)]).exit_code == 2
+
+
+def test_php_cgi_binary_outside_a_config_repository_is_not_missing(tree) -> None:
+    base = tree({"httpd.conf": "FcgidMaxRequestsPerProcess 500\nFcgidWrapper /usr/bin/php-cgi-not-installed .php\nFcgidWrapper /usr/local/bin/gone-wrapper .php5\n"})
+    from fcgilint.pipeline import analyse
+
+    result = analyse(base / "httpd.conf", LoadOptions(root=base))
+    missing = [f.message for f in result.findings if f.rule == "FCG008"]
+    assert missing == ["Wrapper /usr/local/bin/gone-wrapper cannot be accessed: no such file (httpd refuses to start)"]
+    assert any("php-cgi binary outside the checked tree" in n for n in result.notes)
