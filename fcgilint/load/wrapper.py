@@ -89,6 +89,8 @@ def looks_like_php_cgi(program: str) -> bool:
 
 def _tokens(line: str, env: dict[str, Setting]) -> list[Word]:
     """Split one command into words with quote removal and parameter expansion."""
+    if not any(c in line for c in "'\"\\$`"):  # nothing to expand or unquote
+        return [Word(w) for w in line.split()]
     words: list[Word] = []
     cur: list[str] = []
     known, started, i, n = True, False, 0, len(line)
@@ -200,6 +202,9 @@ def _commands(text: str) -> list[tuple[int, str]]:
 
 
 def _strip_comment(line: str) -> str:
+    """Drop a ``#`` comment that starts a word outside quotes."""
+    if "#" not in line:
+        return line
     quote = ""
     for idx, ch in enumerate(line):
         if quote:
@@ -212,6 +217,9 @@ def _strip_comment(line: str) -> str:
 
 
 def _split_separators(line: str) -> list[str]:
+    """Split a command line at ``;``, ``&&`` and ``||`` outside quotes."""
+    if not any(c in line for c in ";&|"):
+        return [line]
     parts: list[str] = []
     quote, cur = "", []
     i = 0
