@@ -4,9 +4,12 @@ httpd's rules are line based and simple (``server/util.c`` ``ap_cfg_getline``,
 ``ap_getword_conf``; ``server/config.c`` ``ap_build_config``), and we follow them
 exactly rather than a general grammar:
 
-* a physical line ending in a backslash right before the newline (``[^\\]\\\r?\n``)
+* a physical line ending in a backslash right before the newline (``\\\r?\n``)
   continues on the next line; the backslash is dropped, the next line's
-  leading blanks are kept;
+  leading blanks are kept. A doubled backslash continues too: the comment in
+  ``ap_cfg_getline`` says ``[^\\]\\\r?\n``, but the code httpd 2.4 uses for
+  files (``cfg_getstr``) only looks at the last character, and
+  ``apache2 -t -D DUMP_CONFIG`` shows ``a\\`` + newline + ``b`` read as ``a\b``;
 * leading and trailing whitespace of the logical line is ignored;
 * ``#`` starts a comment only as the first non-blank character of a logical line;
   on a directive's line it is just another argument (httpd then complains about
@@ -102,11 +105,11 @@ class ParsedFile:
 
 
 def _continues(text: str, nl: int) -> bool:
-    """True if the newline at ``nl`` is escaped: ``[^\\]\\\r?\n`` as httpd matches it."""
+    """True if the newline at ``nl`` is escaped: ``\\\r?\n``, whatever precedes the backslash."""
     i = nl - 1
     if i >= 0 and text[i] == "\r":
         i -= 1
-    return i >= 0 and text[i] == "\\" and (i == 0 or text[i - 1] != "\\")
+    return i >= 0 and text[i] == "\\"
 
 
 def _logical_spans(text: str) -> list[tuple[int, int, int, int]]:
