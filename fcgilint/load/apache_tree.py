@@ -154,6 +154,25 @@ def module_key(name: str) -> str:
     return key.removeprefix("mod_")
 
 
+# Modules whose source file is not named after the module (``<IfModule event.c>``).
+_SOURCE_FILE_MODULES = {"event": "mpm_event", "prefork": "mpm_prefork", "worker": "mpm_worker"}
+
+
+def ifmodule_key(name: str) -> str | None:
+    """The module ``<IfModule name>`` tests, or None when httpd can match none.
+
+    httpd compares exactly (case-sensitively) with a module's source file name
+    (``mod_fcgid.c``) or its symbol (``fcgid_module``); ``mod_fcgid``,
+    ``fcgid`` or ``MOD_FCGID.C`` match nothing, so the section is skipped.
+    """
+    if name.endswith(".c"):
+        stem = name.removesuffix(".c")
+        return _SOURCE_FILE_MODULES.get(stem, stem.removeprefix("mod_"))
+    if name.endswith("_module"):
+        return name.removesuffix("_module")
+    return None
+
+
 def default_server_root(entry: str) -> str:
     """httpd's compiled-in ServerRoot guessed from the layout of the entry file."""
     path = Path(entry)
@@ -275,7 +294,7 @@ class _Loader:
         negate = arg.startswith("!")
         name = arg[1:] if negate else arg
         if key == "ifmodule":
-            result = module_key(name) in self.tree.modules
+            result = ifmodule_key(name) in self.tree.modules
         elif key == "ifdefine":
             result = name in self.tree.defines
         elif key == "ifversion":
@@ -329,8 +348,9 @@ def version_matches(args: list[str]) -> bool:
     if op in ("~",) or want.startswith("/"):
         pattern = want.strip("/")
         return re.search(pattern, ".".join(map(str, HTTPD_VERSION))) is not None
-    parts = tuple(int(p) for p in re.findall(r"\d+", want)[:3])
-    have = HTTPD_VERSION[: len(parts)]
+    given = [int(p) for p in re.findall(r"\d+", want)[:3]]
+    parts = tuple(given + [0] * (3 - len(given)))  # mod_version: omitted minor/patch are 0, so "2.4" is 2.4.0
+    have = HTTPD_VERSION
     return {"=": have == parts, "==": have == parts, ">": have > parts, ">=": have >= parts, "<": have < parts, "<=": have <= parts}.get(op, False)
 
 

@@ -1,0 +1,49 @@
+"""Loader behaviour the httpd comparison corrected, pinned without needing httpd.
+
+Each expectation was read from ``apache2 -t -D DUMP_CONFIG`` (httpd 2.4.71,
+mod_fcgid 2.3.9); the differential tests re-check them where httpd is installed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fcgilint.load.apache_syntax import parse
+from fcgilint.load.apache_tree import LoadOptions, ifmodule_key, load_tree, version_matches
+from fcgilint.source import SourceFile
+
+
+def _words(text: str) -> list[list[str]]:
+    parsed = parse(SourceFile(Path("t.conf"), "t.conf", text))
+    return [[ln.name, *(a.value for a in ln.args)] for ln in parsed.lines if ln.name]
+
+
+def test_doubled_backslash_before_newline_still_continues() -> None:
+    assert _words("FcgidPassHeader a\\\\\nb\nFcgidIOTimeout 5\n") == [["FcgidPassHeader", "a\\b"], ["FcgidIOTimeout", "5"]]
+    assert _words("FcgidInitialEnv A a\\\\\r\n  b\n") == [["FcgidInitialEnv", "A", "a\\", "b"]]
+
+
+@pytest.mark.parametrize(("name", "key"), [
+    ("mod_fcgid.c", "fcgid"), ("fcgid_module", "fcgid"), ("core.c", "core"), ("event.c", "mpm_event"),
+    ("mod_fcgid", None), ("fcgid", None), ("mod_fcgid.so", None), ("MOD_FCGID.C", None), ("FCGID_MODULE", None),
+])
+def test_ifmodule_names_match_like_httpd(name: str, key: str | None) -> None:
+    assert ifmodule_key(name) == key
+
+
+def test_ifmodule_comparison_is_case_sensitive(tmp_path: Path) -> None:
+    conf = tmp_path / "httpd.conf"
+    conf.write_text("<IfModule MOD_FCGID.C>\nFcgidIOTimeout 1\n</IfModule>\n<IfModule mod_fcgid>\nFcgidIOTimeout 2\n</IfModule>\n"
+                    "<IfModule mod_fcgid.c>\nFcgidIOTimeout 3\n</IfModule>\n")
+    tree = load_tree(conf, LoadOptions())
+    assert [d.args for d in tree.directives] == [["3"]]
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["2.4"], False), (["2"], False), (["=", "2.4"], False), (["!=", "2.4"], True),
+    ([">=", "2.4"], True), (["<", "2.4"], False), ([">", "2.4"], True), (["~", "^2\\.4"], True),
+])
+def test_ifversion_fills_omitted_parts_with_zero(args: list[str], expected: bool) -> None:
+    assert version_matches(args) is expected
