@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fcgilint import exitcodes
 from fcgilint.commands.common import exit_code
 from fcgilint.formats import FORMATS, Report, default_format, render
 from fcgilint.pipeline import InputError, analyse
 from fcgilint.settings import Choices, UsageError, build_report, resolve
+
+if TYPE_CHECKING:
+    from fcgilint.evidence import EvidenceReport
 
 
 def _error(message: str) -> int:
@@ -31,17 +35,38 @@ def run(choices: Choices, output_format: str | None, inline_ignores: bool, basel
         return _error(f"--format {fmt}: use {', '.join(FORMATS)}")
     try:
         settings = resolve(choices)
+        evidence = read_evidence(settings.evidence)
         results = [analyse(target, settings.load, settings.selection.rules) for target in settings.targets]
         report = build_report(results, settings, inline_ignores)
+        if evidence is not None:
+            from fcgilint.evidence_link import attach
+
+            report = attach(report, [f for r in results for f in r.findings], [r.model for r in results], evidence)
         if write_baseline is not None:
             count = baselines.write(write_baseline, report.findings, report.sources)
             print(f"fcgilint: recorded {count} finding(s) in {write_baseline}", file=sys.stderr)
             return exitcodes.OK
         if baseline is not None:
             known = baselines.read(baseline)
-            report = Report(baselines.new_only(report.findings, report.sources, known), report.notes, report.rules, report.sources)
+            report = Report(baselines.new_only(report.findings, report.sources, known), report.notes, report.rules, report.sources, report.attached)
     except (UsageError, InputError, baselines.BaselineError) as exc:
         return _error(str(exc))
     sys.stdout.write(render(fmt, report))
     sys.stdout.flush()
     return exit_code(report.findings, settings.selection, exit_zero)
+
+
+def read_evidence(paths: list[Path]) -> EvidenceReport | None:
+    """Read the ``--evidence`` files once, before any config is analysed, so a bad file fails fast.
+
+    The evidence reader is imported only here: runs without evidence do not pay for it.
+    """
+    if not paths:
+        return None
+    from fcgilint.evidence import EvidenceError
+    from fcgilint.evidence_link import read
+
+    try:
+        return read(paths)
+    except EvidenceError as exc:
+        raise UsageError(str(exc)) from None

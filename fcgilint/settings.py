@@ -43,6 +43,7 @@ class Choices:
     fail_on: str | None = None
     config: Path | None = None
     sets: list[str] = field(default_factory=list)
+    evidence: list[Path] = field(default_factory=list)
 
 
 @dataclass
@@ -55,6 +56,7 @@ class Settings:
     rules: tuple[Rule, ...]
     config: ProjectConfig
     notes: list[str] = field(default_factory=list)
+    evidence: list[Path] = field(default_factory=list)
 
 
 def all_rules(rule_dirs: list[Path]) -> tuple[Rule, ...]:
@@ -149,7 +151,7 @@ def resolve(choices: Choices) -> Settings:
         placeholders=tuple(dict(merged_sets).items()),
     )
     notes = [f"{r.id}: site rule from {r.source} has no check function; it is documented but cannot fire" for r in chosen if not has_check(r.id)]
-    return Settings(targets, load, Selection(chosen, fail_on), rules, config, notes)
+    return Settings(targets, load, Selection(chosen, fail_on), rules, config, notes, list(choices.evidence))
 
 
 def has_check(rule_id: str) -> bool:

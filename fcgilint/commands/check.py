@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 
 from fcgilint.commands import common
-from fcgilint.commands import fix as fix_command
 from fcgilint.formats import FORMATS
 
 EXIT_HELP = (
@@ -27,9 +26,10 @@ def check(
     ignore: list[str] = common.IgnoreOpt,
     fail_on: str | None = typer.Option(None, "--fail-on", help="Lowest severity that makes the exit code 1: error, warning or info (default warning)."),
     exit_zero: bool = common.ExitZeroOpt,
-    config: Path | None = typer.Option(None, "--config", help="Use this .fcgilint.yaml instead of the nearest one above the working directory."),
-    set_values: list[str] = typer.Option([], "--set", help="NAME=VALUE for a template placeholder ({NAME}, %name%, {{ name }}). Repeatable."),
-    no_inline_ignores: bool = typer.Option(False, "--no-inline-ignores", help="Ignore '# fcgilint: disable=...' comments."),
+    config: Path | None = common.ConfigOpt,
+    set_values: list[str] = common.SetOpt,
+    no_inline_ignores: bool = common.NoInlineOpt,
+    evidence: list[Path] = common.EvidenceOpt,
     baseline: Path | None = typer.Option(None, "--baseline", help="Report only findings not recorded in this baseline file."),
     write_baseline: Path | None = typer.Option(None, "--write-baseline", help="Record today's findings in this file and exit 0."),
     diff: bool = typer.Option(False, "--diff", help="Print a unified diff of the safe fixes; write nothing."),
@@ -40,14 +40,17 @@ def check(
     Exit codes: 0 clean (or --exit-zero); 1 findings at or above --fail-on
     (default warning); 2 usage error, invalid .fcgilint.yaml or unreadable input.
     """
+    from fcgilint.settings import Choices
+
+    choices = Choices(list(paths or []), root, module, without_module, define, select, ignore, fail_on, config, set_values, list(evidence))
     if diff or fix:
         if diff and fix:
             raise common.fail("--diff previews and --fix writes: give one of them")
-        raise typer.Exit(fix_command.from_check(paths, root, module, without_module, define, select, ignore, fail_on, exit_zero, write=fix))
-    from fcgilint.check_run import run
-    from fcgilint.settings import Choices
+        from fcgilint.commands.fix import from_check
 
-    choices = Choices(list(paths or []), root, module, without_module, define, select, ignore, fail_on, config, set_values)
+        raise typer.Exit(from_check(choices, not no_inline_ignores, exit_zero, write=fix))
+    from fcgilint.check_run import run
+
     code = run(choices, output_format, inline_ignores=not no_inline_ignores, baseline=baseline, write_baseline=write_baseline, exit_zero=exit_zero)
     raise typer.Exit(code)
 

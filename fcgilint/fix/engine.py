@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,9 @@ from fcgilint.source import Location, SourceFile
 
 MAX_PASSES = 5
 VERIFY_TIMEOUT = 120  # seconds; apachectl -t takes well under one
+
+#: Turns a raw pipeline result into the one the user sees (overrides, ignores, suppressions, evidence).
+Review = Callable[[Result], Result]
 
 
 class FixError(Exception):
@@ -77,6 +81,7 @@ class Outcome:
     """What a fix run did and what is left."""
 
     applied: list[Applied] = field(default_factory=list)
+    initial: Result | None = None
     final: Result | None = None
     refused: list[str] = field(default_factory=list)
     diff: bytes = b""
@@ -105,16 +110,25 @@ def allowed_roots(result: Result, options: LoadOptions) -> list[str]:
     return roots
 
 
-def run(target: Path, load: LoadOptions, rules: tuple[Rule, ...], options: Options) -> Outcome:
-    """Fix ``target`` until clean or stuck; raises FixError after restoring every file."""
+def _unchanged(result: Result) -> Result:
+    return result
+
+
+def run(target: Path, load: LoadOptions, rules: tuple[Rule, ...], options: Options, review: Review = _unchanged) -> Outcome:
+    """Fix ``target`` until clean or stuck; raises FixError after restoring every file.
+
+    Every pass fixes only what ``review`` leaves of the findings, so a finding the
+    user suppressed or ignored is never fixed, and the remaining findings are
+    the ones ``check`` would report.
+    """
     outcome = Outcome()
-    result = analyse(target, load, rules)
+    result = outcome.initial = review(analyse(target, load, rules))
     for number in range(1, options.max_passes + 1):
         changed = _one_pass(result, load, options, outcome, number)
         if not changed or not options.write:
             break
         outcome.passes = number
-        result = analyse(target, load, rules)
+        result = review(analyse(target, load, rules))
     outcome.final = result
     if options.write and options.verify and outcome.originals:
         _verify(options.verify, outcome)

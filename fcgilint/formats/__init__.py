@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # kept out of start-up: the rules module loads the YAML parser
+    from fcgilint.evidence import Detection
     from fcgilint.findings import Finding
     from fcgilint.rules import Rule
 
@@ -62,6 +63,12 @@ class Report:
     notes: list[str] = field(default_factory=list)
     rules: tuple[Rule, ...] = ()
     sources: SourceIndex = field(default_factory=SourceIndex)
+    #: (finding, detection) pairs behind each finding's ``evidence`` lines, for formats that show samples as places
+    attached: list[tuple[Finding, Detection]] = field(default_factory=list)
+
+    def detections_of(self, finding: Finding) -> list[Detection]:
+        """The detections attached to this very finding object."""
+        return [d for f, d in self.attached if f is finding]
 
 
 def default_format(environ: dict[str, str] | None = None) -> str:

@@ -27,6 +27,7 @@ def annotation(finding: Finding, rules: dict[str, Rule]) -> str:
     title = f"{finding.rule} {rule.name}" if rule else finding.rule
     props = {"file": finding.location.file, "line": str(finding.location.line), "col": str(finding.location.col), "title": title}
     body = finding.message + "".join(f"\nrelated: {r.location}: {r.note}" for r in finding.related)
+    body += "".join(f"\nevidence: {line}" for line in finding.evidence)
     joined = ",".join(f"{k}={escape_property(v)}" for k, v in props.items())
     return f"::{LEVEL[finding.severity.value]} {joined}::{escape_data(body)}"
 

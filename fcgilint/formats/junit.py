@@ -18,6 +18,7 @@ def _case(suite: ET.Element, finding: Finding) -> None:
     details = [f"{finding.location}: {finding.severity.value} {finding.rule}: {finding.message}"]
     details += [f"related: {r.location}: {r.note}" for r in finding.related]
     details += [f"provenance: {step}" for step in finding.chain]
+    details += [f"evidence: {line}" for line in finding.evidence]
     failure.text = clean("\n".join(details))
 
 

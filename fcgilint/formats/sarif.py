@@ -3,13 +3,16 @@
 Rule metadata comes from the rule YAML files, so the dashboard shows the same
 title, rationale and remedy as ``fcgilint explain``. A finding with a
 mechanical fix carries it as SARIF ``fixes`` (character offsets, counted in
-code points, hence ``columnKind: unicodeCodePoints``).
+code points, hence ``columnKind: unicodeCodePoints``). Evidence from
+``--evidence`` is in ``properties.evidence`` (the same lines as the text
+format), and each sample line of it is a ``relatedLocations`` entry pointing
+into the strace capture or log it came from.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from fcgilint import __version__
@@ -17,6 +20,9 @@ from fcgilint.findings import Finding, Fix
 from fcgilint.formats import Report, clean
 from fcgilint.rules import Rule
 from fcgilint.source import Location
+
+if TYPE_CHECKING:
+    from fcgilint.evidence import Detection
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -57,7 +63,16 @@ def fixes(fix: Fix) -> list[dict[str, Any]]:
     return [{"description": {"text": clean(fix.description)}, "artifactChanges": changes}]
 
 
-def result(finding: Finding, index: dict[str, int]) -> dict[str, Any]:
+def evidence_locations(detections: list[Detection], first_id: int) -> list[dict[str, Any]]:
+    """The sample lines of the evidence as places, numbered after the finding's own related places."""
+    samples = [(d, s) for d in detections for s in d.samples[:3]]
+    return [
+        {"id": first_id + i, "physicalLocation": physical(Location(source, line)), "message": {"text": clean(f"evidence ({d.kind}): {text[:200]}")}}
+        for i, (d, (source, line, text)) in enumerate(samples)
+    ]
+
+
+def result(finding: Finding, index: dict[str, int], detections: list[Detection]) -> dict[str, Any]:
     out: dict[str, Any] = {
         "ruleId": finding.rule,
         "level": LEVEL[finding.severity.value],
@@ -66,12 +81,17 @@ def result(finding: Finding, index: dict[str, int]) -> dict[str, Any]:
     }
     if finding.rule in index:
         out["ruleIndex"] = index[finding.rule]
-    if finding.related:
-        out["relatedLocations"] = [
-            {"id": i, "physicalLocation": physical(r.location), "message": {"text": clean(r.note)}} for i, r in enumerate(finding.related)
-        ]
+    related = [{"id": i, "physicalLocation": physical(r.location), "message": {"text": clean(r.note)}} for i, r in enumerate(finding.related)]
+    related += evidence_locations(detections, len(related))
+    if related:
+        out["relatedLocations"] = related
+    properties: dict[str, Any] = {}
     if finding.chain:
-        out["properties"] = {"provenance": [clean(step) for step in finding.chain]}
+        properties["provenance"] = [clean(step) for step in finding.chain]
+    if finding.evidence:
+        properties["evidence"] = [clean(line) for line in finding.evidence]
+    if properties:
+        out["properties"] = properties
     if finding.fix is not None and fixes(finding.fix):
         out["fixes"] = fixes(finding.fix)
     return out
@@ -83,7 +103,7 @@ def render(report: Report) -> str:
     run: dict[str, Any] = {
         "tool": {"driver": {"name": "fcgilint", "version": __version__, "rules": [rule_descriptor(r) for r in rules]}},
         "columnKind": "unicodeCodePoints",
-        "results": [result(f, index) for f in report.findings],
+        "results": [result(f, index, report.detections_of(f)) for f in report.findings],
     }
     if report.notes:
         run["invocations"] = [
