@@ -47,7 +47,8 @@ def find_entry(directory: Path) -> Path:
 
 def sniff(path: Path) -> str:
     """Decide whether a single file is an Apache config, a wrapper script or a php.ini."""
-    head = path.read_bytes()[:4096]
+    with path.open("rb") as handle:
+        head = handle.read(4096)
     if head.startswith(b"#!"):
         return "wrapper"
     text = head.decode("utf-8", "replace")
@@ -63,6 +64,8 @@ def analyse(target: Path, options: LoadOptions, rules: tuple[Rule, ...] | None =
         raise InputError(f"{target}: no such file or directory")
     try:
         entry = find_entry(target) if target.is_dir() else target
+        if not entry.is_file():
+            raise InputError(f"{entry}: not a regular file")
         kind = sniff(entry)
         if kind == "wrapper":
             model = standalone_model(read_wrapper(entry, PathMap(options.root)))

@@ -63,6 +63,8 @@ def read_source(path: Path, display: str | None = None) -> SourceFile:
     try:
         if path.is_dir():
             raise SourceError(f"{shown}: is a directory, not a file")
+        if path.exists() and not path.is_file():
+            raise SourceError(f"{shown}: not a regular file (a device or a pipe)")
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise SourceError(f"{shown}: file is {size} bytes, larger than the {MAX_FILE_BYTES} byte limit")

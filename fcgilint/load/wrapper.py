@@ -395,7 +395,10 @@ def parse_php_args(argv: list[str], where: Location, is_exec: bool) -> PhpCall:
 def read_wrapper(host: Path, paths: PathMap) -> WrapperScript:
     """Classify and read a wrapper target; raises SourceError if it cannot be read at all."""
     display = paths.display(str(host))
-    data = host.read_bytes()[:4096] if host.is_file() else b""
+    if not host.is_file():
+        raise SourceError(f"{display}: not a regular file")
+    with host.open("rb") as handle:
+        data = handle.read(4096)
     if b"\0" in data or data.startswith(b"\x7fELF") or data.startswith(b"MZ"):
         return WrapperScript(host, display, None, "binary", paths)
     source = read_source(host, display)

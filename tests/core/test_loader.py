@@ -140,3 +140,19 @@ def test_php_cgi_binary_outside_a_config_repository_is_not_missing(tree) -> None
     missing = [f.message for f in result.findings if f.rule == "FCG008"]
     assert missing == ["Wrapper /usr/local/bin/gone-wrapper cannot be accessed: no such file (httpd refuses to start)"]
     assert any("php-cgi binary outside the checked tree" in n for n in result.notes)
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/null"])
+def test_devices_are_refused_without_reading_them(device: str) -> None:
+    if not Path(device).exists():
+        pytest.skip(f"{device} not present")
+    result = runner.invoke(app, ["check", device])
+    assert result.exit_code == 2 and "not a regular file" in result.output
+
+
+def test_include_of_a_device_is_a_finding(tree) -> None:
+    base = tree({"httpd.conf": "Include /dev/zero\nFcgidIOTimeout 40\n"})
+    result = runner.invoke(app, ["check", "--format", "json", str(base / "httpd.conf")])
+    assert result.exit_code == 1
+    (finding,) = [f for f in json.loads(result.output)["findings"] if f["rule"] == "FCG000"]
+    assert "not a regular file" in finding["message"]
