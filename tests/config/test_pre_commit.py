@@ -44,10 +44,10 @@ def hook_repo(base: Path) -> tuple[Path, str]:
     return repo, git(repo, "rev-parse", "HEAD")
 
 
-def project(base: Path, hooks: Path, rev: str, apache: str) -> Path:
+def project(base: Path, hooks: Path, rev: str, apache: str, hook: str = "fcgilint-check") -> Path:
     repo = base / "project"
     write_tree(repo, {"etc/apache2/apache2.conf": apache, "usr/local/bin/php-wrapper": WRAPPER})
-    (repo / ".pre-commit-config.yaml").write_text(f"repos:\n  - repo: {hooks}\n    rev: {rev}\n    hooks:\n      - id: fcgilint-check\n")
+    (repo / ".pre-commit-config.yaml").write_text(f"repos:\n  - repo: {hooks}\n    rev: {rev}\n    hooks:\n      - id: {hook}\n")
     git(repo, "init", "-q")
     git(repo, "add", ".")
     return repo
@@ -70,6 +70,22 @@ def test_check_hook_finds_the_tree_without_a_config_and_passes_once_fixed(tmp_pa
     second = pre_commit(repo, tmp_path / "cache")
     assert second.returncode == 0, second.stdout + second.stderr
     assert "Passed" in second.stdout
+
+
+def test_fix_hook_fixes_the_tree_without_a_config_then_passes(tmp_path: Path) -> None:
+    hooks, rev = hook_repo(tmp_path)
+    repo = project(tmp_path, hooks, rev, "FcgidMaxRequestLen 8388608\n" + RACE, hook="fcgilint-fix")
+    first = pre_commit(repo, tmp_path / "cache")
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert "fcgilint fix" in first.stdout and "files were modified by this hook" in first.stdout
+    assert "fixed FCG001 etc/apache2/apache2.conf:" in first.stdout
+    fixed = (repo / "etc/apache2/apache2.conf").read_text()
+    assert "FcgidMaxRequestsPerProcess 500" in fixed
+    git(repo, "add", ".")
+    second = pre_commit(repo, tmp_path / "cache")
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "Passed" in second.stdout
+    assert (repo / "etc/apache2/apache2.conf").read_text() == fixed
 
 
 def test_hook_manifest_declares_both_hooks() -> None:
