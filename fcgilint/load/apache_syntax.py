@@ -205,13 +205,7 @@ def _classify(text: str, offsets: Sequence[int], line: Line) -> None:
         return
     lead = len(text) - len(text.lstrip())
     if stripped.startswith("</"):
-        line.kind = Kind.CLOSE
-        m = re.match(r"</\s*([^\s>]*)\s*(>?)", text[lead:])
-        assert m is not None
-        line.name = m.group(1)
-        line.name_start = offsets[lead]
-        if not m.group(2):
-            line.error = f"</{line.name} directive missing closing '>'"
+        _classify_close(stripped, offsets[lead], line)
         return
     if stripped.startswith("<"):
         line.kind = Kind.OPEN
@@ -233,6 +227,23 @@ def _classify(text: str, offsets: Sequence[int], line: Line) -> None:
     line.name = m.group(0)
     line.name_start = offsets[lead]
     line.args = split_words(text.rstrip(), offsets, lead + m.end())
+
+
+def _classify_close(stripped: str, start: int, line: Line) -> None:
+    """A close tag is its first word, and that word must be exactly ``</Name>``.
+
+    httpd cuts the word like any other and drops its last character as the
+    ``>``: ``</IfModule >``, ``</ IfModule>`` and ``</IfModule>x`` are errors,
+    while words after a correct tag (``</Directory> x``) are ignored.
+    """
+    line.kind = Kind.CLOSE
+    word = stripped.split(None, 1)[0]
+    line.name_start = start
+    if word.endswith(">") and len(word) > 3:
+        line.name = word[2:-1]
+        return
+    line.name = word[2:]
+    line.error = f"</{line.name} directive missing closing '>'"
 
 
 def parse_lines(source: SourceFile) -> list[Line]:
