@@ -16,6 +16,7 @@ from __future__ import annotations
 import glob
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -188,6 +189,8 @@ class _Loader:
         self.tree = tree
         self.options = options
         self.stack: list[str] = []
+        self.reported: set[str] = set()
+        self.forgiven: set[tuple[str, int]] = set()
         self.envvars: dict[str, str] = {}
         tree.modules.update((DEFAULT_MODULES | {module_key(m) for m in options.modules}) - {module_key(m) for m in options.without_modules})
         tree.defines.update(dict(options.defines))
@@ -212,11 +215,35 @@ class _Loader:
                 self._problem(origin, str(exc), "read")
                 return
             self.tree.files[display] = parsed
-            for lineno, message in parsed.errors:
-                self.tree.problems.append(Problem(Location(display, lineno), message, "syntax"))
+        first = display not in self.reported
+        self.reported.add(display)
+        if first:
+            self._syntax_problems(parsed, lambda message: not message.endswith(" was not closed."))
         self.stack.append(real)
         self.walk(parsed.tree, parsed, None, ())
         self.stack.pop()
+        if first:
+            self._syntax_problems(parsed, lambda message: message.endswith(" was not closed."))
+
+    def _syntax_problems(self, parsed: ParsedFile, wanted: Callable[[str], bool]) -> None:
+        """Record a file's syntax errors; unclosed sections only once the walk has shown
+        which of them httpd forgives (see :meth:`_forgive_unclosed`)."""
+        display = parsed.source.display
+        for lineno, message in parsed.errors:
+            if wanted(message) and (display, lineno) not in self.forgiven:
+                self.tree.problems.append(Problem(Location(display, lineno), message, "syntax"))
+
+    def _forgive_unclosed(self, node: Section, file: ParsedFile) -> None:
+        """httpd reads the body of a true ``<IfModule>``/``<IfDefine>``/... with
+        ``ap_build_cont_config``, which stops quietly at the end of the file: a true
+        conditional left open, and any section left open inside it, is no error
+        (a false one is: ``ap_soak_end_container`` wants its end tag)."""
+        pending: list[Section] = [node]
+        while pending:
+            section = pending.pop()
+            if section.close is None:
+                self.forgiven.add((file.source.display, section.open.lineno))
+            pending.extend(child for child in section.children if isinstance(child, Section))
 
     def _problem(self, origin: Location | None, message: str, kind: str) -> None:
         where = origin or self.tree.entry
@@ -235,6 +262,8 @@ class _Loader:
         args = self.arguments(node.open)
         if key in CONDITIONAL_SECTIONS:
             if self.condition(key, args):
+                if node.close is None:
+                    self._forgive_unclosed(node, file)
                 self.walk(node.children, file, vhost, containers)
         elif key == "virtualhost":
             host = VHost(section=node, file=file, index=len(self.tree.vhosts))
@@ -362,8 +391,6 @@ def load_tree(entry: Path, options: LoadOptions) -> ConfigTree:
     parsed = parse(read_source(entry, display))  # an unreadable entry is a usage error, not a finding
     tree = ConfigTree(entry=Location(display, 1), paths=paths, server_root=default_server_root(config_entry))
     tree.files[display] = parsed
-    for lineno, message in parsed.errors:
-        tree.problems.append(Problem(Location(display, lineno), message, "syntax"))
     loader = _Loader(tree, options)
     loader._read_envvars()
     loader.load_file(config_entry, None)

@@ -47,3 +47,29 @@ def test_ifmodule_comparison_is_case_sensitive(tmp_path: Path) -> None:
 ])
 def test_ifversion_fills_omitted_parts_with_zero(args: list[str], expected: bool) -> None:
     assert version_matches(args) is expected
+
+
+@pytest.mark.parametrize("close", ["</IfModule >", "</ IfModule>", "</IfModule>x"])
+def test_close_tag_must_be_one_word_ending_in_bracket(close: str) -> None:
+    parsed = parse(SourceFile(Path("t.conf"), "t.conf", f"<IfModule mod_fcgid.c>\nFcgidIOTimeout 3\n{close}\n"))
+    assert parsed.errors and parsed.errors[0][0] == 3
+
+
+def test_words_after_a_close_tag_are_ignored() -> None:
+    assert parse(SourceFile(Path("t.conf"), "t.conf", "<Directory /tmp>\n</Directory> x\n")).errors == []
+
+
+def _problems(tmp_path: Path, text: str) -> list[str]:
+    conf = tmp_path / "httpd.conf"
+    conf.write_text(text)
+    return [p.message for p in load_tree(conf, LoadOptions(defines=(("ON", ""),))).problems]
+
+
+def test_unclosed_true_conditional_at_end_of_file_is_accepted(tmp_path: Path) -> None:
+    assert _problems(tmp_path, "<IfModule mod_fcgid.c>\n<Directory /tmp>\nFcgidWrapper /w\n") == []
+    assert _problems(tmp_path, "<IfDefine ON>\nFcgidIOTimeout 3\n") == []
+
+
+def test_unclosed_false_conditional_or_section_outside_one_is_refused(tmp_path: Path) -> None:
+    assert _problems(tmp_path, "<IfDefine OFF>\nFcgidIOTimeout 3\n") == ["<IfDefine> was not closed."]
+    assert _problems(tmp_path, "<Directory /tmp>\n<IfModule mod_fcgid.c>\nFcgidWrapper /w\n") == ["<Directory> was not closed."]
