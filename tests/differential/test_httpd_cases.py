@@ -11,6 +11,7 @@ FcgidWrapper targets and includes); ``bin/php-wrapper`` there is a stub wrapper.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,6 +95,13 @@ CASES = [
     Case("cmd-options", {"input.conf": "FcgidCmdOptions @W@/bin/php-wrapper \\\n  MaxRequestsPerProcess 300 \\\n  IOTimeout 60\n"}),
     Case("mismatched-close-tag", {"input.conf": "<VirtualHost *:80>\n<Directory /tmp>\n</VirtualHost>\n</Directory>\n"}, valid=False),
     Case("unclosed-section", {"input.conf": "<VirtualHost *:80>\nFcgidIOTimeout 3\n"}, valid=False),
+    Case("close-tag-with-blank-before-bracket", {"input.conf": "<IfModule mod_fcgid.c>\nFcgidIOTimeout 3\n</IfModule >\n"}, valid=False),
+    Case("close-tag-with-glued-junk", {"input.conf": "<Directory /tmp>\nFcgidWrapper @W@/bin/php-wrapper\n</Directory>x\n"}, valid=False),
+    Case("words-after-close-tag-ignored", {"input.conf": "<Directory /tmp>\nFcgidWrapper @W@/bin/php-wrapper\n</Directory> x\n"}),
+    # httpd reads a true conditional's body until its end tag *or the end of the file*.
+    Case("unclosed-true-conditional-at-eof", {"input.conf": "<IfModule mod_fcgid.c>\n<Directory /tmp>\nFcgidWrapper @W@/bin/php-wrapper\n"}),
+    Case("unclosed-false-conditional-at-eof", {"input.conf": "FcgidIOTimeout 4\n<IfModule !mod_fcgid.c>\nFcgidIOTimeout 3\n"}, valid=False),
+    Case("unclosed-section-around-true-conditional", {"input.conf": "<Directory /tmp>\n<IfModule mod_fcgid.c>\nFcgidWrapper @W@/bin/php-wrapper\n"}, valid=False),
     Case("close-without-open", {"input.conf": "</Directory>\n"}, valid=False),
     Case("open-tag-without-bracket", {"input.conf": "<Directory /tmp\nFcgidWrapper @W@/bin/php-wrapper\n</Directory>\n"}, valid=False),
     Case("too-few-arguments", {"input.conf": "FcgidIOTimeout\n"}, valid=False),
@@ -143,15 +151,19 @@ def test_httpd_refusals_fcgilint_does_not_model(tmp_path: Path) -> None:
 
     fcgilint only knows mod_fcgid's directives (an unknown name may belong to a
     module it has never heard of), and it does not stat FcgidWrapper targets
-    because it usually runs on a copy of the config, away from the server.
+    because it usually runs on a copy of the config, away from the server. And
+    httpd finds the end of a *true* conditional by comparing whole lines, so
+    ``</IfModule> x`` does not end it there, while elsewhere words after an end
+    tag are ignored; fcgilint's parser does not evaluate conditions, it ignores them.
     """
     blind = {
         "unknown directive": "NotADirective 1\n",
         "c comment": "/* not apache */\n",
         "missing wrapper target": "FcgidWrapper @W@/no/such/wrapper .php\n",
+        "words after a true conditional's end tag": "<IfModule mod_fcgid.c>\nFcgidIOTimeout 3\n</IfModule> x\n",
     }
     for label, text in blind.items():
-        server = Server(tmp_path / label.replace(" ", "-"))
+        server = Server(tmp_path / re.sub(r"\W+", "-", label))
         main = _materialise(server, Case(label, {"input.conf": text}))
         verdict = server.check(dump=False)
         assert not verdict.ok, f"{label}: httpd now accepts it"
