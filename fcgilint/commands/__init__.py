@@ -1,23 +1,16 @@
-"""Sub-commands. Each module exposes ``register(app)``; REGISTRY lists them in help order."""
+"""Sub-commands. Each module exposes ``register(app)``; REGISTRY lists them in help order.
+
+The modules import only Typer and light helpers at the top; whatever a command
+needs to run (pipeline, fix engine, evidence reader, rule loader) is imported
+inside the command, so ``fcgilint --version`` and ``--help`` stay fast.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from importlib import import_module
 
 import typer
 
-_MODULES = ("check", "fix", "trace", "rules", "init")
+from fcgilint.commands import check, fix, init, rules, trace
 
-
-def _load(name: str) -> Callable[[typer.Typer], None] | None:
-    try:
-        module = import_module(f"fcgilint.commands.{name}")
-    except ModuleNotFoundError as exc:  # a command whose module is not there yet
-        if exc.name == f"fcgilint.commands.{name}":
-            return None
-        raise
-    return module.register
-
-
-REGISTRY = [r for r in (_load(n) for n in _MODULES) if r is not None]
+REGISTRY: list[Callable[[typer.Typer], None]] = [check.register, fix.register, trace.register, rules.register, init.register]

@@ -11,11 +11,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from fcgilint import exitcodes
-from fcgilint.rules import Example, Rule
+
+# The rule loader pulls in the YAML parser; only the commands that list rules pay for it.
+if TYPE_CHECKING:
+    from fcgilint.rules import Example, Rule
 
 CATALOGUE_FORMATS = ("table", "json", "markdown")
 

@@ -18,11 +18,15 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from fcgilint import exitcodes
-from fcgilint.evidence import EvidenceError, EvidenceReport, ProgressHook, analyse
+
+# The evidence reader is imported by the command itself, so other commands start without it.
+if TYPE_CHECKING:
+    from fcgilint.evidence import EvidenceReport, ProgressHook
 
 #: Inputs at least this large get a progress line on a terminal.
 _PROGRESS_FLOOR = 64 * 1024 * 1024
@@ -55,6 +59,8 @@ def trace(
     pid: int = typer.Option(None, "--pid", help="With --live: the httpd parent pid, when several servers run."),
 ) -> None:
     """Entry point of ``fcgilint trace``."""
+    from fcgilint.evidence import EvidenceError, analyse
+
     try:
         if output_format not in ("text", "json"):
             raise _Refusal(f"--format {output_format}: use text or json")
