@@ -50,10 +50,13 @@ def request_limit_race(model: Model) -> Iterator[Hit]:
             f"request to a php-cgi that is exiting, and the client gets a 500 ('error reading data from FastCGI "
             f"server'); set FcgidMaxRequestsPerProcess to {php.number} or less"
         )
+        at = where(fcgid, _anchor(pc))
         related = _related(php, f"PHP_FCGI_MAX_REQUESTS={php.number}") + _related(fcgid, f"FcgidMaxRequestsPerProcess {fcgid.raw}")
-        if pc.directive is not None and fcgid.location != pc.directive.location:
+        if php.location is None and pc.script is not None:
+            related.append(Related(Location(pc.script.display, 1), "the wrapper script, which does not set PHP_FCGI_MAX_REQUESTS"))
+        if pc.directive is not None and at != pc.directive.location:
             related.append(Related(pc.directive.location, "the FastCGI class (FcgidWrapper)"))
-        yield Hit(where(fcgid, _anchor(pc)), message, related, chain_of(php, fcgid), fix=remedies.max_requests(model, pc))
+        yield Hit(at, message, related, chain_of(php, fcgid), fix=remedies.max_requests(model, pc))
     yield from _race_without_class(model)
 
 
