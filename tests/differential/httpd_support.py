@@ -27,6 +27,7 @@ from fcgilint import knowledge
 from fcgilint.checks.directives import rejected_or_misread
 from fcgilint.load.apache_tree import DEFAULT_MODULES, ConfigTree, LoadOptions, load_tree, module_key
 from fcgilint.model import build_model
+from fcgilint.pipeline import sniff
 
 MODULES_DIR = Path("/usr/lib/apache2/modules")
 # Compiled into Debian's apache2 (``apache2 -l``): present without LoadModule.
@@ -41,6 +42,20 @@ CORPUS_MODULES = (
 TIMEOUT = 30
 CORPUS = Path(os.environ.get("FCGILINT_SHARED", Path(__file__).resolve().parents[2].parent / "shared")) / "corpus"
 WRAPPER = '#!/bin/sh\nexec /usr/bin/php-cgi "$@"\n'
+
+
+# Corpus files that are documents, scripts or settings rather than Apache configuration.
+NOT_APACHE = {".md", ".rst", ".txt", ".dist", ".c", ".ini", ".pp", ".sh"}
+
+
+def corpus_configs() -> list[Path]:
+    """The corpus files written in Apache's syntax (templates included), or [] without a corpus."""
+    if not CORPUS.is_dir():
+        return []
+    return [
+        p for p in sorted(CORPUS.iterdir())
+        if p.name != "INDEX.md" and p.suffix not in NOT_APACHE and "Dockerfile" not in p.name and sniff(p) == "apache"
+    ]
 
 
 def stub_wrapper(path: Path) -> None:

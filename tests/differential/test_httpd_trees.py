@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from fcgilint.pipeline import sniff
 from tests.differential.httpd_support import (
     CORPUS,
     CORPUS_MODULES,
+    corpus_configs,
     Entry,
     Server,
     fcgilint_entries,
@@ -53,7 +53,6 @@ OUTSIDE_FCGILINT = (
     r"DocumentRoot '.*' is not a directory",
     r"not allowed here",
 )
-DOCUMENTS = {".md", ".rst", ".txt", ".dist", ".c", ".ini", ".pp", ".sh"}
 
 
 def _seed_copy(work: Path) -> Path:
@@ -96,19 +95,7 @@ def test_seed_tree_with_root_matches_httpd(tmp_path: Path) -> None:
     assert ours == theirs
 
 
-def _corpus_configs() -> list[str]:
-    if not CORPUS.is_dir():
-        return []
-    names = []
-    for path in sorted(CORPUS.iterdir()):
-        if path.name == "INDEX.md" or path.suffix in DOCUMENTS or "Dockerfile" in path.name:
-            continue
-        if sniff(path) == "apache":
-            names.append(path.name)
-    return names
-
-
-CORPUS_FILES = _corpus_configs()
+CORPUS_FILES = [p.name for p in corpus_configs()]
 
 
 @pytest.mark.skipif(not CORPUS_FILES, reason="shared corpus not present (set FCGILINT_SHARED)")
