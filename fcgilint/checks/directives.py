@@ -9,9 +9,11 @@ from fcgilint import knowledge
 from fcgilint.checks import Hit, check
 from fcgilint.findings import Edit, Fix
 from fcgilint.knowledge import ArgKind, Context
-from fcgilint.load.apache_tree import Placed
+from fcgilint.load.apache_syntax import Node, Section
+from fcgilint.load.apache_tree import Placed, ifmodule_key
 from fcgilint.load.wrapper import is_placeholder
 from fcgilint.model import Model, atol
+from fcgilint.source import Location
 
 
 @check("FCG000")
@@ -137,3 +139,42 @@ def connect_timeout(model: Model) -> Iterator[Hit]:
         return
     for placed in model.tree.named("FcgidConnectTimeout", "IPCConnectTimeout"):
         yield Hit(placed.location, f"{placed.name} has no effect on Unix: mod_fcgid reads it only on Windows")
+
+
+@check("FCG016")
+def ifmodule_never_matches(model: Model) -> Iterator[Hit]:
+    """``<IfModule mod_fcgid>`` matches no module: httpd silently skips (or, negated, always keeps) it."""
+    if model.tree is None:
+        return
+    for display, parsed in model.tree.files.items():
+        for section in _sections(parsed.tree):
+            if section.key != "ifmodule" or not section.open.args:
+                continue
+            arg = section.open.args[0]
+            negated = arg.value.startswith("!")
+            name = arg.value[1:] if negated else arg.value
+            if ifmodule_key(name) is not None:
+                continue
+            right = _module_spelling(name)
+            effect = "is always used" if negated else "is always skipped"
+            start = arg.start + (1 if negated and not arg.quoted else 0)
+            fix = Fix(f"write <IfModule {'!' if negated else ''}{right}>", [Edit(display, start, arg.end, right)], safe=False)
+            yield Hit(
+                Location(display, section.open.lineno),
+                f"<IfModule {arg.value}> matches no module: httpd compares the name exactly with a module's source file "
+                f"('{right}') or its identifier, so this section {effect}, whatever is loaded",
+                fix=fix,
+            )
+
+
+def _sections(nodes: list[Node]) -> Iterator[Section]:
+    for node in nodes:
+        if isinstance(node, Section):
+            yield node
+            yield from _sections(node.children)
+
+
+def _module_spelling(name: str) -> str:
+    """The source-file spelling httpd matches: ``mod_fcgid`` and ``fcgid`` become ``mod_fcgid.c``."""
+    stem = name.lower().removesuffix(".c").removesuffix("_module")
+    return f"{stem if stem.startswith('mod_') else 'mod_' + stem}.c"
