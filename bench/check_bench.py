@@ -2,9 +2,12 @@
 
 Generates a tree like a hosting panel's: N virtual hosts (default 5,000), each in
 its own included file, each with its own wrapper script and php.ini, then times
-both tools on it (best of --runs) and prints the ratio. Usage:
+both tools on it (best of --runs) and prints the ratio. ``apache2 -t`` only
+stats the wrappers; fcgilint also reads and simulates each wrapper and reads
+its php.ini. ``--direct`` points every FcgidWrapper at php-cgi itself, so both
+tools read exactly the same files. Usage:
 
-    python bench/check_bench.py [--vhosts 5000] [--runs 3] [--keep DIR]
+    python bench/check_bench.py [--vhosts 5000] [--runs 3] [--direct] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from pathlib import Path
 MODULES = "/usr/lib/apache2/modules"
 
 
-def generate(base: Path, vhosts: int) -> Path:
+def generate(base: Path, vhosts: int, direct: bool) -> Path:
     """Write the tree; every fifth vhost forgets FcgidMaxRequestsPerProcess (a real race)."""
     (base / "vhosts").mkdir(parents=True)
     conf = base / "httpd.conf"
@@ -36,12 +39,15 @@ def generate(base: Path, vhosts: int) -> Path:
         site.mkdir(parents=True)
         www.mkdir(parents=True)
         limit = "" if i % 5 == 0 else "    FcgidMaxRequestsPerProcess 500\n"
+        command = "/usr/bin/php-cgi" if direct else f"{site}/php-wrapper"
         (base / "vhosts" / f"site{i}.conf").write_text(
             f"# site {i}\n<VirtualHost *:80>\n    ServerName site{i}.example\n    DocumentRoot {www}\n{limit}"
             f"    FcgidMaxRequestLen 33554432\n    <Directory {www}>\n        Options +ExecCGI\n"
-            f"        AddHandler fcgid-script .php\n        FcgidWrapper {site}/php-wrapper .php\n"
+            f"        AddHandler fcgid-script .php\n        FcgidWrapper {command} .php\n"
             f"        Require all granted\n    </Directory>\n</VirtualHost>\n"
         )
+        if direct:
+            continue
         wrapper = site / "php-wrapper"
         wrapper.write_text(f"#!/bin/sh\nPHPRC={site}\nexport PHPRC\nexport PHP_FCGI_MAX_REQUESTS=500\nexport PHP_FCGI_CHILDREN=0\nexec /usr/bin/php-cgi\n")
         wrapper.chmod(0o755)
@@ -63,11 +69,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--vhosts", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--direct", action="store_true", help="FcgidWrapper runs php-cgi itself: no wrapper scripts or php.ini files")
     parser.add_argument("--keep", type=Path, help="generate here and keep the tree")
     args = parser.parse_args()
     base = args.keep or Path(tempfile.mkdtemp(prefix="fcgilint-bench-"))
     try:
-        conf = generate(base, args.vhosts)
+        conf = generate(base, args.vhosts, args.direct)
         ours, code = best_of([sys.executable, "-m", "fcgilint", "check", "--format", "json", str(conf)], args.runs)
         print(f"fcgilint check: {ours:.2f} s (exit {code}) on {args.vhosts} vhosts")
         apache = shutil.which("apache2") or shutil.which("httpd") or "/usr/sbin/apache2"

@@ -24,8 +24,7 @@ from pathlib import Path
 
 from fcgilint import knowledge
 from fcgilint.load.apache_tree import ConfigTree, Placed, VHost
-from fcgilint.load.paths import PathMap
-from fcgilint.load.php_ini import load_ini_files, locate, size_bytes
+from fcgilint.load.php_ini import IniReader, size_bytes
 from fcgilint.load.wrapper import PhpCall, ScriptRun, Setting, WrapperScript, is_placeholder, looks_like_php_cgi, read_wrapper
 from fcgilint.source import Location, SourceError
 
@@ -241,14 +240,14 @@ def php_env_value(pc: ProcessClass, name: str, default: int, steps: list[Step]) 
     return Value(name, setting.value, number, setting.location, chain, origin)
 
 
-def php_ini_values(pc: ProcessClass, tree_paths: PathMap, notes: list[str]) -> dict[str, Value]:
+def php_ini_values(pc: ProcessClass, inis: IniReader, notes: list[str]) -> dict[str, Value]:
     """max_execution_time, post_max_size, upload_max_filesize as php-cgi will use them."""
     call = pc.call
     binary = pc.php_binary or "php-cgi"
     env_values = {k: v.value for k, v in pc.env.items()}
     wrapper_dir = pc.script.path.parent if pc.script else None
-    choice = locate(binary, call.ini_path if call else None, call.no_ini if call else False, env_values, wrapper_dir, tree_paths)
-    files, problems = load_ini_files(choice.files, tree_paths)
+    choice = inis.locate(binary, call.ini_path if call else None, call.no_ini if call else False, env_values, wrapper_dir)
+    files, problems = inis.load(choice.files)
     notes.extend(problems)
     values: dict[str, Value] = {}
     for key, default in knowledge.PHP_INI_DEFAULTS.items():
@@ -275,7 +274,7 @@ def _wrapper_command(placed: Placed) -> str:
     return placed.args[0].split()[0] if placed.args and placed.args[0].split() else ""
 
 
-def build_class(tree: ConfigTree, placed: Placed | None, vhost: VHost | None, command: str, script: WrapperScript | None) -> ProcessClass:
+def build_class(tree: ConfigTree, placed: Placed | None, vhost: VHost | None, command: str, script: WrapperScript | None, inis: IniReader) -> ProcessClass:
     """Compute every effective value for one class."""
     pc = ProcessClass(directive=placed, vhost=vhost, command=command, script=script, is_php=False, php_binary=None)
     if placed is not None:
@@ -301,7 +300,7 @@ def build_class(tree: ConfigTree, placed: Placed | None, vhost: VHost | None, co
         for name in SERVER_VALUES:
             pc.values[name] = class_server_value(tree, pc, name)
     if pc.is_php:
-        pc.values.update(php_ini_values(pc, tree.paths, pc.notes))
+        pc.values.update(php_ini_values(pc, inis, pc.notes))
     return pc
 
 
@@ -327,6 +326,7 @@ def build_model(tree: ConfigTree) -> Model:
     classes: list[ProcessClass] = []
     unchecked: list[tuple[str, str]] = []
     seen: set[tuple[int, str]] = set()
+    inis = IniReader(tree.paths)
     for placed in tree.named("FcgidWrapper", "FCGIWrapper"):
         command, script, problem = wrapper_target(tree, placed)
         if problem and not looks_like_php_cgi(command):
@@ -340,7 +340,7 @@ def build_model(tree: ConfigTree) -> Model:
             if key in seen:
                 continue
             seen.add(key)
-            classes.append(build_class(tree, placed, vhost, command, script))
+            classes.append(build_class(tree, placed, vhost, command, script, inis))
     return Model(tree=tree, classes=classes, unchecked=unchecked)
 
 
@@ -353,4 +353,4 @@ def standalone_model(script: WrapperScript) -> Model:
 def build_class_standalone(script: WrapperScript) -> ProcessClass:
     """The class of a wrapper checked without its Apache configuration."""
     tree = ConfigTree(entry=Location(script.display, 1), paths=script.paths, server_root=str(script.path.parent))
-    return build_class(tree, None, None, script.display, script)
+    return build_class(tree, None, None, script.display, script, IniReader(script.paths))

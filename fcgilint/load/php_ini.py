@@ -77,27 +77,69 @@ class IniChoice:
     reason: str
 
 
-def locate(binary: str, ini_path: str | None, no_ini: bool, env: dict[str, str | None], wrapper_dir: Path | None, paths: PathMap) -> IniChoice:
-    """Decide the php.ini (and scan dir files) php-cgi would load."""
-    if no_ini:
-        return IniChoice([], "php-cgi runs with -n: no php.ini is read")
-    main: Path | None = None
-    reason = ""
-    for label, candidate in (("-c", ini_path), ("PHPRC", env.get("PHPRC"))):
-        if candidate:
-            main = _resolve(candidate, wrapper_dir, paths)
-            reason = f"{label} {candidate}"
-            if main is None:
-                reason += " (not found: PHP falls back to its built-in defaults)"
-            break
-    else:
-        main, reason = _compiled_default(binary, paths)
-    files = [main] if main else []
-    scan = env.get("PHP_INI_SCAN_DIR")
-    scan_dir = Path(paths.to_host(scan)) if scan else (main.parent / "conf.d" if main and "/etc/php/" in str(main) else None)
-    if scan_dir and scan_dir.is_dir():
-        files.extend(Path(p) for p in sorted(glob.glob(str(scan_dir / "*.ini"))))
-    return IniChoice(files, reason)
+class IniReader:
+    """Finds and reads php.ini files for one run, each file and each search once.
+
+    On a hosting server thousands of classes share the distribution's php.ini
+    and its conf.d; reading them again per class made a 5,000-vhost check
+    spend most of its time re-reading the same twenty files.
+    """
+
+    def __init__(self, paths: PathMap) -> None:
+        self.paths = paths
+        self._files: dict[Path, IniFile | SourceError] = {}
+        self._globs: dict[str, list[str]] = {}
+
+    def _glob(self, pattern: str) -> list[str]:
+        if pattern not in self._globs:
+            self._globs[pattern] = sorted(glob.glob(pattern))
+        return self._globs[pattern]
+
+    def locate(self, binary: str, ini_path: str | None, no_ini: bool, env: dict[str, str | None], wrapper_dir: Path | None) -> IniChoice:
+        """Decide the php.ini (and scan dir files) php-cgi would load."""
+        if no_ini:
+            return IniChoice([], "php-cgi runs with -n: no php.ini is read")
+        main: Path | None = None
+        reason = ""
+        for label, candidate in (("-c", ini_path), ("PHPRC", env.get("PHPRC"))):
+            if candidate:
+                main = _resolve(candidate, wrapper_dir, self.paths)
+                reason = f"{label} {candidate}"
+                if main is None:
+                    reason += " (not found: PHP falls back to its built-in defaults)"
+                break
+        else:
+            main, reason = self._compiled_default(binary)
+        files = [main] if main else []
+        scan = env.get("PHP_INI_SCAN_DIR")
+        scan_dir = Path(self.paths.to_host(scan)) if scan else (main.parent / "conf.d" if main and "/etc/php/" in str(main) else None)
+        if scan_dir is not None:
+            files.extend(Path(p) for p in self._glob(str(scan_dir / "*.ini")))
+        return IniChoice(files, reason)
+
+    def _compiled_default(self, binary: str) -> tuple[Path | None, str]:
+        version = php_version_hint(binary)
+        found = self._glob(self.paths.to_host(f"/etc/php/{version or '*'}/cgi/php.ini"))
+        if found:
+            return Path(found[-1]), f"the distribution's default {self.paths.to_config(found[-1])}"
+        return None, "no php.ini found (no -c, no PHPRC, no /etc/php/*/cgi/php.ini): PHP's built-in defaults apply"
+
+    def load(self, files: list[Path]) -> tuple[list[IniFile], list[str]]:
+        """Read the chosen files; unreadable ones become notes, not failures."""
+        out: list[IniFile] = []
+        notes: list[str] = []
+        for path in files:
+            if path not in self._files:
+                try:
+                    self._files[path] = read_ini(path, self.paths)
+                except SourceError as exc:
+                    self._files[path] = exc
+            result = self._files[path]
+            if isinstance(result, SourceError):
+                notes.append(str(result))
+            else:
+                out.append(result)
+        return out, notes
 
 
 def _resolve(candidate: str, wrapper_dir: Path | None, paths: PathMap) -> Path | None:
@@ -108,24 +150,3 @@ def _resolve(candidate: str, wrapper_dir: Path | None, paths: PathMap) -> Path |
                 return host / name
         return None
     return host if host.is_file() else None
-
-
-def _compiled_default(binary: str, paths: PathMap) -> tuple[Path | None, str]:
-    version = php_version_hint(binary)
-    pattern = f"/etc/php/{version or '*'}/cgi/php.ini"
-    found = sorted(glob.glob(paths.to_host(pattern)))
-    if found:
-        return Path(found[-1]), f"the distribution's default {paths.to_config(found[-1])}"
-    return None, "no php.ini found (no -c, no PHPRC, no /etc/php/*/cgi/php.ini): PHP's built-in defaults apply"
-
-
-def load_ini_files(files: list[Path], paths: PathMap) -> tuple[list[IniFile], list[str]]:
-    """Read the chosen files; unreadable ones become notes, not failures."""
-    out: list[IniFile] = []
-    notes: list[str] = []
-    for path in files:
-        try:
-            out.append(read_ini(path, paths))
-        except SourceError as exc:
-            notes.append(str(exc))
-    return out, notes
