@@ -89,6 +89,7 @@ class IniReader:
         self.paths = paths
         self._files: dict[Path, IniFile | SourceError] = {}
         self._globs: dict[str, list[str]] = {}
+        self._choices: dict[tuple[object, ...], IniChoice] = {}
 
     def _glob(self, pattern: str) -> list[str]:
         if pattern not in self._globs:
@@ -96,7 +97,13 @@ class IniReader:
         return self._globs[pattern]
 
     def locate(self, binary: str, ini_path: str | None, no_ini: bool, env: dict[str, str | None], wrapper_dir: Path | None) -> IniChoice:
-        """Decide the php.ini (and scan dir files) php-cgi would load."""
+        """Decide the php.ini (and scan dir files) php-cgi would load (same inputs, same answer)."""
+        key = (binary, ini_path, no_ini, env.get("PHPRC"), env.get("PHP_INI_SCAN_DIR"), wrapper_dir)
+        if key not in self._choices:
+            self._choices[key] = self._locate(binary, ini_path, no_ini, env, wrapper_dir)
+        return self._choices[key]
+
+    def _locate(self, binary: str, ini_path: str | None, no_ini: bool, env: dict[str, str | None], wrapper_dir: Path | None) -> IniChoice:
         if no_ini:
             return IniChoice([], "php-cgi runs with -n: no php.ini is read")
         main: Path | None = None
