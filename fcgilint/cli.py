@@ -7,6 +7,7 @@ handles the admin-friendly spelling ``fcgilint --fix PATH``.
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import typer
@@ -50,6 +51,10 @@ def _normalise_argv(argv: list[str]) -> list[str]:
 
 def main() -> None:
     """Console-script entry point."""
+    # A loaded tree is millions of small objects that live until the run ends; with the
+    # default thresholds the collector re-scans them thousands of times (40 % of a
+    # 5,000-vhost check). Collect young objects less often; cycles are still freed.
+    gc.set_threshold(50_000, 20, 20)
     args = _normalise_argv(sys.argv[1:])
     try:
         app(args=args, prog_name="fcgilint")
