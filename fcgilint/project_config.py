@@ -18,7 +18,7 @@ from fcgilint.findings import Severity
 FILE_NAME = ".fcgilint.yaml"
 KEYS = (
     "root", "entry", "modules", "without_modules", "defines", "select", "ignore",
-    "severity", "fail_on", "rule_dirs", "per_path_ignores", "set",
+    "severity", "fail_on", "rule_dirs", "per_path_ignores", "set", "evidence",
 )
 
 
@@ -43,6 +43,7 @@ class ProjectConfig:
     rule_dirs: list[Path] = field(default_factory=list)
     per_path_ignores: dict[str, list[str]] = field(default_factory=dict)
     set: dict[str, str] = field(default_factory=dict)
+    evidence: list[Path] = field(default_factory=list)
     #: (line, col) of each rule id named in select/ignore/severity/per_path_ignores, checked once rules are known
     rule_refs: list[tuple[str, int, int]] = field(default_factory=list)
 
@@ -113,6 +114,10 @@ class _Reader:
 
     def key_entry(self, key: str) -> None:
         self.config.entry = [self.resolve_path(v) for v in self.strings(key, single_ok=True)]
+
+    def key_evidence(self, key: str) -> None:
+        """strace captures and Apache logs to attach to findings, relative to the file."""
+        self.config.evidence = [self.resolve_path(v) for v in self.strings(key, single_ok=True)]
 
     def key_modules(self, key: str) -> None:
         self.config.modules = self.strings(key)
@@ -251,6 +256,9 @@ fail_on: warning
 
 # Directories of your own rule YAML files (same form as the built-in rules).
 # rule_dirs: [fcgilint-rules]
+
+# strace captures and Apache logs whose failures are attached to the findings they prove.
+# evidence: [logs/error.log]
 
 # Skip rules for some files (glob on the reported file name).
 # per_path_ignores:

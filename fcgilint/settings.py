@@ -151,7 +151,8 @@ def resolve(choices: Choices) -> Settings:
         placeholders=tuple(dict(merged_sets).items()),
     )
     notes = [f"{r.id}: site rule from {r.source} has no check function; it is documented but cannot fire" for r in chosen if not has_check(r.id)]
-    return Settings(targets, load, Selection(chosen, fail_on), rules, config, notes, list(choices.evidence))
+    evidence = list(choices.evidence) or list(config.evidence)  # the command line wins, as for every key
+    return Settings(targets, load, Selection(chosen, fail_on), rules, config, notes, evidence)
 
 
 def has_check(rule_id: str) -> bool:

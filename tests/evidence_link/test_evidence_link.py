@@ -216,3 +216,11 @@ def test_bad_evidence_exits_2_with_one_line(tmp_path: Path, command: str, bad: s
     assert outcome.stdout == ""
     assert outcome.stderr.count("\n") == 1 and says in outcome.stderr and str(tmp_path / bad) in outcome.stderr
     assert conf.read_text() == before
+
+
+def test_evidence_listed_in_the_project_config_is_used(tmp_path: Path) -> None:
+    conf = lab_tree(tmp_path, "race")
+    (tmp_path / ".fcgilint.yaml").write_text(f"root: .\nevidence:\n  - {CAPTURES / 'race' / 'error.log'}\n")
+    outcome = invoke(["check", "--config", str(tmp_path / ".fcgilint.yaml"), "--format", "json", "--select", "FCG001", str(conf)])
+    (finding,) = json.loads(outcome.stdout)["findings"]
+    assert any(line.startswith("4 'error reading data from FastCGI server' errors") for line in finding["evidence"])
