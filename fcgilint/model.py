@@ -95,6 +95,8 @@ class Model:
     tree: ConfigTree | None
     classes: list[ProcessClass]
     unchecked: list[tuple[str, str]] = field(default_factory=list)
+    # Every FcgidWrapper line and what it points at, read once for the model and FCG008.
+    targets: list[WrapperTarget] = field(default_factory=list)
     # Per-run caches for code that groups classes (e.g. remedies shared by a vhost),
     # so a 5,000-class tree is not grouped once per class.
     memo: dict[object, object] = field(default_factory=dict, repr=False)
@@ -304,21 +306,31 @@ def build_class(tree: ConfigTree, placed: Placed | None, vhost: VHost | None, co
     return pc
 
 
-def wrapper_target(tree: ConfigTree, placed: Placed) -> tuple[str, WrapperScript | None, str | None]:
+@dataclass(frozen=True)
+class WrapperTarget:
+    """What an FcgidWrapper line points at: a readable script, or why it is not one."""
+
+    placed: Placed
+    command: str
+    script: WrapperScript | None
+    problem: str | None  # "placeholder" | "missing" | "binary" | "unreadable: ..." | None
+
+
+def wrapper_target(tree: ConfigTree, placed: Placed) -> WrapperTarget:
     """Resolve FcgidWrapper's command to a readable script, if it is one."""
     command = _wrapper_command(placed)
     if not command or is_placeholder(command) or "${" in command:
-        return command, None, "placeholder"
+        return WrapperTarget(placed, command, None, "placeholder")
     host = Path(tree.paths.to_host(command))
     if not host.exists():
-        return command, None, "missing"
+        return WrapperTarget(placed, command, None, "missing")
     try:
         script = read_wrapper(host, tree.paths)
     except (SourceError, OSError) as exc:
-        return command, None, f"unreadable: {exc}"
+        return WrapperTarget(placed, command, None, f"unreadable: {exc}")
     if script.kind == "binary":
-        return command, None, "binary"
-    return command, script, None
+        return WrapperTarget(placed, command, None, "binary")
+    return WrapperTarget(placed, command, script, None)
 
 
 def build_model(tree: ConfigTree) -> Model:
@@ -327,8 +339,9 @@ def build_model(tree: ConfigTree) -> Model:
     unchecked: list[tuple[str, str]] = []
     seen: set[tuple[int, str]] = set()
     inis = IniReader(tree.paths)
-    for placed in tree.named("FcgidWrapper", "FCGIWrapper"):
-        command, script, problem = wrapper_target(tree, placed)
+    targets = [wrapper_target(tree, placed) for placed in tree.named("FcgidWrapper", "FCGIWrapper")]
+    for target in targets:
+        placed, command, script, problem = target.placed, target.command, target.script, target.problem
         if problem and not looks_like_php_cgi(command):
             unchecked.append(("PHP-side rules", f"{placed.location}: the wrapper {command} is {problem}, so what php-cgi sees is unknown"))
         scopes: list[VHost | None] = [placed.vhost]
@@ -341,7 +354,7 @@ def build_model(tree: ConfigTree) -> Model:
                 continue
             seen.add(key)
             classes.append(build_class(tree, placed, vhost, command, script, inis))
-    return Model(tree=tree, classes=classes, unchecked=unchecked)
+    return Model(tree=tree, classes=classes, unchecked=unchecked, targets=targets)
 
 
 def standalone_model(script: WrapperScript) -> Model:

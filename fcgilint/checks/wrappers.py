@@ -8,7 +8,7 @@ from pathlib import Path
 from fcgilint.checks import Hit, check
 from fcgilint.findings import Related
 from fcgilint.load.wrapper import looks_like_php_cgi
-from fcgilint.model import Model, wrapper_target
+from fcgilint.model import Model
 from fcgilint.source import Location, is_executable
 
 
@@ -17,8 +17,8 @@ def wrapper_target_problems(model: Model) -> Iterator[Hit]:
     """Missing, not executable, or a script that does not end by exec'ing php-cgi."""
     if model.tree is None:
         return
-    for placed in model.tree.named("FcgidWrapper", "FCGIWrapper"):
-        command, script, problem = wrapper_target(model.tree, placed)
+    for target in model.targets:
+        placed, command, script, problem = target.placed, target.command, target.script, target.problem
         if problem == "missing" and command.startswith("/"):
             if model.tree.paths.root is not None and looks_like_php_cgi(command):
                 # A config repository mirrors /etc, not the php-cgi binary its packages install.
