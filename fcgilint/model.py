@@ -340,14 +340,14 @@ def build_model(tree: ConfigTree) -> Model:
     seen: set[tuple[int, str]] = set()
     inis = IniReader(tree.paths)
     targets = [wrapper_target(tree, placed) for placed in tree.named("FcgidWrapper", "FCGIWrapper")]
+    with_own = {id(t.placed.vhost) for t in targets}  # vhosts that configure their own wrapper
     for target in targets:
         placed, command, script, problem = target.placed, target.command, target.script, target.problem
         if problem and not looks_like_php_cgi(command):
             unchecked.append(("PHP-side rules", f"{placed.location}: the wrapper {command} is {problem}, so what php-cgi sees is unknown"))
         scopes: list[VHost | None] = [placed.vhost]
         if placed.vhost is None:
-            own = {id(w.vhost) for w in tree.named("FcgidWrapper", "FCGIWrapper")}
-            scopes += [v for v in tree.vhosts if id(v) not in own]
+            scopes += [v for v in tree.vhosts if id(v) not in with_own]
         for vhost in scopes:
             key = (id(vhost), command)
             if key in seen:
