@@ -93,6 +93,8 @@ def _arity(placed: Placed, directive: knowledge.Directive) -> Iterator[Hit]:
     count = len(placed.args)
     if any(a.startswith("#") for a in placed.args[1:]):
         return  # reported as a trailing comment, with a fix
+    if is_placeholder(" ".join(placed.args)):
+        return  # a template's "{{ name }}" is one value once rendered, however many words it has now
     low, high = directive.min_args, directive.max_args
     if count < low or (high >= 0 and count > high):
         want = f"{low}" if low == high else (f"{low}-{high}" if high >= 0 else f"at least {low}")

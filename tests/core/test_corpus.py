@@ -42,7 +42,26 @@ VERDICTS: dict[str, tuple[set[str], set[str]]] = {
     "ministruts__etc_httpd_cgi_php-wrapper": (set(), {"FCG002", "FCG010"}),
     "ocf-puppet__modules_ocf_www_files_php-fcgi-wrapper": (set(), {"FCG002", "FCG010"}),
     "test-fcgid-error__php-wrapper": (set(), {"FCG002", "FCG010"}),  # no final newline, limit 0
+    "VDVESTA__PHP-Selector": ({"FCG002"}, set()),  # writes starters with PHP_FCGI_CHILDREN=10 for mod_fcgid
+    "debian-libapache2-mod-fcgid__etc_apache2_mods-available_fcgid.conf": ({"FCG013"}, {"FCG001", "FCG005", "FCG007"}),  # baseline
+    "imscp-2013__configs_debian_apache_fcgid_imscp.conf": ({"FCG006"}, {"FCG001", "FCG004"}),  # SocketPath; 1000 <= 1500
+    "imscp-2013__configs_debian_fcgi_parts_php5-fcgid-starter.tpl": (set(), {"FCG002", "FCG010"}),  # CHILDREN=0
+    "imscp-2015__configs_debian_fcgi_parts_php5-fcgid-starter.tpl": (set(), {"FCG002", "FCG010"}),
+    "ispconfig3__server_conf_php-fcgi-starter.master": (set(), {"FCG002", "FCG010"}),  # CHILDREN commented out
+    "omd__packages_apache-omd_skel_etc_apache_conf.d_02_fcgid.conf": ({"FCG006"}, {"FCG001", "FCG007"}),  # 500 <= 1000
+    "omd__packages_apache-omd_skel_etc_apache_php-wrapper": (set(), {"FCG002", "FCG010"}),
+    # templates: placeholders are unknown values, never guessed and never a syntax error
+    "imscp__configs_debian_php_fcgi_php-fcgi-starter": (set(), {"FCG002", "FCG010"}),
+    "ispconfig3-2009__server_conf_php-fcgi-starter.master": (set(), {"FCG002", "FCG010"}),
+    "duritong-puppet-mod_fcgid__templates_php_starter.erb": (set(), {"FCG002", "FCG010"}),
+    "imscp__configs_debian_apache_parts_domain.tpl": (set(), {"FCG001", "FCG002"}),
+    "ispcp__configs_debian_apache_00_master.conf": (set(), {"FCG001"}),  # 500 = 500 once linked (below)
+    "makina-states__files_etc_apache2_mods-available_fcgid.conf": (set(), {"FCG001", "FCG007"}),
     # false-positive traps: not PHP, not mod_fcgid, or all commented out
+    "kloxong-old__kloxo_file_apache_php.fcgi": (set(), {"FCG002"}),  # says mod_fastcgi; nothing links it to mod_fcgid
+    "pld-apache-mod_fcgid__apache-mod_fcgid.conf": (set(), {"FCG001", "FCG003"}),
+    "sous-chefs-apache2__templates_default_mods_fcgid.conf.erb": (set(), {"FCG001"}),
+    "docker-mapserver__Dockerfile": (set(), {"FCG001", "FCG002"}),
     "kloxong__kloxo_file_phpsuexec.sh": (set(), {"FCG001", "FCG002"}),  # lighttpd wrapper
     "phptestserver__files_tmpl_php.fcgi": (set(), {"FCG001", "FCG002"}),  # mod_fastcgi wrapper
     "phptestserver__files_tmpl_virtualhost": (set(), {"FCG001", "FCG002"}),
@@ -113,3 +132,21 @@ def test_linked_ministruts_pair_is_consistent(tmp_path: Path) -> None:
     fired = {f.rule for f in result.findings}
     assert not fired & {"FCG001", "FCG005", "FCG008"}, fired
     assert result.model.classes and all(pc.values["PHP_FCGI_MAX_REQUESTS"].number == 2000 for pc in result.model.classes)
+
+
+def test_linked_ispcp_template_with_set_values_inherits_children(tmp_path: Path) -> None:
+    """The vhost fragment's placeholders filled with --set values lead to the starter it names."""
+    base = _linked(tmp_path, {
+        "/etc/apache2/fcgid_ispcp.conf": "ispcp__configs_debian_apache_fcgid_ispcp.conf",
+        "/etc/apache2/sites/dmn.conf": "ispcp__configs_debian_apache_parts_dmn_php2_entry.tpl",
+        "/var/www/fcgi/example.org/php5-fcgi-starter": "ispcp__configs_debian_fcgi_parts_php5-fcgi-starter.tpl",
+    })
+    (base / "etc/apache2/apache2.conf").write_text("Include fcgid_ispcp.conf\n<VirtualHost *:80>\nInclude sites/dmn.conf\n</VirtualHost>\n")
+    values = (("STARTER_DIR", "/var/www/fcgi"), ("DMN_NAME", "example.org"), ("PHP_VERSION", "5"), ("WWW_DIR", "/var/www"))
+    result = analyse(base / "etc/apache2/apache2.conf", LoadOptions(root=base, placeholders=values))
+    fired = {f.rule for f in result.findings}
+    assert "FCG002" in fired  # PHP_FCGI_CHILDREN=2 in the starter
+    assert "FCG001" not in fired  # php-cgi's default 500 = MaxRequestsPerProcess 500
+    assert "FCG004" in fired  # BusyTimeout 300 < IPCCommTimeout 900
+    children = next(f for f in result.findings if f.rule == "FCG002")
+    assert children.location.file.endswith("php5-fcgi-starter")

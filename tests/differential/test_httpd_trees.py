@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from fcgilint.load.wrapper import is_placeholder
 from tests.differential.httpd_support import (
     CORPUS,
     CORPUS_MODULES,
@@ -112,4 +113,6 @@ def test_corpus_file_matches_httpd(name: str, tmp_path: Path) -> None:
         assert ours == [e for e in verdict.dump if e.file != os.path.realpath(main)]
     elif not refusals:
         reason = verdict.messages.splitlines()[-1]
+        if is_placeholder((CORPUS / name).read_text(encoding="utf-8", errors="replace")):
+            return  # a template: a placeholder splits into words httpd counts; fcgilint treats it as one unknown value
         assert any(re.search(p, verdict.messages) for p in OUTSIDE_FCGILINT), f"httpd refuses for a reason fcgilint should see: {reason}"
