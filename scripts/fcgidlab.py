@@ -83,6 +83,8 @@ class Scenario:
     threads_per_child: int = 10
     strace_flags: tuple[str, ...] = ("-f", "-tt", *STRACE_BASE)
     workloads: tuple[Workload, ...] = (Workload(),)
+    extra_conf: tuple[str, ...] = ()
+    """Server-level lines appended to httpd.conf (e.g. a distribution's handler snippet)."""
 
     def __post_init__(self) -> None:
         if self.limit_source not in ("wrapper", "initialenv", "default"):
@@ -109,6 +111,7 @@ class Scenario:
         kwargs = {k: v for k, v in data.items() if k in fields}
         kwargs["strace_flags"] = tuple(kwargs.get("strace_flags", ()))
         kwargs["workloads"] = tuple(Workload(**w) for w in kwargs.get("workloads", ()))
+        kwargs["extra_conf"] = tuple(kwargs.get("extra_conf", ()))
         return cls(**kwargs)
 
 
@@ -337,6 +340,7 @@ class Lab:
             "    AddHandler fcgid-script .php",
             f"    FcgidWrapper {PHP_CGI if s.limit_source == 'default' else self.wrapper} .php",
             "</Directory>",
+            *s.extra_conf,
         ]
         return "\n".join(lines) + "\n"
 
