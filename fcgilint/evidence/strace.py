@@ -21,6 +21,7 @@ lines without a marker (``poll(...`` then ``) = 1 ...``, as in old pasted traces
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import gzip
 import os
@@ -69,6 +70,8 @@ EXCLUDE = (
 )
 
 _CHUNK = 8 * 1024 * 1024
+_OUTPUT_BLOCK = 1024 * 1024
+_PIPE_SIZE = 1024 * 1024
 _NEEDLE_RE = re.compile(b"|".join(re.escape(n) for n in NEEDLES))
 _EXCLUDE_RE = re.compile(EXCLUDE.encode())
 _PREFIX_RE = re.compile(
@@ -78,12 +81,13 @@ _RESUMED_RE = re.compile(r"<\.\.\. (\w+) resumed> ?(.*)$")
 _EXITED_RE = re.compile(r"\+\+\+ exited with (-?\d+) \+\+\+")
 _KILLED_RE = re.compile(r"\+\+\+ killed by (SIG\w+)")
 _NAME_RE = re.compile(r"[a-z_][a-z0-9_]*$")
-#: Calls that matter only on an fd connected to a FastCGI socket (see ``wanted``).
-CONNECTION_ONLY: tuple[str, ...] = (
-    "close(", "writev(", "write(", "sendmsg(", "sendto(", "read(", "readv(", "recvfrom(", "recvmsg(",
-    "poll(", "ppoll(", "select(", "pselect6(", ")",
-    "<... close ", "<... writev ", "<... write ", "<... sendmsg ", "<... sendto ", "<... read ", "<... readv ",
-    "<... recvfrom ", "<... recvmsg ", "<... poll ", "<... ppoll ", "<... select ", "<... pselect6 ",
+#: Syscall names already checked against ``_NAME_RE`` are remembered, up to this many
+#: (a real capture uses a few dozen; a corrupt one must not grow the set without end).
+_NAMES_KEPT = 512
+#: Calls that matter only on an fd connected to a FastCGI socket (see ``wanted``);
+#: so does the second line of a call cut without a marker (``) = 1 ...``).
+CONNECTION_ONLY = frozenset(
+    {"close", "writev", "write", "sendmsg", "sendto", "read", "readv", "recvfrom", "recvmsg", "poll", "ppoll", "select", "pselect6"}
 )
 #: First halves worth a record of their own: they act before their result is known.
 _ACT_ON_ENTRY = frozenset({"close", "writev", "write", "sendmsg", "sendto", "bind", "connect"})
@@ -116,6 +120,21 @@ class Record:
     text: str
     head_known: bool = True
     status: int | None = None
+
+
+def _connection_only(body: str) -> bool:
+    """Whether ``body`` is a call in :data:`CONNECTION_ONLY`, either half, or a continuation.
+
+    One ``find`` and a set lookup: testing the body against every
+    ``name(``/``<... name `` prefix in turn cost more than the rest of the check.
+    """
+    if body.startswith("<... "):
+        end = body.find(" ", 5)
+        return end != -1 and body[5:end] in CONNECTION_ONLY
+    if body.startswith(")"):
+        return True
+    paren = body.find("(")
+    return paren > 0 and body[:paren] in CONNECTION_ONLY
 
 
 def _split_result(text: str) -> tuple[int, int]:
@@ -239,19 +258,28 @@ def candidates_grep(path: Path, progress: Progress | None = None) -> Iterator[tu
     for needle in NEEDLES:
         cmd += ["-e", needle.decode()]
     cmd += ["--", str(path)]
-    scan = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    proc = subprocess.Popen([exe, "-a", "-v", "-E", "-e", EXCLUDE], stdin=scan.stdout, stdout=subprocess.PIPE, env=env)
-    assert proc.stdout is not None and scan.stdout is not None
-    scan.stdout.close()  # the pipeline owns it now; grep 1 gets SIGPIPE if we stop early
+    middle = _pipe()
+    final = _pipe()
+    try:
+        scan = subprocess.Popen(cmd, stdout=middle[1], stderr=subprocess.PIPE, env=env)
+        proc = subprocess.Popen([exe, "-a", "-v", "-E", "-e", EXCLUDE], stdin=middle[0], stdout=final[1], env=env)
+    except OSError:
+        os.close(final[0])
+        raise
+    finally:
+        # The children hold their ends now; the first grep gets SIGPIPE if we stop early.
+        for fd in (*middle, final[1]):
+            os.close(fd)
+    stream = open(final[0], "rb", buffering=0)
     try:
         if progress is None:
-            for raw in proc.stdout:
+            for raw in _output_lines(stream):
                 cut = raw.index(b":")
-                yield int(raw[:cut]), raw[cut + 1 :].rstrip(b"\n")
+                yield int(raw[:cut]), raw[cut + 1 :]
         else:
-            yield from _with_offsets(proc.stdout, progress)
+            yield from _with_offsets(stream, progress)
     finally:
-        proc.stdout.close()
+        stream.close()
         proc.wait()
         err = b""
         if scan.stderr is not None:
@@ -262,14 +290,50 @@ def candidates_grep(path: Path, progress: Progress | None = None) -> Iterator[tu
         raise OSError(err.decode(errors="replace").strip() or f"grep failed on {path}")
 
 
+def _pipe() -> tuple[int, int]:
+    """A pipe with a large buffer: with the default 64 KiB, grep and the parser
+    take turns waiting for each other instead of running side by side."""
+    read_end, write_end = os.pipe()
+    resize = getattr(fcntl, "F_SETPIPE_SZ", None)  # Linux only
+    if resize is not None:
+        try:
+            fcntl.fcntl(write_end, resize, _PIPE_SIZE)
+        except OSError:
+            pass  # a smaller system limit only costs speed
+    return read_end, write_end
+
+
+def _output_lines(stream: BinaryIO) -> Iterator[bytes]:
+    """The lines of grep's output without their newlines, read a large block at a time.
+
+    Splitting a block is several times cheaper than asking the pipe for each
+    line; memory stays at one block.  ``stream`` is unbuffered, so a read
+    returns whatever grep has written so far instead of waiting for a full block.
+    """
+    carry = b""
+    while True:
+        block = stream.read(_OUTPUT_BLOCK)
+        if not block:
+            break
+        cut = block.rfind(b"\n")
+        if cut == -1:
+            carry += block
+            continue
+        lines = (carry + block[:cut]).split(b"\n") if carry else block[:cut].split(b"\n")
+        carry = block[cut + 1 :]
+        yield from lines
+    if carry:
+        yield carry
+
+
 def _with_offsets(stream: BinaryIO, progress: Progress) -> Iterator[tuple[int, bytes]]:
     """Lines of ``grep -n -b`` output, reporting the byte offset now and then."""
-    for tick, raw in enumerate(stream):
+    for tick, raw in enumerate(_output_lines(stream)):
         first = raw.index(b":")
         second = raw.index(b":", first + 1)
         if tick & 0xFFFF == 0:
             progress(int(raw[first + 1 : second]))
-        yield int(raw[:first]), raw[second + 1 :].rstrip(b"\n")
+        yield int(raw[:first]), raw[second + 1 :]
 
 
 def candidate_lines(path: Path, progress: Progress | None = None, use_grep: bool | None = None) -> Iterator[tuple[int, bytes]]:
@@ -336,6 +400,7 @@ class StraceReader:
         self.first_corrupt: int | None = None
         self.relative: bool | None = None
         self._pending: dict[int, _Pending] = {}
+        self._names: set[str] = set()
 
     def records(self, progress: Progress | None = None) -> Iterator[Record]:
         """Yield the records of the file in file order."""
@@ -362,7 +427,8 @@ class StraceReader:
         line = line.rstrip("\r")
         prefix = _PREFIX_RE.match(line)
         assert prefix is not None  # every group is optional
-        pid_text = prefix.group(1) or prefix.group(2)
+        bracketed, plain, clock, number = prefix.groups()
+        pid_text = bracketed or plain
         if pid_text is not None:
             pid = int(pid_text)
         elif self.pid is not None:
@@ -370,9 +436,9 @@ class StraceReader:
         else:
             pid = 0
         body = line[prefix.end() :]
-        if self.wanted is not None and body.startswith(CONNECTION_ONLY) and not self.wanted(pid) and pid not in self._pending:
+        if self.wanted is not None and _connection_only(body) and not self.wanted(pid) and pid not in self._pending:
             return None
-        stamp = prefix.group(3) or self._number_stamp(prefix.group(4))
+        stamp = clock or self._number_stamp(number)
         if body.endswith(">"):
             cut = body.rfind(" <")
             if cut != -1 and body[cut + 2 : cut + 3].isdigit():
@@ -458,9 +524,12 @@ class StraceReader:
     def _call(self, pid: int, body: str, stamp: str | None, lineno: int, line: str) -> Record | None:
         paren = body.find("(")
         name = body[:paren] if paren > 0 else ""
-        if not _NAME_RE.match(name):
-            self._bad(lineno)
-            return None
+        if name not in self._names:
+            if not _NAME_RE.match(name):
+                self._bad(lineno)
+                return None
+            if len(self._names) < _NAMES_KEPT:
+                self._names.add(name)
         self._drop_implicit(pid)
         if body.endswith(_UNFINISHED):
             return self._enter(pid, name, body[paren + 1 : -len(_UNFINISHED)].rstrip(), False, stamp, lineno, line)
@@ -500,7 +569,18 @@ def c_unescape(text: str) -> str:
 
 
 def first_fd(args: str) -> tuple[int | None, str | None]:
-    """The leading fd argument and its ``-y``/``-yy`` decoration, if any."""
+    """The leading fd argument and its ``-y``/``-yy`` decoration, if any.
+
+    Nearly every candidate call starts ``NN<...>, `` or ``NN, ``; that shape is
+    read with ``find`` and slicing, anything else with ``_FD_RE``.
+    """
+    cut = args.find("<")
+    if cut > 0:
+        end = args.find(">", cut)
+        if end != -1 and args.startswith(", ", end + 1):
+            digits = args[:cut]
+            if digits.isdecimal() and digits.isascii():
+                return int(digits), args[cut + 1 : end]
     match = _FD_RE.match(args)
     if match is None:
         return None, None
@@ -508,10 +588,21 @@ def first_fd(args: str) -> tuple[int | None, str | None]:
 
 
 def socket_path(args: str) -> str | None:
-    """The AF_UNIX path of a connect/bind argument (``path=`` old style, ``sun_path=`` new)."""
+    """The AF_UNIX path of a connect/bind argument (``path=`` old style, ``sun_path=`` new).
+
+    A path without escapes is cut out with ``find``; ``_PATH_RE`` reads the rest.
+    """
+    cut = args.find('path="')
+    if cut != -1 and "path=" not in args[:cut]:
+        start = cut + 6
+        end = args.find('"', start)
+        if end != -1 and "\\" not in args[start:end]:
+            if args.startswith("...", end + 1):
+                return None  # truncated paths are useless as keys
+            return args[start:end]
     match = _PATH_RE.search(args)
     if match is None or match.group(2):
-        return None  # truncated paths are useless as keys
+        return None
     return c_unescape(match.group(1))
 
 
