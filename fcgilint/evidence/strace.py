@@ -74,16 +74,15 @@ _OUTPUT_BLOCK = 1024 * 1024
 _PIPE_SIZE = 1024 * 1024
 _NEEDLE_RE = re.compile(b"|".join(re.escape(n) for n in NEEDLES))
 _EXCLUDE_RE = re.compile(EXCLUDE.encode())
+#: pid and time prefix, then the name of a call when the body starts with one
+#: (the most common line: its name is then known without another search).
 _PREFIX_RE = re.compile(
-    r" *(?:\[pid +(\d+)\] +|(\d+) +)?(?:(\d\d:\d\d:\d\d(?:\.\d+)?) +|(\d+\.\d+) +)?"
+    r" *(?:\[pid +(\d+)\] +|(\d+) +)?(?:(\d\d:\d\d:\d\d(?:\.\d+)?) +|(\d+\.\d+) +)?(?:([a-z_][a-z0-9_]*)\()?"
 )
 _RESUMED_RE = re.compile(r"<\.\.\. (\w+) resumed> ?(.*)$")
 _EXITED_RE = re.compile(r"\+\+\+ exited with (-?\d+) \+\+\+")
 _KILLED_RE = re.compile(r"\+\+\+ killed by (SIG\w+)")
 _NAME_RE = re.compile(r"[a-z_][a-z0-9_]*$")
-#: Syscall names already checked against ``_NAME_RE`` are remembered, up to this many
-#: (a real capture uses a few dozen; a corrupt one must not grow the set without end).
-_NAMES_KEPT = 512
 #: Calls that matter only on an fd connected to a FastCGI socket (see ``wanted``);
 #: so does the second line of a call cut without a marker (``) = 1 ...``).
 CONNECTION_ONLY = frozenset(
@@ -92,6 +91,8 @@ CONNECTION_ONLY = frozenset(
 #: First halves worth a record of their own: they act before their result is known.
 _ACT_ON_ENTRY = frozenset({"close", "writev", "write", "sendmsg", "sendto", "bind", "connect"})
 _UNFINISHED = "<unfinished ...>"
+#: First characters of bodies that are not the start of a call (and the empty body).
+_SPECIAL_HEADS = frozenset({"", "+", "-", "<", ")"})
 _RESULT_SEP = ") = "
 _PADDED_SEP_RE = re.compile(r"\) +=(?: |$)")
 _EPOCH_FLOOR = 100_000_000.0
@@ -400,7 +401,6 @@ class StraceReader:
         self.first_corrupt: int | None = None
         self.relative: bool | None = None
         self._pending: dict[int, _Pending] = {}
-        self._names: set[str] = set()
 
     def records(self, progress: Progress | None = None) -> Iterator[Record]:
         """Yield the records of the file in file order."""
@@ -427,7 +427,7 @@ class StraceReader:
         line = line.rstrip("\r")
         prefix = _PREFIX_RE.match(line)
         assert prefix is not None  # every group is optional
-        bracketed, plain, clock, number = prefix.groups()
+        bracketed, plain, clock, number, name = prefix.groups()
         pid_text = bracketed or plain
         if pid_text is not None:
             pid = int(pid_text)
@@ -435,18 +435,28 @@ class StraceReader:
             pid = self.pid
         else:
             pid = 0
-        body = line[prefix.end() :]
-        if self.wanted is not None and _connection_only(body) and not self.wanted(pid) and pid not in self._pending:
+        if name is None:
+            body = line[prefix.end() :]
+            connection_only = _connection_only(body)
+        else:
+            body = line[prefix.end() - len(name) - 1 :]
+            connection_only = name in CONNECTION_ONLY
+        wanted = self.wanted
+        if wanted is not None and connection_only and not wanted(pid) and pid not in self._pending:
             return None
-        stamp = clock or self._number_stamp(number)
+        stamp = clock or (None if number is None else self._number_stamp(number))
         if body.endswith(">"):
             cut = body.rfind(" <")
             if cut != -1 and body[cut + 2 : cut + 3].isdigit():
                 body = body[:cut]
+        if name is not None:
+            return self._named_call(pid, name, body, stamp, lineno, line)
+        head = body[:1]
+        if head not in _SPECIAL_HEADS:
+            return self._call(pid, body, stamp, lineno, line)
         if not body:
             self._bad(lineno)
             return None
-        head = body[0]
         if head == "+":
             return self._exit(pid, body, stamp, lineno, line)
         if head == "-" and body.startswith("--- "):
@@ -458,10 +468,8 @@ class StraceReader:
             return self._continued(pid, body, stamp, lineno, line)
         return self._call(pid, body, stamp, lineno, line)
 
-    def _number_stamp(self, number: str | None) -> str | None:
+    def _number_stamp(self, number: str) -> str | None:
         """An epoch stamp (``-ttt``) is kept; a relative one (``-r``) is dropped."""
-        if number is None:
-            return None
         if self.relative is None:
             self.relative = float(number) < _EPOCH_FLOOR
         return None if self.relative else number
@@ -524,20 +532,23 @@ class StraceReader:
     def _call(self, pid: int, body: str, stamp: str | None, lineno: int, line: str) -> Record | None:
         paren = body.find("(")
         name = body[:paren] if paren > 0 else ""
-        if name not in self._names:
-            if not _NAME_RE.match(name):
-                self._bad(lineno)
-                return None
-            if len(self._names) < _NAMES_KEPT:
-                self._names.add(name)
-        self._drop_implicit(pid)
-        if body.endswith(_UNFINISHED):
-            return self._enter(pid, name, body[paren + 1 : -len(_UNFINISHED)].rstrip(), False, stamp, lineno, line)
-        cut, start = _split_result(body)
-        if cut == -1:
-            return self._enter(pid, name, body[paren + 1 :], True, stamp, lineno, line)
-        return Record("call", pid, name, body[paren + 1 : cut], body[start:], stamp, lineno, line)
+        if not _NAME_RE.match(name):
+            self._bad(lineno)
+            return None
+        return self._named_call(pid, name, body, stamp, lineno, line)
 
+    def _named_call(self, pid: int, name: str, body: str, stamp: str | None, lineno: int, line: str) -> Record | None:
+        """A call whose ``body`` starts with ``name(``."""
+        pending = self._pending.get(pid)
+        if pending is not None and pending.implicit:
+            self._drop_implicit(pid)
+        start = len(name) + 1
+        if body.endswith(_UNFINISHED):
+            return self._enter(pid, name, body[start : -len(_UNFINISHED)].rstrip(), False, stamp, lineno, line)
+        cut, result = _split_result(body)
+        if cut == -1:
+            return self._enter(pid, name, body[start:], True, stamp, lineno, line)
+        return Record("call", pid, name, body[start:cut], body[result:], stamp, lineno, line)
 
 # ---------------------------------------------------------------------------
 # Reading the arguments the detectors need.
