@@ -192,10 +192,13 @@ def grep_available() -> bool:
 
 
 Progress = Callable[[int], None]
+#: Candidate lines ``(line number, text)``, handed over a chunk at a time: one
+#: list per chunk costs less than a generator step per line.
+Batch = list[tuple[int, str]]
 
 
-def candidates_python(stream: BinaryIO, progress: Progress | None = None) -> Iterator[tuple[int, bytes]]:
-    """Yield ``(line number, line)`` for every line containing a needle.
+def candidates_python(stream: BinaryIO, progress: Progress | None = None) -> Iterator[Batch]:
+    """Yield the lines containing a needle, one batch per chunk read.
 
     Reads fixed-size chunks cut at the last newline, so memory stays at one chunk
     whatever the file size; line numbers come from counting newlines between hits.
@@ -214,18 +217,18 @@ def candidates_python(stream: BinaryIO, progress: Progress | None = None) -> Ite
             carry = data
             continue
         carry = data[cut:]
-        found: list[tuple[int, bytes]] = []
+        found: Batch = []
         lineno = _scan(data, cut, lineno, found)
-        yield from found
+        yield found
         if progress is not None:
             progress(done)
     if carry:
         found = []
         _scan(carry, len(carry), lineno, found)
-        yield from found
+        yield found
 
 
-def _scan(data: bytes, end: int, lineno: int, out: list[tuple[int, bytes]]) -> int:
+def _scan(data: bytes, end: int, lineno: int, out: Batch) -> int:
     """Append candidate lines of ``data[:end]`` to ``out``; return the next line number."""
     pos = 0
     next_start = 0
@@ -241,12 +244,12 @@ def _scan(data: bytes, end: int, lineno: int, out: list[tuple[int, bytes]]) -> i
         pos = line_start
         line = data[line_start:line_end]
         if _EXCLUDE_RE.search(line) is None:
-            out.append((lineno, line))
+            out.append((lineno, line.decode("latin-1")))
         next_start = line_end + 1
     return lineno + data.count(b"\n", pos, end)
 
 
-def candidates_grep(path: Path, progress: Progress | None = None) -> Iterator[tuple[int, bytes]]:
+def candidates_grep(path: Path, progress: Progress | None = None) -> Iterator[Batch]:
     """Same as :func:`candidates_python`, with GNU grep doing the scanning.
 
     Two greps run as a pipeline (needles, then :data:`EXCLUDE`), each in its
@@ -273,12 +276,8 @@ def candidates_grep(path: Path, progress: Progress | None = None) -> Iterator[tu
             os.close(fd)
     stream = open(final[0], "rb", buffering=0)
     try:
-        if progress is None:
-            for raw in _output_lines(stream):
-                cut = raw.index(b":")
-                yield int(raw[:cut]), raw[cut + 1 :]
-        else:
-            yield from _with_offsets(stream, progress)
+        for lines in _output_blocks(stream):
+            yield _numbered(lines) if progress is None else _numbered_with_offsets(lines, progress)
     finally:
         stream.close()
         proc.wait()
@@ -304,11 +303,11 @@ def _pipe() -> tuple[int, int]:
     return read_end, write_end
 
 
-def _output_lines(stream: BinaryIO) -> Iterator[bytes]:
-    """The lines of grep's output without their newlines, read a large block at a time.
+def _output_blocks(stream: BinaryIO) -> Iterator[list[str]]:
+    """grep's output lines, decoded and split a large block at a time.
 
-    Splitting a block is several times cheaper than asking the pipe for each
-    line; memory stays at one block.  ``stream`` is unbuffered, so a read
+    Decoding and splitting a block is several times cheaper than doing it line
+    by line; memory stays at one block.  ``stream`` is unbuffered, so a read
     returns whatever grep has written so far instead of waiting for a full block.
     """
     carry = b""
@@ -320,25 +319,37 @@ def _output_lines(stream: BinaryIO) -> Iterator[bytes]:
         if cut == -1:
             carry += block
             continue
-        lines = (carry + block[:cut]).split(b"\n") if carry else block[:cut].split(b"\n")
+        whole = carry + block[:cut] if carry else block[:cut]
         carry = block[cut + 1 :]
-        yield from lines
+        yield whole.decode("latin-1").split("\n")
     if carry:
-        yield carry
+        yield [carry.decode("latin-1")]
 
 
-def _with_offsets(stream: BinaryIO, progress: Progress) -> Iterator[tuple[int, bytes]]:
-    """Lines of ``grep -n -b`` output, reporting the byte offset now and then."""
-    for tick, raw in enumerate(_output_lines(stream)):
-        first = raw.index(b":")
-        second = raw.index(b":", first + 1)
-        if tick & 0xFFFF == 0:
-            progress(int(raw[first + 1 : second]))
-        yield int(raw[:first]), raw[second + 1 :]
+def _numbered(lines: list[str]) -> Batch:
+    """``(number, text)`` from ``grep -n`` lines (``N:text``)."""
+    batch: Batch = []
+    append = batch.append
+    for line in lines:
+        number, _, text = line.partition(":")
+        append((int(number), text))
+    return batch
 
 
-def candidate_lines(path: Path, progress: Progress | None = None, use_grep: bool | None = None) -> Iterator[tuple[int, bytes]]:
-    """Pick the fastest prefilter that can read ``path`` and yield its candidate lines."""
+def _numbered_with_offsets(lines: list[str], progress: Progress) -> Batch:
+    """``(number, text)`` from ``grep -n -b`` lines (``N:OFFSET:text``); reports the first offset."""
+    batch: Batch = []
+    for line in lines:
+        number, _, rest = line.partition(":")
+        offset, _, text = rest.partition(":")
+        if not batch:
+            progress(int(offset))
+        batch.append((int(number), text))
+    return batch
+
+
+def candidate_lines(path: Path, progress: Progress | None = None, use_grep: bool | None = None) -> Iterator[Batch]:
+    """Pick the fastest prefilter that can read ``path`` and yield its candidate lines in batches."""
     if use_grep is None:
         use_grep = grep_available() and not is_gzip(path)
     if use_grep:
@@ -404,10 +415,12 @@ class StraceReader:
 
     def records(self, progress: Progress | None = None) -> Iterator[Record]:
         """Yield the records of the file in file order."""
-        for lineno, raw in candidate_lines(self.path, progress, self.use_grep):
-            record = self.parse(lineno, raw.decode("latin-1"))
-            if record is not None:
-                yield record
+        parse = self.parse
+        for batch in candidate_lines(self.path, progress, self.use_grep):
+            for lineno, line in batch:
+                record = parse(lineno, line)
+                if record is not None:
+                    yield record
         self._flush_implicit()
 
     def _bad(self, lineno: int) -> None:
