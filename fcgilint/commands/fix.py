@@ -174,7 +174,8 @@ def _removes(applied_finding: Finding, reviewer: Reviewer) -> list[str]:
 
 def report(outcome: Outcome, reviewer: Reviewer) -> str:
     """What was fixed (rule, place, remedy, the values and failures behind it), what was refused, what remains."""
-    from fcgilint.report import render_text
+    from fcgilint.formats.text import plain
+    from fcgilint.rules import load_rules
 
     lines: list[str] = []
     for applied in outcome.applied:
@@ -192,7 +193,8 @@ def report(outcome: Outcome, reviewer: Reviewer) -> str:
     if outcome.final is not None:
         lines.append("remaining:" if outcome.remaining else "nothing remains.")
         if outcome.remaining:
-            lines.append(render_text(outcome.remaining, outcome.final.notes).rstrip("\n"))
+            rules = {r.id: r for r in load_rules()}
+            lines.append(plain(list(outcome.remaining), list(outcome.final.notes), rules, True).rstrip("\n"))
             unsafe = sum(1 for f in outcome.remaining if f.fix is not None and not f.fix.safe)
             if unsafe:
                 lines.append(f"{unsafe} unsafe fix(es) not applied: review them, then run with --unsafe-fixes.")
