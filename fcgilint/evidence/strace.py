@@ -571,6 +571,8 @@ _PATH_RE = re.compile(r'(?:sun_)?path=@?"((?:[^"\\]|\\.)*)"(\.\.\.)?')
 _STRING_RE = re.compile(r'\s*"((?:[^"\\]|\\.)*)"')
 _DECORATED_PATH_RE = re.compile(r'UNIX(?:-STREAM)?:\[[^\]"]*,"((?:[^"\\]|\\.)*)"\]')
 _POLL_FD_RE = re.compile(r"fd=(\d+)")
+#: What may follow a decorated fd for the fast path of :func:`first_fd` (a subset of ``_FD_RE``'s lookahead).
+_FD_ENDS = frozenset({"", ",", ")", " "})
 _ESCAPE_RE = re.compile(r"\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|.)")
 _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "v": "\v", "f": "\f", "a": "\a", "b": "\b", '"': '"', "\\": "\\"}
 
@@ -595,13 +597,14 @@ def c_unescape(text: str) -> str:
 def first_fd(args: str) -> tuple[int | None, str | None]:
     """The leading fd argument and its ``-y``/``-yy`` decoration, if any.
 
-    Nearly every candidate call starts ``NN<...>, `` or ``NN, ``; that shape is
-    read with ``find`` and slicing, anything else with ``_FD_RE``.
+    The usual ``-yy`` shape, ``NN<...>`` followed by a comma, a space, a
+    parenthesis or nothing, is read with ``find`` and slicing, anything else
+    with ``_FD_RE``.
     """
     cut = args.find("<")
     if cut > 0:
         end = args.find(">", cut)
-        if end != -1 and args.startswith(", ", end + 1):
+        if end != -1 and args[end + 1 : end + 2] in _FD_ENDS:
             digits = args[:cut]
             if digits.isdecimal() and digits.isascii():
                 return int(digits), args[cut + 1 : end]
