@@ -319,6 +319,7 @@ class _Run:
                     self.mark_exported(word.text)
         elif head == "unset":
             for word in args:
+                self.marks.discard(word.text)  # unset also drops the export attribute
                 if word.text in self.env:
                     self.shadowed.append(self.env.pop(word.text))
         elif head in (".", "source") and args:
