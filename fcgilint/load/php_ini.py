@@ -30,10 +30,13 @@ class IniFile:
 
 
 def _unquote(value: str) -> str:
+    """A value as PHP's ini scanner reads it: the text inside quotes, else up to a ``;`` comment."""
     value = value.strip()
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-        return value[1:-1]
-    return re.split(r"\s;", value, maxsplit=1)[0].strip()
+    if value[:1] in ("\"", "'"):
+        end = value.find(value[0], 1)
+        if end != -1:
+            return value[1:end]
+    return value.split(";", 1)[0].strip()
 
 
 def read_ini(host: Path, paths: PathMap) -> IniFile:
