@@ -6,10 +6,10 @@ FastCGI race.  So the reader never parses every line: a cheap prefilter picks th
 *candidate* lines that contain one of a few fixed needles (``connect``, ``accept``,
 ``ECONNRESET`` ...), drops those that ``-yy`` shows to be on files or TCP
 sockets, and only the rest are parsed.  The prefilter is a GNU grep pipeline in
-processes of its own when grep is installed and the file is not compressed, and
-a chunked ``re.finditer`` over the same strings otherwise; both yield the same
-lines with the same numbers.  Memory is bounded by the number of unfinished calls
-(one per pid), never by the size of the file.
+processes of its own when grep is installed (behind ``gzip -dc`` for a
+compressed file), and a chunked ``re.finditer`` over the same strings otherwise;
+both yield the same lines with the same numbers, in batches.  Memory is bounded
+by the number of unfinished calls (one per pid), never by the size of the file.
 
 Formats understood: ``-f`` (pid prefix), ``[pid N]`` (strace writing to a
 terminal), ``-ff -o prefix`` (pid given by the caller, from the file suffix),
@@ -183,6 +183,12 @@ def _grep_usable() -> bool:
 _GREP_OK: bool | None = None
 
 
+@functools.cache
+def _gzip_exe() -> str | None:
+    """The gzip program that unpacks compressed captures for grep, if installed."""
+    return shutil.which("gzip")
+
+
 def grep_available() -> bool:
     """Cached :func:`_grep_usable`, so a run with many files asks once."""
     global _GREP_OK
@@ -249,31 +255,41 @@ def _scan(data: bytes, end: int, lineno: int, out: Batch) -> int:
     return lineno + data.count(b"\n", pos, end)
 
 
-def candidates_grep(path: Path, progress: Progress | None = None) -> Iterator[Batch]:
+def candidates_grep(path: Path, progress: Progress | None = None, compressed: bool = False) -> Iterator[Batch]:
     """Same as :func:`candidates_python`, with GNU grep doing the scanning.
 
     Two greps run as a pipeline (needles, then :data:`EXCLUDE`), each in its
-    own process, so on a multi-core machine scanning and parsing overlap.
-    Byte offsets (``-b``) are asked for only when a progress line is shown.
+    own process, so on a multi-core machine scanning and parsing overlap; a
+    ``compressed`` file is unpacked by ``gzip -dc`` in a third, several times
+    faster than the gzip module feeding the Python scan.  Byte offsets (``-b``)
+    are asked for only when a progress line is shown.
     """
     exe = shutil.which("grep") or "grep"
     env = {**os.environ, "LC_ALL": "C"}
     cmd = [exe, "-a", "-n", "-F"] + (["-b"] if progress is not None else [])
     for needle in NEEDLES:
         cmd += ["-e", needle.decode()]
-    cmd += ["--", str(path)]
+    unpack: subprocess.Popen[bytes] | None = None
+    if compressed:
+        unpack = subprocess.Popen([_gzip_exe() or "gzip", "-dc", "--", str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        source = unpack.stdout
+    else:
+        cmd += ["--", str(path)]
+        source = subprocess.DEVNULL
     middle = _pipe()
     final = _pipe()
     try:
-        scan = subprocess.Popen(cmd, stdout=middle[1], stderr=subprocess.PIPE, env=env)
+        scan = subprocess.Popen(cmd, stdin=source, stdout=middle[1], stderr=subprocess.PIPE, env=env)
         proc = subprocess.Popen([exe, "-a", "-v", "-E", "-e", EXCLUDE], stdin=middle[0], stdout=final[1], env=env)
     except OSError:
         os.close(final[0])
         raise
     finally:
-        # The children hold their ends now; the first grep gets SIGPIPE if we stop early.
+        # The children hold their ends now; the first process gets SIGPIPE if we stop early.
         for fd in (*middle, final[1]):
             os.close(fd)
+        if unpack is not None and unpack.stdout is not None:
+            unpack.stdout.close()
     stream = open(final[0], "rb", buffering=0)
     try:
         for lines in _output_blocks(stream):
@@ -281,13 +297,23 @@ def candidates_grep(path: Path, progress: Progress | None = None) -> Iterator[Ba
     finally:
         stream.close()
         proc.wait()
-        err = b""
-        if scan.stderr is not None:
-            err = scan.stderr.read()
-            scan.stderr.close()
-        code = scan.wait()
-    if code > 1:
-        raise OSError(err.decode(errors="replace").strip() or f"grep failed on {path}")
+        scan_error = _finish(scan)
+        unpack_error = _finish(unpack) if unpack is not None else None
+    # gzip exits with 2 for a warning (trailing garbage after a complete stream).
+    if unpack is not None and unpack.returncode not in (0, 2) and unpack.returncode > 0:
+        raise OSError(unpack_error or f"gzip failed on {path}")
+    if scan.returncode > 1:
+        raise OSError(scan_error or f"grep failed on {path}")
+
+
+def _finish(child: subprocess.Popen[bytes]) -> str:
+    """Wait for ``child`` and return what it wrote on stderr, as one line."""
+    err = b""
+    if child.stderr is not None:
+        err = child.stderr.read()
+        child.stderr.close()
+    child.wait()
+    return err.decode(errors="replace").strip()
 
 
 def _pipe() -> tuple[int, int]:
@@ -350,10 +376,11 @@ def _numbered_with_offsets(lines: list[str], progress: Progress) -> Batch:
 
 def candidate_lines(path: Path, progress: Progress | None = None, use_grep: bool | None = None) -> Iterator[Batch]:
     """Pick the fastest prefilter that can read ``path`` and yield its candidate lines in batches."""
+    compressed = is_gzip(path)
     if use_grep is None:
-        use_grep = grep_available() and not is_gzip(path)
+        use_grep = grep_available() and (not compressed or _gzip_exe() is not None)
     if use_grep:
-        yield from candidates_grep(path, progress)
+        yield from candidates_grep(path, progress, compressed)
         return
     with _open_binary(path) as stream:
         yield from candidates_python(stream, progress)

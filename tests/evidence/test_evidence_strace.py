@@ -285,6 +285,16 @@ def test_grep_and_python_prefilters_agree(tmp_path: Path, monkeypatch: pytest.Mo
     assert python_lines[-1] == (path.read_text().count("\n") + 1, "700 10:00:00.1 close(3) = 0")
 
 
+@pytest.mark.skipif(not strace.grep_available() or strace._gzip_exe() is None, reason="GNU grep or gzip not installed")
+def test_compressed_capture_through_gzip_and_grep_matches_the_python_scan(tmp_path: Path) -> None:
+    path = tmp_path / "strace.out.gz"
+    path.write_bytes(gzip.compress(render(race_story().events, "tt").encode()))
+    with gzip.open(path, "rb") as handle:
+        python_lines = _flat(candidates_python(handle))
+    assert python_lines
+    assert _flat(candidates_grep(path, compressed=True)) == python_lines
+
+
 def _flat(batches) -> list[tuple[int, str]]:
     return [line for batch in batches for line in batch]
 
