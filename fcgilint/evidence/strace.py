@@ -283,6 +283,9 @@ def candidates_grep(path: Path, progress: Progress | None = None, compressed: bo
         proc = subprocess.Popen([exe, "-a", "-v", "-E", "-e", EXCLUDE], stdin=middle[0], stdout=final[1], env=env)
     except OSError:
         os.close(final[0])
+        if unpack is not None:
+            unpack.kill()
+            _finish(unpack)
         raise
     finally:
         # The children hold their ends now; the first process gets SIGPIPE if we stop early.
@@ -300,7 +303,7 @@ def candidates_grep(path: Path, progress: Progress | None = None, compressed: bo
         scan_error = _finish(scan)
         unpack_error = _finish(unpack) if unpack is not None else None
     # gzip exits with 2 for a warning (trailing garbage after a complete stream).
-    if unpack is not None and unpack.returncode not in (0, 2) and unpack.returncode > 0:
+    if unpack is not None and unpack.returncode > 0 and unpack.returncode != 2:
         raise OSError(unpack_error or f"gzip failed on {path}")
     if scan.returncode > 1:
         raise OSError(scan_error or f"grep failed on {path}")
