@@ -86,7 +86,8 @@ _NAME_RE = re.compile(r"[a-z_][a-z0-9_]*$")
 #: Calls that matter only on an fd connected to a FastCGI socket (see ``wanted``);
 #: so does the second line of a call cut without a marker (``) = 1 ...``).
 CONNECTION_ONLY = frozenset(
-    {"close", "writev", "write", "sendmsg", "sendto", "read", "readv", "recvfrom", "recvmsg", "poll", "ppoll", "select", "pselect6"}
+    {"close", "writev", "write", "sendmsg", "sendto", "read", "readv", "recvfrom", "recvmsg"}
+    | {"poll", "ppoll", "select", "pselect6"}
 )
 #: First halves worth a record of their own: they act before their result is known.
 _ACT_ON_ENTRY = frozenset({"close", "writev", "write", "sendmsg", "sendto", "bind", "connect"})
