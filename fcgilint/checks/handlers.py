@@ -77,7 +77,7 @@ def _scope_key(placed: Placed) -> tuple[int, tuple[int, ...]]:
 def _case_sensitive_suffix(tree: ConfigTree) -> Iterator[Hit]:
     adds = [d for d in tree.named("AddHandler") if d.args and d.args[0].lower() == "fcgid-script"]
     wrappers = tree.named("FcgidWrapper", "FCGIWrapper")
-    catch_all = {_scope_key(w) for w in wrappers if len(w.args) == 1 or w.args[1] == "virtual"}
+    catch_all = {_scope_key(w) for w in wrappers if w.args[1:2] in ([], ["virtual"]) and w.args}
     for placed in wrappers:
         if len(placed.args) < 2 or not placed.args[1].startswith("."):
             continue
