@@ -148,12 +148,10 @@ def _split_result(text: str) -> tuple[int, int]:
     cut = text.rfind(_RESULT_SEP)
     if cut != -1:
         return cut, cut + len(_RESULT_SEP)
-    last = None
-    for last in _PADDED_SEP_RE.finditer(text):
-        pass
-    if last is None:
+    matches = list(_PADDED_SEP_RE.finditer(text))
+    if not matches:
         return -1, -1
-    return last.start(), last.end()
+    return matches[-1].start(), matches[-1].end()
 
 
 def _open_binary(path: Path) -> BinaryIO:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fcgilint.knowledge import CONDITIONAL_SECTIONS, PER_DIR_SECTIONS
-from fcgilint.load.apache_syntax import Kind, Line, Node, ParsedFile, Section, parse
+from fcgilint.load.apache_syntax import Line, Node, ParsedFile, Section, parse
 from fcgilint.load.paths import PathMap
 from fcgilint.source import Location, SourceError, read_source
 from fcgilint.templates import fill_words
