@@ -51,6 +51,11 @@ class ProjectConfig:
         return ConfigError(f"{self.path}:{line}:{col}: {message}")
 
 
+def _marks(node: Any) -> Any:
+    """Line/column records of a ruamel round-trip mapping or sequence (0-based)."""
+    return node.lc
+
+
 def find_config(start: Path) -> Path | None:
     """The nearest ``.fcgilint.yaml`` in ``start`` or one of its parents."""
     for folder in (start.resolve(), *start.resolve().parents):
@@ -73,7 +78,7 @@ class _Reader:
         return line + 1, col + 1
 
     def pos_value(self, node: Any, key: Any) -> tuple[int, int]:
-        line, col = node.lc.value(key) if isinstance(node, dict) else node.lc.item(key)
+        line, col = _marks(node).value(key) if isinstance(node, dict) else _marks(node).item(key)
         return line + 1, col + 1
 
     def fail(self, where: tuple[int, int], message: str) -> ConfigError:
@@ -94,7 +99,7 @@ class _Reader:
     def rule_ids(self, key: str, ids: list[str]) -> None:
         seq = self.data[key]
         for i, rule in enumerate(ids):
-            line, col = seq.lc.item(i) if isinstance(seq, list) else self.data.lc.value(key)
+            line, col = _marks(seq).item(i) if isinstance(seq, list) else self.data.lc.value(key)
             self.config.rule_refs.append((rule, line + 1, col + 1))
 
     def read(self) -> ProjectConfig:
@@ -153,7 +158,7 @@ class _Reader:
         if not isinstance(table, dict):
             raise self.fail(self.pos_key(key), "severity: expected a mapping of rule id to error, warning or info")
         for rule, level in table.items():
-            line, col = table.lc.key(rule)
+            line, col = _marks(table).key(rule)
             self.config.rule_refs.append((str(rule).upper(), line + 1, col + 1))
             self.config.severity[str(rule).upper()] = self.severity_of(table, rule, level)
 

@@ -89,7 +89,7 @@ def project_config(explicit: Path | None) -> ProjectConfig:
 def discover_entries(top: Path) -> list[Path]:
     """Every apache2.conf / httpd.conf under ``top``: a config repository checked as a whole."""
     names = {Path(n).name for n in ENTRY_NAMES}
-    found = []
+    found: list[Path] = []
     for folder, dirs, files in os.walk(top):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
         found.extend(Path(folder) / f for f in sorted(files) if f in names)

@@ -30,7 +30,7 @@ def _pattern(name: str) -> re.Pattern[str]:
 def fill(value: str, values: tuple[tuple[str, str], ...]) -> str:
     """``value`` with every placeholder whose name has a supplied value replaced."""
     for name, replacement in values:
-        value = _pattern(name).sub(lambda _m, r=replacement: r, value)
+        value = _pattern(name).sub(replacement.replace("\\", "\\\\"), value)
     return value
 
 

@@ -1,4 +1,4 @@
-"""The project passes its own lint gate (pyflakes, syntax, bugbear: see [tool.ruff] in pyproject.toml)."""
+"""The project passes its own gates: ruff (pyflakes, syntax, bugbear) and mypy on the package."""
 
 from __future__ import annotations
 
@@ -22,4 +22,12 @@ def test_ruff_finds_nothing() -> None:
 
 def test_package_compiles_without_warnings() -> None:
     done = subprocess.run([sys.executable, "-W", "error", "-m", "compileall", "-q", "-f", str(REPO / "fcgilint")], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_mypy_finds_nothing() -> None:
+    mypy = shutil.which("mypy")
+    if mypy is None:
+        pytest.skip("mypy not installed (it is in the test extra)")
+    done = subprocess.run([mypy], cwd=REPO, capture_output=True, text=True, check=False, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr

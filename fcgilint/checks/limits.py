@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import partial
 
 from fcgilint.checks import Hit, chain_of, check, where
 from fcgilint.findings import Fix, Related, Severity
@@ -134,13 +135,15 @@ def busy_timeout(model: Model) -> Iterator[Hit]:
     """FcgidBusyTimeout shorter than FcgidIOTimeout or max_execution_time."""
     for pc in _php_classes(model):
         busy, io, met = pc.values["FcgidBusyTimeout"], pc.values["FcgidIOTimeout"], pc.values["max_execution_time"]
-        yield from _busy_hit(busy, [io, met], pc.label, _anchor(pc), lambda pc=pc: remedies.busy_timeout(model, pc))
+        yield from _busy_hit(busy, [io, met], pc.label, _anchor(pc), partial(remedies.busy_timeout, model, pc))
     if model.tree is not None:
         for vhost in [None, *model.tree.vhosts]:
             busy, io = server_value(model.tree, vhost, "FcgidBusyTimeout"), server_value(model.tree, vhost, "FcgidIOTimeout")
             if busy.location or io.location:
                 scope = vhost.label if vhost else "the main server"
-                yield from _busy_hit(busy, [io], scope, busy.location or io.location, lambda vhost=vhost, io=io: remedies.scope_busy_timeout(model, vhost, [io]))  # type: ignore[arg-type]
+                anchor = busy.location or io.location
+                assert anchor is not None
+                yield from _busy_hit(busy, [io], scope, anchor, partial(remedies.scope_busy_timeout, model, vhost, [io]))
 
 
 def _busy_hit(busy: Value, limits: list[Value], scope: str, anchor: Location, fix: Callable[[], Fix | None] | None = None) -> Iterator[Hit]:

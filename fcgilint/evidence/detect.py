@@ -424,7 +424,12 @@ _SHUTDOWN_WINDOW = (2.0, 10.0)
 def _log_when(moment: datetime | None) -> When:
     if moment is None:
         return None
-    return moment.replace(tzinfo=UTC).timestamp(), moment.isoformat()
+    return _seconds(moment), moment.isoformat()
+
+
+def _seconds(moment: datetime) -> float:
+    """Log times carry no zone; read them all in one so differences are right."""
+    return moment.replace(tzinfo=UTC).timestamp()
 
 
 @dataclass(slots=True)
@@ -452,7 +457,7 @@ class ErrorLogDetector:
             self._read_error(line)
         elif any(marker in msg for marker in _SHUTDOWN):
             if line.when is not None:
-                self._shutdowns.append(_log_when(line.when)[0])
+                self._shutdowns.append(_seconds(line.when))
             self._exit(line)
         else:
             self._other(line)
@@ -506,7 +511,7 @@ class ErrorLogDetector:
     def _flush(self, now: datetime | None, final: bool) -> None:
         """Report read errors once no shutdown notice can follow close enough to claim them."""
         before, _ = _SHUTDOWN_WINDOW
-        horizon = _log_when(now)[0] - before if now is not None else None
+        horizon = _seconds(now) - before if now is not None else None
         while self._recent:
             entry = self._recent[0]
             moment = _log_when(entry.line.when)

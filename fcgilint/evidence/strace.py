@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 #: Fixed strings that select candidate lines.  Every call the detectors use
 #: contains one of them in its own line or in its ``resumed`` line.  They are
@@ -269,6 +269,7 @@ def candidates_grep(path: Path, progress: Progress | None = None, compressed: bo
     for needle in NEEDLES:
         cmd += ["-e", needle.decode()]
     unpack: subprocess.Popen[bytes] | None = None
+    source: IO[bytes] | int | None
     if compressed:
         unpack = subprocess.Popen([_gzip_exe() or "gzip", "-dc", "--", str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         source = unpack.stdout

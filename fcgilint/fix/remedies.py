@@ -74,15 +74,16 @@ def place_of(pc: ProcessClass, name: str) -> Place | None:
 def _sharing(model: Model, name: str) -> dict[tuple[object, ...], list[ProcessClass]]:
     """Classes grouped by the place where ``name`` is decided for them (computed once per run)."""
     key = ("remedy-places", name)
-    groups = model.memo.get(key)
-    if groups is None:
-        groups = {}
-        for c in model.classes:
-            place = place_of(c, name)
-            if place is not None:
-                groups.setdefault(place.key, []).append(c)
-        model.memo[key] = groups
-    return groups  # type: ignore[return-value]
+    cached = model.memo.get(key)
+    if isinstance(cached, dict):
+        return cached
+    groups: dict[tuple[object, ...], list[ProcessClass]] = {}
+    for c in model.classes:
+        place = place_of(c, name)
+        if place is not None:
+            groups.setdefault(place.key, []).append(c)
+    model.memo[key] = groups
+    return groups
 
 
 def set_server_value(model: Model, pc: ProcessClass, name: str, want: Want, lowering: bool, reason: str) -> Fix | None:

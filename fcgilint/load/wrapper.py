@@ -221,7 +221,8 @@ def _split_separators(line: str) -> list[str]:
     if not any(c in line for c in ";&|"):
         return [line]
     parts: list[str] = []
-    quote, cur = "", []
+    quote = ""
+    cur: list[str] = []
     i = 0
     while i < len(line):
         ch = line[i]
