@@ -271,6 +271,10 @@ def php_ini_values(pc: ProcessClass, inis: IniReader, notes: list[str]) -> dict[
     return values
 
 
+# The start of a template tag that httpd's word split cut off from its end ("<%=", "{{").
+_TEMPLATE_OPENER = re.compile(r"<%|\{\{|\{%|<\?|<tmpl_", re.I)
+
+
 def _wrapper_command(placed: Placed) -> str:
     """First word of FcgidWrapper's command (it may be quoted with arguments)."""
     return placed.args[0].split()[0] if placed.args and placed.args[0].split() else ""
@@ -319,7 +323,7 @@ class WrapperTarget:
 def wrapper_target(tree: ConfigTree, placed: Placed) -> WrapperTarget:
     """Resolve FcgidWrapper's command to a readable script, if it is one."""
     command = _wrapper_command(placed)
-    if not command or is_placeholder(command) or "${" in command:
+    if not command or is_placeholder(command) or "${" in command or _TEMPLATE_OPENER.search(command):
         return WrapperTarget(placed, command, None, "placeholder")
     host = Path(tree.paths.to_host(command))
     if not host.exists():

@@ -128,6 +128,8 @@ def _value(placed: Placed, directive: knowledge.Directive) -> Iterator[Hit]:
 
 def _wrapper_args(placed: Placed) -> Iterator[Hit]:
     args = placed.args
+    if is_placeholder(" ".join(args)):
+        return  # the words of an unrendered template tag are not the suffix httpd will see
     if len(args) >= 2 and args[1] != "virtual" and (not args[1].startswith(".") or args[1] == "." or "/" in args[1] or "\\" in args[1]):
         yield Hit(placed.location, f"Invalid wrapper file extension '{args[1]}': it must start with '.' and contain no slash")
     if len(args) == 3 and args[2] != "virtual":

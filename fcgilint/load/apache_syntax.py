@@ -67,6 +67,8 @@ class Line:
     args: list[Arg] = field(default_factory=list)
     name_start: int = 0
     error: str | None = None
+    template: bool = False  # a template tag line (<% %>, <?php, <tmpl_if>, {% %}): logic, not config
+
 
     @property
     def key(self) -> str:
@@ -246,6 +248,12 @@ def _classify_close(stripped: str, start: int, line: Line) -> None:
     line.error = f"</{line.name} directive missing closing '>'"
 
 
+# Hosting panels keep configs as templates; their logic lines (ERB/EPP, PHP, ISPConfig's
+# tmpl_*, Jinja/Twig) are not httpd syntax until rendered, so they neither open sections
+# nor count as httpd errors. They keep their httpd reading (kind, name) for comparison.
+_TEMPLATE_TAG = re.compile(r"<%|<\?|</?tmpl_|\{%|\[%", re.I)
+
+
 def parse_lines(source: SourceFile) -> list[Line]:
     """Cut a file into classified logical lines covering every character."""
     text = source.text
@@ -254,6 +262,7 @@ def parse_lines(source: SourceFile) -> list[Line]:
         line = Line(start=start, end=end, lineno=first, last_lineno=last, kind=Kind.BLANK)
         joined, offsets = _joined(text, start, end)
         _classify(joined, offsets, line)
+        line.template = bool(_TEMPLATE_TAG.match(joined.lstrip()))
         lines.append(line)
     return lines
 
@@ -264,6 +273,8 @@ def build_tree(lines: list[Line]) -> tuple[list[Node], list[tuple[int, str]]]:
     stack: list[Section] = []
     errors: list[tuple[int, str]] = []
     for line in lines:
+        if line.template:
+            continue
         if line.error:
             errors.append((line.lineno, line.error))
         target = stack[-1].children if stack else root

@@ -56,6 +56,15 @@ def test_mismatched_and_unclosed_sections_are_reported_with_lines() -> None:
     assert _parse("</Files>\n").errors[0][0] == 1
 
 
+def test_template_logic_lines_are_neither_sections_nor_errors() -> None:
+    text = "<tmpl_if name='php'>\n<% if @x -%>\n<?php if ($a) { ?>\n<VirtualHost *:80>\n</VirtualHost>\n<% end -%>\n</tmpl_if>\n"
+    parsed = _parse(text)
+    assert parsed.errors == []
+    assert [n.open.name for n in parsed.tree] == ["VirtualHost"]
+    assert [ln.template for ln in parsed.lines] == [True, True, True, False, False, True, True]
+    assert parsed.round_trip() == text
+
+
 def test_misplaced_quote_in_section_still_parses_as_httpd_does() -> None:
     (section,) = _parse('<Files ~ "\\.php$>">\n</Files>\n').tree
     assert [a.value for a in section.open.args] == ["~", "\\.php$>"]

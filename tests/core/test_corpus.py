@@ -57,6 +57,10 @@ VERDICTS: dict[str, tuple[set[str], set[str]]] = {
     "imscp__configs_debian_apache_parts_domain.tpl": (set(), {"FCG001", "FCG002"}),
     "ispcp__configs_debian_apache_00_master.conf": (set(), {"FCG001"}),  # 500 = 500 once linked (below)
     "makina-states__files_etc_apache2_mods-available_fcgid.conf": (set(), {"FCG001", "FCG007"}),
+    "ispconfig3__server_conf_vhost.conf.master": (set(), {"FCG001", "FCG007", "FCG008"}),  # <tmpl_if> logic lines
+    "duritong-puppet-apache__templates_vhosts_default.erb": (set(), {"FCG001", "FCG007", "FCG008"}),  # ERB
+    "duritong-puppet-apache-pre2018__templates_vhosts_default.erb": (set(), {"FCG001", "FCG007", "FCG008"}),
+    "puppetlabs-apache__templates_mod_fcgid.conf.epp": (set(), {"FCG007"}),  # EPP loop around every directive
     # false-positive traps: not PHP, not mod_fcgid, or all commented out
     "kloxong-old__kloxo_file_apache_php.fcgi": (set(), {"FCG002"}),  # says mod_fastcgi; nothing links it to mod_fcgid
     "pld-apache-mod_fcgid__apache-mod_fcgid.conf": (set(), {"FCG001", "FCG003"}),
@@ -65,7 +69,7 @@ VERDICTS: dict[str, tuple[set[str], set[str]]] = {
     "kloxong__kloxo_file_phpsuexec.sh": (set(), {"FCG001", "FCG002"}),  # lighttpd wrapper
     "phptestserver__files_tmpl_php.fcgi": (set(), {"FCG001", "FCG002"}),  # mod_fastcgi wrapper
     "phptestserver__files_tmpl_virtualhost": (set(), {"FCG001", "FCG002"}),
-    "kloxong__kloxo_file_apache_tpl_htaccess.tpl": (set(), {"FCG001", "FCG002", "FCG008", "FCG009"}),
+    "kloxong__kloxo_file_apache_tpl_htaccess.tpl": (set(), {"FCG001", "FCG002", "FCG007", "FCG008", "FCG009"}),
     "txcache__RUBiS-1.4.3_apache-rubis-example": (set(), {"FCG001", "FCG014"}),  # MaxRequestsPerChild is the MPM's
     "repro-mod-fcgid-bug__fcgid.conf": (set(), {"FCG001", "FCG002", "FCG003", "FCG005"}),  # Ruby, not PHP
     "docker-mapserver__runtime_etc_apache2_conf-enabled_mapserver.conf": (set(), {"FCG001", "FCG002", "FCG003", "FCG005"}),
