@@ -329,7 +329,7 @@ def wrapper_target(tree: ConfigTree, placed: Placed) -> WrapperTarget:
     if not host.exists():
         return WrapperTarget(placed, command, None, "missing")
     try:
-        script = read_wrapper(host, tree.paths)
+        script = read_wrapper(host, tree.paths, tree.placeholders)
     except (SourceError, OSError) as exc:
         return WrapperTarget(placed, command, None, f"unreadable: {exc}")
     if script.kind == "binary":

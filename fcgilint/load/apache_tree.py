@@ -118,6 +118,7 @@ class ConfigTree:
     problems: list[Problem] = field(default_factory=list)
     defines: dict[str, str] = field(default_factory=dict)
     modules: set[str] = field(default_factory=set)
+    placeholders: tuple[tuple[str, str], ...] = ()  # --set values, also for the wrappers the tree names
 
     _index: dict[tuple[str, int | None], list[Placed]] | None = field(default=None, repr=False)
     _order: dict[int, int] = field(default_factory=dict, repr=False)
@@ -389,7 +390,7 @@ def load_tree(entry: Path, options: LoadOptions) -> ConfigTree:
     config_entry = paths.to_config(str(entry))
     display = paths.display(str(entry))
     parsed = parse(read_source(entry, display))  # an unreadable entry is a usage error, not a finding
-    tree = ConfigTree(entry=Location(display, 1), paths=paths, server_root=default_server_root(config_entry))
+    tree = ConfigTree(entry=Location(display, 1), paths=paths, server_root=default_server_root(config_entry), placeholders=options.placeholders)
     tree.files[display] = parsed
     loader = _Loader(tree, options)
     loader._read_envvars()

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from fcgilint.load.paths import PathMap
 from fcgilint.source import Location, SourceError, SourceFile, read_source
+from fcgilint.templates import fill
 
 _CONTROL = frozenset({"if", "then", "else", "elif", "fi", "case", "esac", "for", "while", "until", "do", "done", "{", "}", "function"})
 _OPENERS = frozenset({"if", "case", "for", "while", "until"})
@@ -253,11 +254,12 @@ class WrapperScript:
     source: SourceFile | None
     kind: str  # "shell" | "binary" | "other"
     paths: PathMap
+    placeholders: tuple[tuple[str, str], ...] = ()  # --set values for a templated starter
 
     def run(self, inherited: dict[str, Setting]) -> ScriptRun:
         """Simulate the script against the environment mod_fcgid gives it."""
         env = {k: Setting(v.name, v.value, v.location, True, v.conditional, v.note) for k, v in inherited.items()}
-        state = _Run(env=env, shadowed=[], call=None, last=None, notes=[], depth=0, paths=self.paths)
+        state = _Run(env=env, shadowed=[], call=None, last=None, notes=[], depth=0, paths=self.paths, placeholders=self.placeholders)
         if self.source is not None and self.kind == "shell":
             state.execute(self.source, self.path, seen=set())
         exported = {k: v for k, v in state.env.items() if v.exported}
@@ -274,6 +276,7 @@ class _Run:
     notes: list[str]
     depth: int
     paths: PathMap
+    placeholders: tuple[tuple[str, str], ...] = ()
     marks: set[str] = field(default_factory=set)
     done: bool = False
 
@@ -285,6 +288,8 @@ class _Run:
             self.command(command, Location(source.display, lineno), path, seen)
 
     def command(self, command: str, where: Location, path: Path, seen: set[str]) -> None:
+        if self.placeholders:
+            command = fill(command, self.placeholders)
         templated = is_placeholder(command)
         words = [Word(w.text, w.known and not templated) for w in _tokens(command, self.env)]
         if not words:
@@ -394,7 +399,7 @@ def parse_php_args(argv: list[str], where: Location, is_exec: bool) -> PhpCall:
     return call
 
 
-def read_wrapper(host: Path, paths: PathMap) -> WrapperScript:
+def read_wrapper(host: Path, paths: PathMap, placeholders: tuple[tuple[str, str], ...] = ()) -> WrapperScript:
     """Classify and read a wrapper target; raises SourceError if it cannot be read at all."""
     display = paths.display(str(host))
     if not host.is_file():
@@ -407,4 +412,4 @@ def read_wrapper(host: Path, paths: PathMap) -> WrapperScript:
     first = source.text.split("\n", 1)[0]
     if first.startswith("#!") and not re.search(r"\b(sh|bash|dash|ksh|zsh|busybox)\b", first):
         return WrapperScript(host, display, source, "other", paths)
-    return WrapperScript(host, display, source, "shell", paths)
+    return WrapperScript(host, display, source, "shell", paths, placeholders)

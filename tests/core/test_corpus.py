@@ -154,3 +154,23 @@ def test_linked_ispcp_template_with_set_values_inherits_children(tmp_path: Path)
     assert "FCG004" in fired  # BusyTimeout 300 < IPCCommTimeout 900
     children = next(f for f in result.findings if f.rule == "FCG002")
     assert children.location.file.endswith("php5-fcgi-starter")
+
+
+@pytest.mark.parametrize(("vhost", "php_limit", "races"), [
+    ("duritong-puppet-apache__templates_vhosts_default.erb", "5000", False),  # 4990 <= 5000, set just below on purpose
+    ("duritong-puppet-apache-pre2018__templates_vhosts_default.erb", "5000", False),  # 5000 = 5000, no margin
+    ("duritong-puppet-apache__templates_vhosts_default.erb", "4000", True),  # a starter limit below 4990 races
+])
+def test_linked_puppet_templates_rendered_with_set_values(tmp_path: Path, vhost: str, php_limit: str, races: bool) -> None:
+    """ERB vhost + ERB starter: --set fills both sides, so the verdict of INDEX.md can be checked."""
+    base = _linked(tmp_path, {
+        "/etc/apache2/sites/vhost.conf": vhost,
+        "/var/www/mod_fcgid-starters/example/example-starter": "duritong-puppet-mod_fcgid__templates_php_starter.erb",
+    })
+    values = (("name", "example"), ("passing_extension", "php"), ("fcgi_max_requests", php_limit))
+    result = analyse(base / "etc/apache2/sites/vhost.conf", LoadOptions(root=base, placeholders=values))
+    (pc,) = result.model.classes
+    assert pc.values["PHP_FCGI_MAX_REQUESTS"].number == int(php_limit)
+    fired = {f.rule for f in result.findings}
+    assert ("FCG001" in fired) is races
+    assert "FCG002" not in fired  # the starter exports PHP_FCGI_CHILDREN=0
