@@ -85,6 +85,8 @@ class Scenario:
     workloads: tuple[Workload, ...] = (Workload(),)
     extra_conf: tuple[str, ...] = ()
     """Server-level lines appended to httpd.conf (e.g. a distribution's handler snippet)."""
+    exec_cgi: bool = True
+    """Whether the document root has ``Options +ExecCGI`` (mod_fcgid answers 403 without it)."""
 
     def __post_init__(self) -> None:
         if self.limit_source not in ("wrapper", "initialenv", "default"):
@@ -335,7 +337,7 @@ class Lab:
         lines += [
             "",
             f'<Directory "{self.docroot}">',
-            "    Options +ExecCGI",
+            "    Options +ExecCGI" if s.exec_cgi else "    Options FollowSymLinks",
             "    Require all granted",
             "    AddHandler fcgid-script .php",
             f"    FcgidWrapper {PHP_CGI if s.limit_source == 'default' else self.wrapper} .php",

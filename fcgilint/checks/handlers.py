@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from fcgilint.checks import Hit, check
 from fcgilint.findings import Related, Severity
 from fcgilint.load.apache_tree import ConfigTree, Placed
+from fcgilint.load.wrapper import is_placeholder
 from fcgilint.model import Model
 
 _PHP_MODULES = {"php", "php5", "php7", "php8"}
@@ -93,3 +94,92 @@ def _case_sensitive_suffix(tree: ConfigTree) -> Iterator[Hit]:
             [Related(add.location, "AddHandler (case-insensitive)")],
             severity=Severity.WARNING,
         )
+
+
+@check("FCG017")
+def execcgi_missing(model: Model) -> Iterator[Hit]:
+    """mod_fcgid answers 403 where the directory's Options lack ExecCGI."""
+    tree = model.tree
+    if tree is None:
+        return
+    for pc in model.classes:
+        placed = pc.directive
+        path = _directory_of(placed) if placed is not None else None
+        if placed is None or path is None or placed.vhost is not pc.vhost:
+            continue
+        options = _options_for(tree, placed, path)
+        if options is None:
+            continue
+        enabled, last = options
+        if enabled:
+            continue
+        related = [Related(last.location, "the Options in force")] if last is not None else []
+        yield Hit(
+            placed.location,
+            f"Options for <Directory {path}> do not include ExecCGI (httpd's default is FollowSymlinks only): "
+            f"mod_fcgid refuses to run {pc.command} for requests here and httpd answers 403; add 'Options +ExecCGI'",
+            related,
+        )
+
+
+def _directory_of(placed: Placed) -> str | None:
+    """The path of the innermost <Directory> around a directive, if it is a plain path."""
+    for section, _file in reversed(placed.containers):
+        if section.key == "directory":
+            args = [a.value for a in section.open.args]
+            if len(args) != 1 or args[0] == "~" or is_placeholder(args[0]) or "${" in args[0]:
+                return None
+            return args[0].rstrip("/") or "/"
+    return None
+
+
+_UNKNOWN = -1
+
+
+def _applies(options: Placed, placed: Placed, path: str) -> int | None:
+    """Merge rank of an Options directive for requests under ``path``: None when it does not
+    apply, :data:`_UNKNOWN` when its section cannot be placed (a variable or placeholder)."""
+    if options.vhost not in (None, placed.vhost):
+        return None
+    rank = 0
+    for section, _file in options.containers:
+        if section.key == "directory":
+            raw = section.open.args[0].value if section.open.args else "~"
+            if raw == "~":
+                return None
+            if "${" in raw or is_placeholder(raw):
+                return _UNKNOWN
+            arg = raw.rstrip("/")
+            if arg and not (path == arg or path.startswith(arg + "/")):
+                return None
+            rank = max(rank, arg.count("/") + 1)
+        elif section.key in ("files", "filesmatch"):
+            if not _section_matches(options, _SAMPLE):
+                return None
+            rank = max(rank, 1000)  # <Files> sections are merged after every <Directory>
+        else:
+            return None  # <Location> and the like: not modelled, stay silent
+    return rank
+
+
+def _options_for(tree: ConfigTree, placed: Placed, path: str) -> tuple[bool, Placed | None] | None:
+    """Whether ExecCGI is on for ``path``, and the Options line that decided; None if unknowable."""
+    ranked = [(rank, o.vhost is not None, i, o) for i, o in enumerate(tree.named("Options")) if (rank := _applies(o, placed, path)) is not None]
+    if any(rank == _UNKNOWN for rank, *_ in ranked):
+        return None
+    enabled, last = False, None
+    for _rank, _in_vhost, _i, options in sorted(ranked, key=lambda r: r[:3]):
+        words = [w.lower() for w in options.args]
+        if not words or any(is_placeholder(w) for w in words):
+            return None
+        signed = [w[0] in "+-" for w in words]
+        if any(signed) and not all(signed):
+            return None  # httpd 2.4 refuses the mix; FCG007 territory, not ours
+        if not any(signed):
+            enabled = any(w in ("all", "execcgi") for w in words)
+        elif "+execcgi" in words or "+all" in words:
+            enabled = True
+        elif "-execcgi" in words:
+            enabled = False
+        last = options
+    return enabled, last
