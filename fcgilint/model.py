@@ -35,6 +35,7 @@ class Step:
 
     text: str
     location: Location | None = None
+    dropped: bool = False  # a setting mod_fcgid or suEXEC throws away before php-cgi starts
 
     def __str__(self) -> str:
         return f"{self.location}: {self.text}" if self.location else self.text
@@ -198,7 +199,7 @@ def initial_env(tree: ConfigTree, pc: ProcessClass) -> tuple[dict[str, Setting],
     if pc.cmd_options is not None:
         _, env = _parse_cmd_options(pc.cmd_options)
         loc = pc.cmd_options.location
-        steps.append(Step(f"FcgidCmdOptions for {pc.command}: FcgidInitialEnv is ignored for this command, only its InitialEnv options apply", loc))
+        steps.append(Step(f"FcgidCmdOptions for {pc.command}: FcgidInitialEnv is ignored for this command, only its InitialEnv options apply", loc, dropped=True))
         table = {k: Setting(k, v, loc, True, note="FcgidCmdOptions InitialEnv") for k, v in env.items()}
     else:
         table = {}
@@ -211,7 +212,7 @@ def initial_env(tree: ConfigTree, pc: ProcessClass) -> tuple[dict[str, Setting],
     if pc.suexec is not None:
         stripped = [k for k in table if k.startswith("PHP_FCGI_") or k in ("PHPRC", "PHP_INI_SCAN_DIR")]
         for key in stripped:
-            steps.append(Step(f"{table[key].note} {key} is stripped by suEXEC (SuexecUserGroup): it never reaches php-cgi", table[key].location))
+            steps.append(Step(f"{table[key].note} {key} is stripped by suEXEC (SuexecUserGroup): it never reaches php-cgi", table[key].location, dropped=True))
             del table[key]
     return table, steps
 

@@ -28,7 +28,7 @@ def unreachable_env(model: Model) -> Iterator[Hit]:
     for pc in model.classes:
         for value in (pc.values.get("PHP_FCGI_MAX_REQUESTS"), pc.values.get("PHP_FCGI_CHILDREN")):
             for step in value.chain if value else []:
-                if step.location and ("stripped by suEXEC" in step.text or "FcgidInitialEnv is ignored" in step.text):
+                if step.dropped and step.location:
                     yield Hit(step.location, step.text, _class_related(pc))
         for name, setting in (pc.run.unexported.items() if pc.run else ()):
             if name in _PHP_VARS and setting.location is not None:
