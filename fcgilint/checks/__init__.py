@@ -72,4 +72,4 @@ def run(model: Model, rules: Iterable[Rule]) -> list[Finding]:
 
 
 # Registration happens on import.
-from fcgilint.checks import directives, environment, handlers, limits, wrappers  # noqa: E402,F401
+from fcgilint.checks import directives, environment, handlers, limits, request_path, wrappers  # noqa: E402,F401

@@ -31,7 +31,8 @@ class PathMap:
             root = os.path.abspath(self.root)
             absolute = os.path.abspath(host_path)
             if absolute == root or absolute.startswith(root + os.sep):
-                return "/" + os.path.relpath(absolute, root).replace(os.sep, "/").removeprefix(".")
+                relative = os.path.relpath(absolute, root).replace(os.sep, "/")
+                return "/" if relative == "." else "/" + relative  # keep the dot of /.htaccess
         return host_path
 
     def display(self, host_path: str) -> str:

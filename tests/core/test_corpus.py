@@ -54,10 +54,9 @@ VERDICTS: dict[str, tuple[set[str], set[str]]] = {
     "imscp__configs_debian_php_fcgi_php-fcgi-starter": (set(), {"FCG002", "FCG010"}),
     "ispconfig3-2009__server_conf_php-fcgi-starter.master": (set(), {"FCG002", "FCG010"}),
     "duritong-puppet-mod_fcgid__templates_php_starter.erb": (set(), {"FCG002", "FCG010"}),
-    "imscp__configs_debian_apache_parts_domain.tpl": (set(), {"FCG001", "FCG002"}),
     "ispcp__configs_debian_apache_00_master.conf": (set(), {"FCG001"}),  # 500 = 500 once linked (below)
     "makina-states__files_etc_apache2_mods-available_fcgid.conf": (set(), {"FCG001", "FCG007"}),
-    "ispconfig3__server_conf_vhost.conf.master": (set(), {"FCG001", "FCG007", "FCG008"}),  # <tmpl_if> logic lines
+    # ispconfig3__server_conf_vhost.conf.master: <tmpl_if> logic lines, see the mod_php lines below
     "duritong-puppet-apache__templates_vhosts_default.erb": (set(), {"FCG001", "FCG007", "FCG008"}),  # ERB
     "duritong-puppet-apache-pre2018__templates_vhosts_default.erb": (set(), {"FCG001", "FCG007", "FCG008"}),
     "puppetlabs-apache__templates_mod_fcgid.conf.epp": (set(), {"FCG007"}),  # EPP loop around every directive
@@ -75,6 +74,13 @@ VERDICTS: dict[str, tuple[set[str], set[str]]] = {
     "docker-mapserver__runtime_etc_apache2_conf-enabled_mapserver.conf": (set(), {"FCG001", "FCG002", "FCG003", "FCG005"}),
     "gentoo__www-apache_mod_fcgid_files_20_mod_fcgid.conf": (set(), {"FCG001", "FCG007"}),
     "el-mod_fcgid__SOURCES_fcgid24.conf": (set(), {"FCG001", "FCG007"}),
+    # mod_php lines: "no effect under php-cgi" (HestiaCP); only in mod_php/ITK branches of a template (others)
+    "hestiacp__install_deb_templates_web_apache2_phpfcgid.tpl": ({"FCG018"}, set()),
+    "ispconfig3__server_conf_vhost.conf.master": (set(), {"FCG001", "FCG007", "FCG008", "FCG018"}),
+    "ispconfig3-2009__server_conf_vhost.conf.master": (set(), {"FCG018"}),
+    "imscp__configs_debian_apache_parts_domain.tpl": (set(), {"FCG001", "FCG002", "FCG018"}),
+    "ispcp__configs_debian_apache_parts_dmn_php2_entry.tpl": (set(), {"FCG018"}),  # inside <IfModule mod_php5.c>
+    "kloxong__kloxo_file_apache_tpl_domains.conf.tpl": (set(), {"FCG018"}),
 }
 
 

@@ -156,3 +156,13 @@ def test_include_of_a_device_is_a_finding(tree) -> None:
     assert result.exit_code == 1
     (finding,) = [f for f in json.loads(result.output)["findings"] if f["rule"] == "FCG000"]
     assert "not a regular file" in finding["message"]
+
+
+def test_dot_files_under_root_keep_their_name(tree) -> None:
+    """``/.htaccess`` under ``--root`` is the file itself, not ``/htaccess``."""
+    base = tree({"srv/site/.htaccess": "FcgidIOTimeout 5\n", "httpd.conf": "Include /srv/site/.htaccess\n"})
+    loaded = load_tree(base / "httpd.conf", LoadOptions(root=base))
+    assert not loaded.problems
+    assert _keys(loaded) == ["FcgidIOTimeout 5"]
+    direct = load_tree(base / "srv/site/.htaccess", LoadOptions(root=base))
+    assert not direct.problems and _keys(direct) == ["FcgidIOTimeout 5"]
