@@ -96,6 +96,10 @@ class Placed:
         return bool(self.containers)
 
 
+Containers = tuple[tuple[Section, ParsedFile], ...]
+Context = tuple[VHost | None, Containers]  # where a directive takes effect: its vhost and sections
+
+
 @dataclass
 class Problem:
     """Something httpd would refuse or that stops fcgilint from seeing part of the tree."""
@@ -197,7 +201,9 @@ class _Loader:
         tree.defines.update(dict(options.defines))
 
     # -- files ---------------------------------------------------------------
-    def load_file(self, config_path: str, origin: Location | None) -> None:
+    def load_file(self, config_path: str, origin: Location | None, context: Context = (None, ())) -> None:
+        """Walk one file. An included file's directives take effect in the section the
+        ``Include`` stands in (httpd reads it in place), hence ``context``."""
         host = self.tree.paths.to_host(config_path)
         real = os.path.realpath(host)
         if real in self.stack:
@@ -221,7 +227,7 @@ class _Loader:
         if first:
             self._syntax_problems(parsed, lambda message: not message.endswith(" was not closed."))
         self.stack.append(real)
-        self.walk(parsed.tree, parsed, None, ())
+        self.walk(parsed.tree, parsed, *context)
         self.stack.pop()
         if first:
             self._syntax_problems(parsed, lambda message: message.endswith(" was not closed."))
@@ -293,10 +299,10 @@ class _Loader:
         elif key == "loadmodule" and args:
             self.tree.modules.add(module_key(args[0]))
         elif key in ("include", "includeoptional") and args:
-            self.include(args[0], key == "includeoptional", location)
+            self.include(args[0], key == "includeoptional", location, (vhost, containers))
 
     # -- semantics -----------------------------------------------------------
-    def include(self, pattern: str, optional: bool, origin: Location) -> None:
+    def include(self, pattern: str, optional: bool, origin: Location, context: Context) -> None:
         absolute = pattern if pattern.startswith("/") or re.match(r"^[A-Za-z]:[/\\]", pattern) else f"{self.tree.server_root.rstrip('/')}/{pattern}"
         host = self.tree.paths.to_host(absolute)
         if glob.has_magic(host):
@@ -304,18 +310,18 @@ class _Loader:
             if not matches and not optional:
                 self._problem(origin, f"No matches for the wildcard pattern {pattern}", "include")
             for match in matches:
-                self._include_path(match, origin)
+                self._include_path(match, origin, context)
         elif os.path.exists(host):
-            self._include_path(host, origin)
+            self._include_path(host, origin, context)
         elif not optional:
             self._problem(origin, f"Could not open configuration file {pattern}: No such file or directory", "include")
 
-    def _include_path(self, host: str, origin: Location) -> None:
+    def _include_path(self, host: str, origin: Location, context: Context) -> None:
         if os.path.isdir(host):
             for entry in sorted(os.listdir(host)):
-                self._include_path(os.path.join(host, entry), origin)
+                self._include_path(os.path.join(host, entry), origin, context)
             return
-        self.load_file(self.tree.paths.to_config(host), origin)
+        self.load_file(self.tree.paths.to_config(host), origin, context)
 
     def condition(self, key: str, args: list[str]) -> bool:
         if not args:

@@ -166,3 +166,23 @@ def test_dot_files_under_root_keep_their_name(tree) -> None:
     assert _keys(loaded) == ["FcgidIOTimeout 5"]
     direct = load_tree(base / "srv/site/.htaccess", LoadOptions(root=base))
     assert not direct.problems and _keys(direct) == ["FcgidIOTimeout 5"]
+
+
+def test_an_include_takes_effect_in_the_section_it_stands_in(tree) -> None:
+    """httpd reads an included file in place: inside <VirtualHost> and <Directory>, at any depth."""
+    base = tree({
+        "httpd.conf": "ServerRoot /\n<VirtualHost *:80>\nServerName a.example\n<Directory /srv/a>\nInclude inc/a.conf\n"
+        "</Directory>\nInclude inc/vhost.conf\n</VirtualHost>\nInclude inc/main.conf\n",
+        "inc/a.conf": "Include inc/deeper.conf\n",
+        "inc/deeper.conf": "FcgidWrapper /usr/bin/php-cgi .php\n",
+        "inc/vhost.conf": "FcgidMaxRequestsPerProcess 20\n",
+        "inc/main.conf": "FcgidIOTimeout 60\n",
+    })
+    loaded = load_tree(base / "httpd.conf", LoadOptions(root=base))
+    (wrapper,) = loaded.named("FcgidWrapper")
+    assert wrapper.vhost is not None and wrapper.vhost.server_name == "a.example"
+    assert [section.key for section, _ in wrapper.containers] == ["directory"]
+    (limit,) = loaded.named("FcgidMaxRequestsPerProcess")
+    assert limit.vhost is wrapper.vhost and not limit.in_directory
+    (timeout,) = loaded.named("FcgidIOTimeout")
+    assert timeout.vhost is None
