@@ -60,18 +60,25 @@ class Finding:
     chain: list[str] = field(default_factory=list)
     fix: Fix | None = None
     evidence: list[str] = field(default_factory=list)
+    # The virtual hosts (ServerName; None: the main server) the finding concerns, or None
+    # when it concerns no scope (a file that does not load). Several: one shared root cause.
+    vhosts: list[str | None] | None = None
 
     def sort_key(self) -> tuple[str, int, str]:
         return (self.location.file, self.location.line, self.rule)
 
     def to_json(self) -> dict[str, Any]:
         """The stable JSON shape documented in README.md."""
+        scope: dict[str, Any] = {}
+        if self.vhosts is not None:
+            scope = {"vhost": self.vhosts[0]} if len(self.vhosts) == 1 else {"vhosts": list(self.vhosts)}
         return {
             "rule": self.rule,
             "severity": self.severity.value,
             "file": self.location.file,
             "line": self.location.line,
             "message": self.message,
+            **scope,
             "related": [{"file": r.location.file, "line": r.location.line, "note": r.note} for r in self.related],
             "provenance": list(self.chain),
             "fix": None if self.fix is None else {"description": self.fix.description, "safe": self.fix.safe},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fcgilint.checks import Hit, check
+from fcgilint.checks import Hit, Scope, check
 from fcgilint.findings import Related
 from fcgilint.knowledge import CMD_OPTIONS, INITENV_VAL_LEN
 from fcgilint.model import Model, ProcessClass, server_value
@@ -29,7 +29,7 @@ def unreachable_env(model: Model) -> Iterator[Hit]:
         for value in (pc.values.get("PHP_FCGI_MAX_REQUESTS"), pc.values.get("PHP_FCGI_CHILDREN")):
             for step in value.chain if value else []:
                 if step.dropped and step.location:
-                    yield Hit(step.location, step.text, _class_related(pc))
+                    yield Hit(step.location, step.text, _class_related(pc), scope=Scope(pc.vhost, ""))
         for name, setting in (pc.run.unexported.items() if pc.run else ()):
             if name in _PHP_VARS and setting.location is not None:
                 yield Hit(setting.location, f"{name}={setting.value} is assigned but not exported, so php-cgi does not see it; add 'export {name}'")
@@ -47,10 +47,10 @@ def cmd_options_reset(model: Model) -> Iterator[Hit]:
         for option, directive in CMD_OPTIONS.items():
             value = server_value(model.tree, pc.vhost, directive)
             if option not in given and value.location is not None:
-                yield Hit(value.location, f"{directive} {value.raw} does not apply to {pc.command}: its FcgidCmdOptions omits {option}, so mod_fcgid uses the compiled-in default instead; add '{option} {value.raw}' to the FcgidCmdOptions line", [Related(pc.cmd_options.location, "FcgidCmdOptions")])
+                yield Hit(value.location, f"{directive} {value.raw} does not apply to {pc.command}: its FcgidCmdOptions omits {option}, so mod_fcgid uses the compiled-in default instead; add '{option} {value.raw}' to the FcgidCmdOptions line", [Related(pc.cmd_options.location, "FcgidCmdOptions")], scope=Scope(pc.vhost, ""))
         for placed in model.tree.named("FcgidInitialEnv", "DefaultInitEnv"):
             if placed.vhost in (None, pc.vhost) and not placed.in_directory:
-                yield Hit(placed.location, f"{placed.name} is ignored for {pc.command}, which has FcgidCmdOptions; use 'InitialEnv NAME=VALUE' on the FcgidCmdOptions line", [Related(pc.cmd_options.location, "FcgidCmdOptions")])
+                yield Hit(placed.location, f"{placed.name} is ignored for {pc.command}, which has FcgidCmdOptions; use 'InitialEnv NAME=VALUE' on the FcgidCmdOptions line", [Related(pc.cmd_options.location, "FcgidCmdOptions")], scope=Scope(pc.vhost, ""))
 
 
 @check("FCG015")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from functools import partial
 
-from fcgilint.checks import Hit, chain_of, check, where
+from fcgilint.checks import Hit, Scope, chain_of, check, scope_of, vhost_scope, where
 from fcgilint.findings import Fix, Related, Severity
 from fcgilint.fix import remedies
 from fcgilint.knowledge import INT_MAX, PHP_DEFAULT_MAX_REQUESTS
@@ -57,7 +57,7 @@ def request_limit_race(model: Model) -> Iterator[Hit]:
             related.append(Related(Location(pc.script.display, 1), "the wrapper script, which does not set PHP_FCGI_MAX_REQUESTS"))
         if pc.directive is not None and at != pc.directive.location:
             related.append(Related(pc.directive.location, "the FastCGI class (FcgidWrapper)"))
-        yield Hit(at, message, related, chain_of(php, fcgid), fix=remedies.max_requests(model, pc))
+        yield Hit(at, message, related, chain_of(php, fcgid), fix=remedies.max_requests(model, pc), scope=scope_of(pc))
     yield from _race_without_class(model)
 
 
@@ -127,7 +127,8 @@ def io_timeout(model: Model) -> Iterator[Hit]:
             f"({met.decided_by}) for {pc.label}: a script that is allowed to run longer is cut off by mod_fcgid "
             f"('read data timeout in {io.number} seconds') and the client gets a 500; raise FcgidIOTimeout to at least {met.number}"
         )
-        yield Hit(where(io, _anchor(pc)), message, _related(met, f"max_execution_time = {met.raw}"), chain_of(io, met), fix=remedies.io_timeout(model, pc))
+        related = _related(met, f"max_execution_time = {met.raw}")
+        yield Hit(where(io, _anchor(pc)), message, related, chain_of(io, met), fix=remedies.io_timeout(model, pc), scope=scope_of(pc))
 
 
 @check("FCG004")
@@ -135,7 +136,7 @@ def busy_timeout(model: Model) -> Iterator[Hit]:
     """FcgidBusyTimeout shorter than FcgidIOTimeout or max_execution_time."""
     for pc in _php_classes(model):
         busy, io, met = pc.values["FcgidBusyTimeout"], pc.values["FcgidIOTimeout"], pc.values["max_execution_time"]
-        yield from _busy_hit(busy, [io, met], pc.label, _anchor(pc), partial(remedies.busy_timeout, model, pc))
+        yield from _busy_hit(busy, [io, met], scope_of(pc), _anchor(pc), partial(remedies.busy_timeout, model, pc))
     if model.tree is not None:
         for vhost in [None, *model.tree.vhosts]:
             busy, io = server_value(model.tree, vhost, "FcgidBusyTimeout"), server_value(model.tree, vhost, "FcgidIOTimeout")
@@ -143,10 +144,13 @@ def busy_timeout(model: Model) -> Iterator[Hit]:
                 scope = vhost.label if vhost else "the main server"
                 anchor = busy.location or io.location
                 assert anchor is not None
-                yield from _busy_hit(busy, [io], scope, anchor, partial(remedies.scope_busy_timeout, model, vhost, [io]))
+                fix = partial(remedies.scope_busy_timeout, model, vhost, [io])
+                yield from _busy_hit(busy, [io], vhost_scope(vhost, scope), anchor, fix)
 
 
-def _busy_hit(busy: Value, limits: list[Value], scope: str, anchor: Location, fix: Callable[[], Fix | None] | None = None) -> Iterator[Hit]:
+def _busy_hit(
+    busy: Value, limits: list[Value], scope: Scope, anchor: Location, fix: Callable[[], Fix | None] | None = None
+) -> Iterator[Hit]:
     if busy.number is None or busy.number <= 0:
         return
     longer = [v for v in limits if v.number is not None and v.number > busy.number]
@@ -154,11 +158,11 @@ def _busy_hit(busy: Value, limits: list[Value], scope: str, anchor: Location, fi
         return
     names = " and ".join(f"{v.name} ({v.number}s, {v.decided_by})" for v in longer)
     message = (
-        f"FcgidBusyTimeout is {busy.number}s ({busy.decided_by}), shorter than {names} for {scope}: mod_fcgid "
+        f"FcgidBusyTimeout is {busy.number}s ({busy.decided_by}), shorter than {names} for {scope.text}: mod_fcgid "
         f"kills a busy process before the longer limit can apply; raise FcgidBusyTimeout to at least {max(v.number or 0 for v in longer)}"
     )
     related = [r for v in longer for r in _related(v, f"{v.name} {v.raw}")]
-    yield Hit(where(busy, anchor), message, related, chain_of(busy, *longer), fix=fix() if fix else None)
+    yield Hit(where(busy, anchor), message, related, chain_of(busy, *longer), fix=fix() if fix else None, scope=scope)
 
 
 @check("FCG005")
@@ -179,7 +183,8 @@ def request_length(model: Model) -> Iterator[Hit]:
             f"set FcgidMaxRequestLen to at least {need}"
         )
         related = [r for v in bigger for r in _related(v, f"{v.name} = {v.raw}")]
-        yield Hit(where(length, _anchor(pc)), message, related, chain_of(length, *bigger), fix=remedies.request_length(model, pc))
+        fix = remedies.request_length(model, pc)
+        yield Hit(where(length, _anchor(pc)), message, related, chain_of(length, *bigger), fix=fix, scope=scope_of(pc))
 
 
 @check("FCG010")

@@ -62,6 +62,14 @@ class VHost:
         return Location(self.file.source.display, self.section.open.lineno)
 
     @property
+    def name(self) -> str:
+        """How findings name the vhost: its ServerName, else its address and place."""
+        if self.server_name:
+            return self.server_name
+        addr = " ".join(a.value for a in self.section.open.args)
+        return f"<VirtualHost {addr}> at {self.location}"
+
+    @property
     def label(self) -> str:
         addr = " ".join(a.value for a in self.section.open.args)
         name = f" {self.server_name}" if self.server_name else ""

@@ -31,3 +31,38 @@ def test_a_wrapper_included_into_a_vhost_is_that_vhosts_class_only(tree) -> None
     races = [f for f in result.findings if f.rule == "FCG001"]
     assert [f.location.file.rsplit("/", 1)[-1] for f in races] == ["b.conf"]
     assert "b.example" in races[0].message and "a.example" not in races[0].message
+
+
+SHARED = {
+    "etc/apache2/apache2.conf": "ServerRoot /etc/apache2\nAddHandler fcgid-script .php\n"
+    "FcgidWrapper /usr/local/bin/php-wrapper .php\nInclude sites/*.conf\n",
+    "etc/apache2/sites/a.conf": "<VirtualHost *:80>\n    ServerName a.example\n</VirtualHost>\n",
+    "etc/apache2/sites/b.conf": "<VirtualHost *:80>\n    ServerName b.example\n</VirtualHost>\n",
+    "etc/apache2/sites/c.conf": "<VirtualHost *:80>\n    ServerName c.example\n    FcgidMaxRequestsPerProcess 10\n"
+    "</VirtualHost>\n",
+    "usr/local/bin/php-wrapper": WRAPPER,
+}
+
+
+def test_a_server_level_cause_is_one_finding_naming_every_vhost_it_reaches(tree) -> None:
+    result = _analyse(tree, SHARED)
+    (race,) = [f for f in result.findings if f.rule == "FCG001"]
+    assert race.vhosts == [None, "a.example", "b.example"]  # c.example's own limit covers it
+    assert "3 scopes (main server, a.example, b.example)" in race.message
+    assert race.to_json()["vhosts"] == [None, "a.example", "b.example"] and "vhost" not in race.to_json()
+    (upload,) = [f for f in result.findings if f.rule == "FCG005"]
+    assert upload.vhosts == [None, "a.example", "b.example", "c.example"]
+
+
+def test_a_finding_about_one_vhost_names_it(tree) -> None:
+    result = _analyse(tree, TWO_VHOSTS)
+    (race,) = [f for f in result.findings if f.rule == "FCG001"]
+    assert race.to_json()["vhost"] == "b.example"
+    legacy = analyse_text(tree, "<VirtualHost *:80>\nServerName d.example\nMaxRequestsPerProcess 5\n</VirtualHost>\n")
+    (finding,) = [f for f in legacy.findings if f.rule == "FCG006"]
+    assert finding.to_json()["vhost"] == "d.example"
+
+
+def analyse_text(tree, conf: str):
+    base: Path = tree({"httpd.conf": conf})
+    return analyse(base / "httpd.conf", LoadOptions(root=base))
