@@ -60,6 +60,26 @@ class Workload:
     concurrency: int = 10
     body_bytes: int = 0
     """A POST body of this many bytes when non-zero (GET otherwise)."""
+    host: str | None = None
+    """The Host header (a virtual host's ServerName); None sends none (the default vhost)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class VirtualHost:
+    """A name-based virtual host of the instance, with its own docroot, wrapper and error log."""
+
+    name: str
+    """ServerName; also names its docroot ``sites/NAME``, wrapper ``bin/php-wrapper-NAME`` and
+    error log ``logs/NAME.error.log``."""
+    php_max_requests: int = 20
+    """PHP_FCGI_MAX_REQUESTS exported by the vhost's wrapper."""
+    fcgid_max_requests: int | None = None
+    """The vhost's own FcgidMaxRequestsPerProcess; None inherits the main server's."""
+    included: bool = False
+    """Whether the vhost's FcgidWrapper and limit live in ``conf/vhosts/NAME.conf``, Included
+    inside the <VirtualHost> (how hosting panels add per-site lines)."""
+    lines: tuple[str, ...] = ()
+    """More lines inside the <VirtualHost>."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,6 +107,9 @@ class Scenario:
     """Server-level lines appended to httpd.conf (e.g. a distribution's handler snippet)."""
     exec_cgi: bool = True
     """Whether the document root has ``Options +ExecCGI`` (mod_fcgid answers 403 without it)."""
+    vhosts: tuple[VirtualHost, ...] = ()
+    """Name-based virtual hosts on the same port; the first is the default for requests without
+    a Host header. Empty: the main server alone serves ``htdocs``, as before."""
 
     def __post_init__(self) -> None:
         if self.limit_source not in ("wrapper", "initialenv", "default"):
@@ -114,6 +137,9 @@ class Scenario:
         kwargs["strace_flags"] = tuple(kwargs.get("strace_flags", ()))
         kwargs["workloads"] = tuple(Workload(**w) for w in kwargs.get("workloads", ()))
         kwargs["extra_conf"] = tuple(kwargs.get("extra_conf", ()))
+        kwargs["vhosts"] = tuple(
+            VirtualHost(**{**v, "lines": tuple(v.get("lines", ()))}) for v in kwargs.get("vhosts", ())
+        )
         return cls(**kwargs)
 
 
@@ -154,7 +180,7 @@ def scenario_with(name: str, overrides: dict[str, str]) -> Scenario:
     types = {f.name: f.type for f in dataclasses.fields(Scenario)}
     changes: dict[str, object] = {}
     for key, raw in overrides.items():
-        if key not in types or key in ("workloads", "strace_flags"):
+        if key not in types or key in ("workloads", "strace_flags", "vhosts"):
             raise ValueError(f"unknown or non-scalar scenario setting {key!r}")
         changes[key] = _coerce(raw, str(types[key]))
     return dataclasses.replace(base, **changes)
@@ -239,6 +265,24 @@ class Lab:
     def error_log(self) -> Path:
         return self.root / "logs" / "error.log"
 
+    def vhost_docroot(self, vhost: VirtualHost) -> Path:
+        return self.root / "sites" / vhost.name
+
+    def vhost_wrapper(self, vhost: VirtualHost) -> Path:
+        return self.root / "bin" / f"php-wrapper-{vhost.name}"
+
+    def vhost_error_log(self, vhost: VirtualHost) -> Path:
+        return self.root / "logs" / f"{vhost.name}.error.log"
+
+    def vhost_access_log(self, vhost: VirtualHost) -> Path:
+        return self.root / "logs" / f"{vhost.name}.access.log"
+
+    def vhost(self, name: str) -> VirtualHost:
+        return next(v for v in self.scenario.vhosts if v.name == name)
+
+    def vhost_include(self, vhost: VirtualHost) -> Path:
+        return self.root / "conf" / "vhosts" / f"{vhost.name}.conf"
+
     @property
     def access_log(self) -> Path:
         return self.root / "logs" / "access.log"
@@ -281,8 +325,53 @@ class Lab:
         self.wrapper.chmod(0o755)
         for name, body in PAGES.items():
             (self.docroot / name).write_text(body.replace("{slow}", str(self.scenario.slow_seconds)))
+        for vhost in self.scenario.vhosts:
+            self._write_vhost(vhost)
         state = {"scenario": self.scenario.settings(), "port": self.port}
         (self.root / "lab.json").write_text(json.dumps(state, indent=2) + "\n")
+
+    def _write_vhost(self, vhost: VirtualHost) -> None:
+        """A vhost's pages, wrapper and (when ``included``) its Included fcgid lines."""
+        docroot = self.vhost_docroot(vhost)
+        docroot.mkdir(parents=True, exist_ok=True)
+        (self.root / "sites").chmod(0o755)
+        for name, body in PAGES.items():
+            (docroot / name).write_text(body.replace("{slow}", str(self.scenario.slow_seconds)))
+        wrapper = self.vhost_wrapper(vhost)
+        wrapper.write_text(
+            f"#!/bin/sh\n# PHP FastCGI wrapper of {vhost.name}.\nPHP_FCGI_MAX_REQUESTS={vhost.php_max_requests}\n"
+            f"export PHP_FCGI_MAX_REQUESTS\nexec {PHP_CGI} -c {self.php_ini}\n"
+        )
+        wrapper.chmod(0o755)
+        if vhost.included:
+            self.vhost_include(vhost).parent.mkdir(parents=True, exist_ok=True)
+            self.vhost_include(vhost).write_text("\n".join(self._vhost_fcgid_lines(vhost)) + "\n")
+
+    def _vhost_fcgid_lines(self, vhost: VirtualHost) -> list[str]:
+        lines = [f"FcgidWrapper {self.vhost_wrapper(vhost)} .php"]
+        if vhost.fcgid_max_requests is not None:
+            lines.append(f"FcgidMaxRequestsPerProcess {vhost.fcgid_max_requests}")
+        return lines
+
+    def render_vhost(self, vhost: VirtualHost) -> list[str]:
+        """One <VirtualHost> block on the instance's address."""
+        docroot = self.vhost_docroot(vhost)
+        inner = [f'Include "{self.vhost_include(vhost)}"'] if vhost.included else self._vhost_fcgid_lines(vhost)
+        return [
+            "",
+            f"<VirtualHost 127.0.0.1:{self.port}>",
+            f"    ServerName {vhost.name}",
+            f'    DocumentRoot "{docroot}"',
+            f'    ErrorLog "{self.vhost_error_log(vhost)}"',
+            f'    CustomLog "{self.vhost_access_log(vhost)}" timed',
+            f'    <Directory "{docroot}">',
+            "        Options +ExecCGI",
+            "        Require all granted",
+            "        AddHandler fcgid-script .php",
+            "    </Directory>",
+            *(f"    {line}" for line in [*inner, *vhost.lines]),
+            "</VirtualHost>",
+        ]
 
     def render_wrapper(self) -> str:
         """The FastCGI wrapper; only the ``wrapper`` scenario sets the PHP limit here."""
@@ -344,6 +433,8 @@ class Lab:
             "</Directory>",
             *s.extra_conf,
         ]
+        for vhost in s.vhosts:
+            lines += self.render_vhost(vhost)
         return "\n".join(lines) + "\n"
 
     def _mpm_lines(self) -> list[str]:
@@ -461,11 +552,15 @@ class Lab:
             time.sleep(0.2)
         return True
 
-    def error_counts(self) -> dict[str, int]:
-        return count_error_lines(self.error_log.read_text(errors="replace") if self.error_log.exists() else "")
+    def error_counts(self, host: str | None = None) -> dict[str, int]:
+        """Signature counts of the main error log, or of one vhost's own ErrorLog."""
+        log = self.vhost_error_log(self.vhost(host)) if host else self.error_log
+        return count_error_lines(log.read_text(errors="replace") if log.exists() else "")
 
-    def access_status_counts(self) -> dict[str, int]:
-        return count_access_statuses(self.access_log.read_text() if self.access_log.exists() else "")
+    def access_status_counts(self, host: str | None = None) -> dict[str, int]:
+        """Status counts of the main access log, or of one vhost's own CustomLog."""
+        log = self.vhost_access_log(self.vhost(host)) if host else self.access_log
+        return count_access_statuses(log.read_text() if log.exists() else "")
 
 
 def _descendants(pid: int) -> set[int]:
@@ -606,7 +701,7 @@ def run_load(
                 if next(tickets, None) is None:
                     return
                 result.sent += 1
-            status, pid = _one_request(port, work.path, body, request_timeout)
+            status, pid = _one_request(port, work.path, body, request_timeout, work.host)
             with lock:
                 result.statuses[status] += 1
                 if pid is not None:
@@ -623,10 +718,12 @@ def run_load(
     return result
 
 
-def _one_request(port: int, path: str, body: bytes | None, timeout: float) -> tuple[str, int | None]:
+def _one_request(
+    port: int, path: str, body: bytes | None, timeout: float, host: str | None = None
+) -> tuple[str, int | None]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        headers = {"Connection": "close"}
+        headers = {"Connection": "close", **({"Host": host} if host else {})}
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         conn.request("POST" if body is not None else "GET", path, body=body, headers=headers)
@@ -663,8 +760,8 @@ def drive(lab: Lab, work: Workload, time_limit: float = 120.0) -> Evidence:
     """Run one load and snapshot both logs once every answered request is in the access log."""
     load = run_load(lab.port, work, time_limit=time_limit)
     answered = sum(n for status, n in load.statuses.items() if status.isdigit())
-    lab.wait_for(lambda: sum(lab.access_status_counts().values()) >= answered)
-    return Evidence(load, lab.error_counts(), lab.access_status_counts())
+    lab.wait_for(lambda: sum(lab.access_status_counts(work.host).values()) >= answered)
+    return Evidence(load, lab.error_counts(work.host), lab.access_status_counts(work.host))
 
 
 def requests_per_pid(pids: list[int]) -> collections.Counter[int]:
