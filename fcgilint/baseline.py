@@ -15,7 +15,7 @@ from pathlib import Path
 
 from fcgilint import __version__
 from fcgilint.findings import Finding
-from fcgilint.formats import SourceIndex
+from fcgilint.source import SourceIndex
 
 FORMAT = 1
 

@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fcgilint import exitcodes
-from fcgilint.commands.common import exit_code
-from fcgilint.formats import FORMATS, Report, default_format, render
+from fcgilint.formats import FORMATS, default_format, render
 from fcgilint.pipeline import InputError, analyse
+from fcgilint.policy import exit_code
+from fcgilint.report import Report
 from fcgilint.settings import Choices, UsageError, build_report, resolve
 
 if TYPE_CHECKING:

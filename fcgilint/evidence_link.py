@@ -19,7 +19,7 @@ from pathlib import Path
 
 from fcgilint.evidence import Detection, EvidenceError, EvidenceReport, Inferred, analyse, sniff
 from fcgilint.findings import Finding
-from fcgilint.formats import Report
+from fcgilint.report import Report
 from fcgilint.model import Model, ProcessClass
 from fcgilint.source import Location
 

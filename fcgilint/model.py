@@ -25,8 +25,9 @@ from pathlib import Path
 from fcgilint import knowledge
 from fcgilint.load.apache_tree import ConfigTree, Placed, VHost
 from fcgilint.load.php_ini import IniReader, size_bytes
-from fcgilint.load.wrapper import PhpCall, ScriptRun, Setting, WrapperScript, is_placeholder, looks_like_php_cgi, read_wrapper
+from fcgilint.load.wrapper import PhpCall, ScriptRun, Setting, WrapperScript, looks_like_php_cgi, read_wrapper
 from fcgilint.source import Location, SourceError
+from fcgilint.templates import PLACEHOLDER, is_placeholder, opens_template
 
 
 @dataclass(frozen=True)
@@ -98,9 +99,21 @@ class Model:
     unchecked: list[tuple[str, str]] = field(default_factory=list)
     # Every FcgidWrapper line and what it points at, read once for the model and FCG008.
     targets: list[WrapperTarget] = field(default_factory=list)
-    # Per-run caches for code that groups classes (e.g. remedies shared by a vhost),
-    # so a 5,000-class tree is not grouped once per class.
-    memo: dict[object, object] = field(default_factory=dict, repr=False)
+    # Classes grouped by the place that decides a server value, built on first use by
+    # :meth:`sharing` so a 5,000-class tree is grouped once, not once per class.
+    _places: dict[str, dict[tuple[object, ...], list[ProcessClass]]] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def sharing(self, name: str) -> dict[tuple[object, ...], list[ProcessClass]]:
+        """Classes grouped by the place where ``name`` is decided for them (see :func:`place_of`)."""
+        groups = self._places.get(name)
+        if groups is None:
+            groups = {}
+            for pc in self.classes:
+                place = place_of(pc, name)
+                if place is not None:
+                    groups.setdefault(place.key, []).append(pc)
+            self._places[name] = groups
+        return groups
 
 
 SERVER_VALUES = (
@@ -108,6 +121,35 @@ SERVER_VALUES = (
     "FcgidProcessLifeTime", "FcgidMaxRequestLen", "FcgidMaxProcessesPerClass", "FcgidMinProcessesPerClass",
 )
 CMDOPTION_OF = {v: k for k, v in knowledge.CMD_OPTIONS.items()}
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a server value for a class is decided, or would be once written.
+
+    ``kind`` is ``edit`` (a directive in force), ``option`` (an FcgidCmdOptions
+    line), ``vhost`` (insert into a <VirtualHost>) or ``main`` (insert in the
+    main server). ``key`` identifies the place so classes sharing it are found.
+    """
+
+    kind: str
+    key: tuple[object, ...]
+    label: str
+
+
+def place_of(pc: ProcessClass, name: str) -> Place | None:
+    """The narrowest place where ``name`` is (or would be) decided for this class."""
+    if pc.directive is None:
+        return None
+    value = pc.values[name]
+    if pc.cmd_options is not None and name in CMDOPTION_OF:
+        return Place("option", ("option", pc.cmd_options.location), f"FcgidCmdOptions {pc.command} ({pc.cmd_options.location})")
+    home = pc.directive.vhost
+    if value.location is not None and (value.decided_by == "vhost" or home is None):
+        return Place("edit", ("edit", value.location), f"{value.location}")
+    if home is not None:
+        return Place("vhost", ("vhost", home.location), home.label)
+    return Place("main", ("main",), "the main server")
 
 
 def atol(text: str) -> int | None:
@@ -272,10 +314,6 @@ def php_ini_values(pc: ProcessClass, inis: IniReader, notes: list[str]) -> dict[
     return values
 
 
-# The start of a template tag that httpd's word split cut off from its end ("<%=", "{{").
-_TEMPLATE_OPENER = re.compile(r"<%|\{\{|\{%|<\?|<tmpl_", re.I)
-
-
 def _wrapper_command(placed: Placed) -> str:
     """First word of FcgidWrapper's command (it may be quoted with arguments)."""
     return placed.args[0].split()[0] if placed.args and placed.args[0].split() else ""
@@ -324,7 +362,7 @@ class WrapperTarget:
 def wrapper_target(tree: ConfigTree, placed: Placed) -> WrapperTarget:
     """Resolve FcgidWrapper's command to a readable script, if it is one."""
     command = _wrapper_command(placed)
-    if not command or is_placeholder(command) or "${" in command or _TEMPLATE_OPENER.search(command):
+    if not command or is_placeholder(command) or "${" in command or opens_template(command):
         return WrapperTarget(placed, command, None, "placeholder")
     host = Path(tree.paths.to_host(command))
     if not host.exists():
@@ -372,3 +410,16 @@ def build_class_standalone(script: WrapperScript) -> ProcessClass:
     """The class of a wrapper checked without its Apache configuration."""
     tree = ConfigTree(entry=Location(script.display, 1), paths=script.paths, server_root=str(script.path.parent))
     return build_class(tree, None, None, script.display, script, IniReader(script.paths))
+
+
+def unfilled(model: Model) -> list[str]:
+    """Notes for mod_fcgid directives whose value is still a placeholder: unknown, never guessed."""
+    notes = []
+    for placed in model.tree.directives if model.tree else ():
+        names = sorted({m.group(0) for m in PLACEHOLDER.finditer(" ".join(placed.args))})
+        if names and knowledge.lookup(placed.name) is not None:
+            notes.append(
+                f"{placed.location}: {placed.name} has template placeholder {', '.join(names)}: its value is unknown and"
+                " not checked; give it with --set NAME=VALUE or 'set:' in .fcgilint.yaml"
+            )
+    return notes

@@ -77,7 +77,8 @@ def analyse(target: Path, options: LoadOptions, rules: tuple[Rule, ...] | None =
         raise InputError(str(exc)) from None
     except OSError as exc:
         raise InputError(f"{target}: {exc.strerror or exc}") from None
-    findings = checks.run(model, rules)
-    notes = [f"{rule}: not checked: {why}" for rule, why in model.unchecked]
+    outcome = checks.run(model, rules)
+    unchecked = model.unchecked + [(n.rule, n.why) for n in outcome.unchecked]
+    notes = [f"{rule}: not checked: {why}" for rule, why in unchecked]
     notes += [note for pc in model.classes for note in pc.notes]
-    return Result(target=entry, kind=kind, model=model, findings=findings, notes=notes)
+    return Result(target=entry, kind=kind, model=model, findings=outcome.findings, notes=notes)

@@ -13,14 +13,16 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from fcgilint.commands.common import Selection
 from fcgilint.findings import Finding, Severity
-from fcgilint.formats import Report, SourceIndex
 from fcgilint.load.apache_tree import LoadOptions
+from fcgilint.model import unfilled
 from fcgilint.pipeline import ENTRY_NAMES, Result
+from fcgilint.policy import Selection
+from fcgilint.report import Report
 from fcgilint.project_config import ConfigError, ProjectConfig, check_rule_ids, find_config, load_config
 from fcgilint.rules import Rule, RuleError, load_rules
-from fcgilint.templates import parse_assignments, unfilled
+from fcgilint.source import SourceIndex
+from fcgilint.templates import parse_assignments
 
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "__pycache__", ".tox"})
 
@@ -201,5 +203,5 @@ def build_report(results: list[Result], settings: Settings, inline_ignores: bool
         unused_rule = rules.get(UNUSED_RULE)
         outcome = apply(findings, sources, set(rules), unused_rule.severity if unused_rule else Severity.INFO)
         findings = outcome.kept + ([f for f in outcome.unused if not path_ignored(f, settings.config)] if unused_rule else [])
-    notes = settings.notes + unfilled(results) + [n for r in results for n in r.notes]
+    notes = settings.notes + [n for r in results for n in unfilled(r.model)] + [n for r in results for n in r.notes]
     return Report(sorted(findings, key=Finding.sort_key), notes, settings.selection.rules, sources)

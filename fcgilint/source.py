@@ -83,3 +83,37 @@ def read_source(path: Path, display: str | None = None) -> SourceFile:
 def is_executable(path: Path) -> bool:
     """True if the file exists and has an execute bit httpd would honour."""
     return path.is_file() and os.access(path, os.X_OK)
+
+
+class SourceIndex:
+    """Text of the files findings point at, keyed by their display name.
+
+    Texts the loader already read are registered; anything else (a php.ini) is
+    read on demand, because the display name is a path relative to the working
+    directory or absolute.
+    """
+
+    def __init__(self, texts: dict[str, str] | None = None) -> None:
+        self._texts: dict[str, str | None] = dict(texts or {})
+
+    def add(self, display: str, text: str) -> None:
+        self._texts.setdefault(display, text)
+
+    def text(self, display: str) -> str | None:
+        if display not in self._texts:
+            try:
+                self._texts[display] = Path(display).read_bytes().decode("utf-8", "surrogateescape")
+            except OSError:
+                self._texts[display] = None
+        return self._texts[display]
+
+    def line(self, display: str, lineno: int) -> str | None:
+        """The 1-based line of a file without its newline, or None if unknown."""
+        text = self.text(display)
+        if text is None or lineno < 1:
+            return None
+        lines = text.splitlines()
+        return lines[lineno - 1] if lineno <= len(lines) else None
+
+    def displays(self) -> list[str]:
+        return [d for d, t in self._texts.items() if t is not None]

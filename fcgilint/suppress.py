@@ -19,8 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from fcgilint.findings import Finding, Severity
-from fcgilint.formats import SourceIndex
-from fcgilint.source import Location
+from fcgilint.source import Location, SourceIndex
 
 UNUSED_RULE = "FCG900"
 #: Rules produced here rather than by a check function in fcgilint.checks.

@@ -1,7 +1,11 @@
-"""Values for hosting-panel template placeholders (``--set NAME=VALUE``, config ``set:``).
+"""Template placeholders: how hosting panels spell them, and the values a user gives them.
+
+Everything the project knows about templates lives here, in a module that imports
+nothing of the project, so the loader, the model and the checks share one reading.
 
 Panels keep vhosts as templates (``{DOMAIN}``, ``%domain%``, ERB ``<%= domain %>``,
 Jinja ``{{ domain }}``, ``<tmpl_var name="domain">``). Unfilled placeholders
+(``--set NAME=VALUE``, config ``set:``)
 are reported as unknown values; a user who knows a value supplies it, and it
 replaces every spelling of that name before values are read. Names match
 case-insensitively because panels mix ``{DOMAIN}`` and ``%domain%``.
@@ -11,10 +15,32 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from fcgilint.pipeline import Result
+# Placeholders of hosting-panel and config-management templates: never a real value.
+PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|<%.*?%>|<\?.*?\?>|<tmpl_var[^>]*>|\{\$?[A-Z][A-Z0-9_]*\}|%[a-z_]+%|###[A-Z_]+###|\[[a-z_]+\]", re.I)
+
+# Hosting panels keep configs as templates; their logic lines (ERB/EPP, PHP, ISPConfig's
+# tmpl_*, Jinja/Twig) are not httpd syntax until rendered, so they neither open sections
+# nor count as httpd errors. They keep their httpd reading (kind, name) for comparison.
+_TEMPLATE_TAG = re.compile(r"<%|<\?|</?tmpl_|\{%|\[%", re.I)
+
+# The start of a template tag that httpd's word split cut off from its end ("<%=", "{{").
+_TEMPLATE_OPENER = re.compile(r"<%|\{\{|\{%|<\?|<tmpl_", re.I)
+
+
+def is_placeholder(value: str) -> bool:
+    """True if a value is (or contains) a template placeholder rather than a literal."""
+    return bool(PLACEHOLDER.search(value))
+
+
+def is_template_logic(line: str) -> bool:
+    """True for a template's logic line (``<% if %>``, ``{% for %}``, ``<tmpl_if>``): not httpd syntax."""
+    return bool(_TEMPLATE_TAG.match(line.lstrip()))
+
+
+def opens_template(word: str) -> bool:
+    """True if a word holds the start of a template tag httpd's word split cut from its end."""
+    return bool(_TEMPLATE_OPENER.search(word))
 
 
 @cache
@@ -54,20 +80,3 @@ def parse_assignments(items: list[str]) -> tuple[tuple[str, str], ...]:
             raise ValueError(f"--set {item}: use NAME=VALUE")
         out.append((name, value))
     return tuple(out)
-
-
-def unfilled(results: list[Result]) -> list[str]:
-    """Notes for mod_fcgid directives whose value is still a placeholder: unknown, never guessed."""
-    from fcgilint.knowledge import lookup
-    from fcgilint.load.wrapper import PLACEHOLDER
-
-    notes = []
-    for result in results:
-        for placed in result.model.tree.directives if result.model.tree else ():
-            names = sorted({m.group(0) for m in PLACEHOLDER.finditer(" ".join(placed.args))})
-            if names and lookup(placed.name) is not None:
-                notes.append(
-                    f"{placed.location}: {placed.name} has template placeholder {', '.join(names)}: its value is unknown and"
-                    " not checked; give it with --set NAME=VALUE or 'set:' in .fcgilint.yaml"
-                )
-    return notes

@@ -1,102 +1,62 @@
 """How each rule detects its problem. The rule's YAML file says what and why.
 
-A check is a function ``(model) -> iterable of Hit`` registered under its rule
-id with :func:`check`. :func:`run` turns hits into findings with the rule's
-severity and drops duplicates (several classes can share one directive).
-A hit about one process class or vhost names its :class:`Scope`; hits of one rule
-at one place that differ only in that scope are one root cause (a server-level
-value shared by many vhosts) and become one finding naming every vhost.
-A check that cannot judge something (a side of the set-up it cannot see) says so
-in ``model.unchecked`` instead of guessing; the report prints those as notes.
+The contract of a check:
+
+* it is a function ``(model) -> iterable of Hit | NotChecked`` registered under
+  its rule id with :func:`fcgilint.checks.registry.check`;
+* it reads the model and never changes it: what it found is a :class:`Hit`, and
+  what it cannot judge (a side of the set-up it cannot see) is a
+  :class:`NotChecked` it yields instead of guessing;
+* a hit about one process class or vhost names its :class:`Scope`; hits of one
+  rule at one place that differ only in that scope are one root cause (a
+  server-level value shared by many vhosts) and become one finding naming every vhost;
+* a remedy it attaches is computed by :mod:`fcgilint.checks.remedies`, beside the
+  checks, so ``check`` and ``fix`` show the same edit.
+
+:func:`run` turns hits into findings with the rule's severity, one per root
+cause, and collects the not-checked notes; the report prints those as notes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from fcgilint.findings import Finding, Fix, Related, Severity
+from fcgilint.checks.registry import CHECKS, Hit, NotChecked, Scope
+from fcgilint.findings import Finding
 from fcgilint.load.apache_tree import VHost
-from fcgilint.model import Model, ProcessClass, Value
+from fcgilint.model import Model
 from fcgilint.rules import Rule
 from fcgilint.source import Location
 
 NAMED_SCOPES = 5  # a merged finding's message names this many vhosts, then counts the rest
 
 
-@dataclass(frozen=True)
-class Scope:
-    """The vhost a hit concerns, and the words of its message that name it.
-
-    ``text`` is replaced when hits are merged; ``prefix`` is what stays of it then
-    (the command of a process class). An empty ``text``: the message does not name it.
-    """
-
-    vhost: VHost | None
-    text: str
-    prefix: str = ""
-
-
-def scope_of(pc: ProcessClass) -> Scope:
-    """The scope of a process class, as :attr:`ProcessClass.label` names it."""
-    return Scope(pc.vhost, pc.label, f"{pc.command} in ")
-
-
-def vhost_scope(vhost: VHost | None, text: str) -> Scope:
-    """The scope of a server-level hit about one vhost (None: the main server)."""
-    return Scope(vhost, text)
-
-
 @dataclass
-class Hit:
-    """What a check found; the engine adds the rule id and severity."""
+class Outcome:
+    """Everything the checks returned for one model."""
 
-    location: Location
-    message: str
-    related: list[Related] = field(default_factory=list)
-    chain: list[str] = field(default_factory=list)
-    fix: Fix | None = None
-    severity: Severity | None = None  # only when one rule has a milder and a graver form
-    scope: Scope | None = None  # the class or vhost the hit is about, when it is about one
+    findings: list[Finding] = field(default_factory=list)
+    unchecked: list[NotChecked] = field(default_factory=list)
 
 
-CheckFn = Callable[[Model], Iterable[Hit]]
-CHECKS: dict[str, CheckFn] = {}
-
-
-def check(rule_id: str) -> Callable[[CheckFn], CheckFn]:
-    """Register a check function for a rule id."""
-
-    def register(fn: CheckFn) -> CheckFn:
-        CHECKS[rule_id] = fn
-        return fn
-
-    return register
-
-
-def where(value: Value, fallback: Location) -> Location:
-    """The place a value was set, or the fallback when a default applies."""
-    return value.location or fallback
-
-
-def chain_of(*values: Value) -> list[str]:
-    """Provenance lines of several values, labelled by value name."""
-    return [f"{v.name}: {step}" for v in values for step in v.chain]
-
-
-def run(model: Model, rules: Iterable[Rule]) -> list[Finding]:
-    """Run every rule that has a check and collect findings, one per root cause, sorted."""
-    findings: list[Finding] = []
+def run(model: Model, rules: Iterable[Rule]) -> Outcome:
+    """Run every rule that has a check: findings one per root cause and sorted, notes in the order given."""
+    outcome = Outcome()
     homes = _directive_scopes(model)
     for rule in rules:
         fn = CHECKS.get(rule.id)
         if fn is None:
             continue
         groups: dict[tuple[Location, str], list[Hit]] = {}
-        for hit in fn(model):
-            groups.setdefault((hit.location, _cause(hit)), []).append(hit)
-        findings.extend(_finding(rule, hits, homes) for hits in groups.values())
-    return sorted(findings, key=Finding.sort_key)
+        for item in fn(model):
+            if isinstance(item, NotChecked):
+                outcome.unchecked.append(item)
+            else:
+                groups.setdefault((item.location, _cause(item)), []).append(item)
+        outcome.findings.extend(_finding(rule, hits, homes) for hits in groups.values())
+    outcome.findings.sort(key=Finding.sort_key)
+    return outcome
 
 
 def _cause(hit: Hit) -> str:

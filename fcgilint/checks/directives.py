@@ -6,12 +6,12 @@ import re
 from collections.abc import Iterator
 
 from fcgilint import knowledge
-from fcgilint.checks import Hit, check
+from fcgilint.checks.registry import Hit, check
 from fcgilint.findings import Edit, Fix
 from fcgilint.knowledge import ArgKind, Context
 from fcgilint.load.apache_syntax import Node, Section
 from fcgilint.load.apache_tree import Placed, ifmodule_key
-from fcgilint.load.wrapper import is_placeholder
+from fcgilint.templates import is_placeholder
 from fcgilint.model import Model, atol
 from fcgilint.source import Location
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fcgilint.checks import Hit, Scope, check
+from fcgilint.checks.registry import Hit, Scope, check
 from fcgilint.findings import Related
 from fcgilint.knowledge import CMD_OPTIONS, INITENV_VAL_LEN
 from fcgilint.model import Model, ProcessClass, server_value

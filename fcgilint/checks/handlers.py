@@ -6,10 +6,10 @@ import fnmatch
 import re
 from collections.abc import Iterator
 
-from fcgilint.checks import Hit, check
+from fcgilint.checks.registry import Hit, check
 from fcgilint.findings import Related, Severity
 from fcgilint.load.apache_tree import ConfigTree, Placed
-from fcgilint.load.wrapper import is_placeholder
+from fcgilint.templates import is_placeholder
 from fcgilint.model import Model
 
 _PHP_MODULES = {"php", "php5", "php7", "php8"}

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from functools import partial
 
-from fcgilint.checks import Hit, Scope, chain_of, check, scope_of, vhost_scope, where
+from fcgilint.checks import remedies
+from fcgilint.checks.registry import Hit, NotChecked, Scope, chain_of, check, scope_of, vhost_scope, where
 from fcgilint.findings import Fix, Related, Severity
-from fcgilint.fix import remedies
 from fcgilint.knowledge import INT_MAX, PHP_DEFAULT_MAX_REQUESTS
 from fcgilint.model import Model, ProcessClass, Value, atol, server_value
 from fcgilint.source import Location
@@ -93,14 +93,14 @@ def _php_intent(model: Model) -> bool:
 
 
 @check("FCG002")
-def php_children(model: Model) -> Iterator[Hit]:
+def php_children(model: Model) -> Iterator[Hit | NotChecked]:
     """PHP_FCGI_CHILDREN > 0: php-cgi forks children mod_fcgid never uses."""
     for pc in _php_classes(model, apache=False):
         children = pc.values["PHP_FCGI_CHILDREN"]
         if children.number is None or children.number <= 0 or children.location is None:
             continue
         if not pc.apache_known and not _mentions_fcgid(pc):
-            model.unchecked.append(("FCG002", f"{pc.script.display if pc.script else pc.command}: PHP_FCGI_CHILDREN={children.number} is only wrong under mod_fcgid, and no FcgidWrapper points here"))
+            yield NotChecked("FCG002", f"{pc.script.display if pc.script else pc.command}: PHP_FCGI_CHILDREN={children.number} is only wrong under mod_fcgid, and no FcgidWrapper points here")
             continue
         message = (
             f"PHP_FCGI_CHILDREN={children.number} makes php-cgi fork {children.number} children, but mod_fcgid sends one "

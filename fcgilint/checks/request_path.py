@@ -6,7 +6,7 @@ import posixpath
 import re
 from collections.abc import Iterator
 
-from fcgilint.checks import Hit, check
+from fcgilint.checks.registry import Hit, check
 from fcgilint.findings import Related, Severity
 from fcgilint.load.apache_syntax import ParsedFile
 from fcgilint.load.apache_tree import ConfigTree, Placed

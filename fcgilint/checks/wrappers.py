@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from fcgilint.checks import Hit, check
+from fcgilint.checks.registry import Hit, NotChecked, check
 from fcgilint.findings import Related
 from fcgilint.load.wrapper import looks_like_php_cgi
 from fcgilint.model import Model
@@ -13,7 +13,7 @@ from fcgilint.source import Location, is_executable
 
 
 @check("FCG008")
-def wrapper_target_problems(model: Model) -> Iterator[Hit]:
+def wrapper_target_problems(model: Model) -> Iterator[Hit | NotChecked]:
     """Missing, not executable, or a script that does not end by exec'ing php-cgi."""
     if model.tree is None:
         return
@@ -22,7 +22,7 @@ def wrapper_target_problems(model: Model) -> Iterator[Hit]:
         if problem == "missing" and command.startswith("/"):
             if model.tree.paths.root is not None and looks_like_php_cgi(command):
                 # A config repository mirrors /etc, not the php-cgi binary its packages install.
-                model.unchecked.append(("FCG008", f"{placed.location}: {command} is a php-cgi binary outside the checked tree"))
+                yield NotChecked("FCG008", f"{placed.location}: {command} is a php-cgi binary outside the checked tree")
                 continue
             yield Hit(placed.location, f"Wrapper {command} cannot be accessed: no such file (httpd refuses to start)")
         elif problem and problem.startswith("unreadable"):

@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
 import typer
 
 from fcgilint import exitcodes
-from fcgilint.findings import Finding, Severity
-
-# The rules are imported where used: every command module imports this one,
-# and `fcgilint --version` should not pay for the whole pipeline.
-if TYPE_CHECKING:
-    from fcgilint.rules import Rule
 
 RootOpt = typer.Option(None, "--root", help="Map absolute config paths into this directory (a repository that mirrors /).")
 ModuleOpt = typer.Option([], "--module", "-M", help="Treat this module as loaded (e.g. php7, suexec). Repeatable.")
@@ -28,21 +19,8 @@ NoInlineOpt = typer.Option(False, "--no-inline-ignores", help="Ignore '# fcgilin
 ExitZeroOpt = typer.Option(False, "--exit-zero", help="Exit 0 even when findings remain (errors still exit 2).")
 
 
-@dataclass(frozen=True)
-class Selection:
-    """Which rules run and what fails the run."""
-
-    rules: tuple[Rule, ...]
-    fail_on: Severity
-
-
 def fail(message: str) -> typer.Exit:
     """Print one clear line on stderr and return the exit for a usage/input error."""
     typer.echo(f"fcgilint: {message}", err=True)
     return typer.Exit(exitcodes.ERROR)
 
-
-def exit_code(findings: list[Finding], selection: Selection, exit_zero: bool) -> int:
-    """0 clean, 1 findings at or above --fail-on."""
-    failing = any(f.severity.rank >= selection.fail_on.rank for f in findings)
-    return exitcodes.FINDINGS if failing and not exit_zero else exitcodes.OK

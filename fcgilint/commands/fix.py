@@ -130,6 +130,7 @@ def run(choices: Choices, options: Options, inline_ignores: bool, exit_zero: boo
     from fcgilint.check_run import read_evidence
     from fcgilint.fix import engine
     from fcgilint.pipeline import InputError
+    from fcgilint.policy import exit_code
     from fcgilint.settings import UsageError, resolve
 
     try:
@@ -156,7 +157,7 @@ def run(choices: Choices, options: Options, inline_ignores: bool, exit_zero: boo
         remaining.extend(outcome.remaining)
     for note in reviewer.notes():
         typer.echo(f"note: {note}", err=not options.write)
-    return common.exit_code(remaining, settings.selection, exit_zero)
+    return exit_code(remaining, settings.selection, exit_zero)
 
 
 def from_check(choices: Choices, inline_ignores: bool, exit_zero: bool, write: bool) -> int:

@@ -19,7 +19,7 @@ from pathlib import Path
 from fcgilint.findings import Edit, Finding, Fix
 from fcgilint.fix import edits as edit_ops
 from fcgilint.fix.diff import unified
-from fcgilint.fix.remedies import sources_of
+from fcgilint.checks.remedies import sources_of
 from fcgilint.fix.writer import WriteError, target_of, write_atomic
 from fcgilint.load.apache_tree import LoadOptions
 from fcgilint.pipeline import Result, analyse

@@ -8,7 +8,8 @@ escape ``%``, ``\\r``, ``\\n``, ``:`` and ``,``; the message escapes ``%``,
 from __future__ import annotations
 
 from fcgilint.findings import Finding
-from fcgilint.formats import Report, clean
+from fcgilint.formats import clean
+from fcgilint.report import Report
 from fcgilint.rules import Rule
 
 LEVEL = {"error": "error", "warning": "warning", "info": "notice"}

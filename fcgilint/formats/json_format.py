@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from fcgilint import __version__
-from fcgilint.formats import Report
+from fcgilint.report import Report
 
 
 def render(report: Report) -> str:

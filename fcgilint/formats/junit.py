@@ -9,7 +9,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from fcgilint.findings import Finding
-from fcgilint.formats import Report, clean
+from fcgilint.formats import clean
+from fcgilint.report import Report
 
 
 def _case(suite: ET.Element, finding: Finding) -> None:

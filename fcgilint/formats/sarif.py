@@ -17,7 +17,8 @@ from urllib.parse import quote
 
 from fcgilint import __version__
 from fcgilint.findings import Finding, Fix
-from fcgilint.formats import Report, clean
+from fcgilint.formats import clean
+from fcgilint.report import Report
 from fcgilint.rules import Rule
 from fcgilint.source import Location
 

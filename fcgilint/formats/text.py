@@ -14,7 +14,8 @@ import sys
 from collections import Counter
 
 from fcgilint.findings import Finding
-from fcgilint.formats import Report, SourceIndex
+from fcgilint.report import Report
+from fcgilint.source import SourceIndex
 from fcgilint.rules import Rule
 
 STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}

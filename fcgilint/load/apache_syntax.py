@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from fcgilint.source import SourceFile
+from fcgilint.templates import is_template_logic
 
 
 class Kind(Enum):
@@ -248,12 +249,6 @@ def _classify_close(stripped: str, start: int, line: Line) -> None:
     line.error = f"</{line.name} directive missing closing '>'"
 
 
-# Hosting panels keep configs as templates; their logic lines (ERB/EPP, PHP, ISPConfig's
-# tmpl_*, Jinja/Twig) are not httpd syntax until rendered, so they neither open sections
-# nor count as httpd errors. They keep their httpd reading (kind, name) for comparison.
-_TEMPLATE_TAG = re.compile(r"<%|<\?|</?tmpl_|\{%|\[%", re.I)
-
-
 def parse_lines(source: SourceFile) -> list[Line]:
     """Cut a file into classified logical lines covering every character."""
     text = source.text
@@ -262,7 +257,7 @@ def parse_lines(source: SourceFile) -> list[Line]:
         line = Line(start=start, end=end, lineno=first, last_lineno=last, kind=Kind.BLANK)
         joined, offsets = _joined(text, start, end)
         _classify(joined, offsets, line)
-        line.template = bool(_TEMPLATE_TAG.match(joined.lstrip()))
+        line.template = is_template_logic(joined)
         lines.append(line)
     return lines
 

@@ -18,20 +18,12 @@ from pathlib import Path
 
 from fcgilint.load.paths import PathMap
 from fcgilint.source import Location, SourceError, SourceFile, read_source
-from fcgilint.templates import fill
+from fcgilint.templates import fill, is_placeholder
 
 _CONTROL = frozenset({"if", "then", "else", "elif", "fi", "case", "esac", "for", "while", "until", "do", "done", "{", "}", "function"})
 _OPENERS = frozenset({"if", "case", "for", "while", "until"})
 _CLOSERS = frozenset({"fi", "esac", "done"})
 _IGNORED = frozenset({"umask", "cd", "ulimit", "set", "trap", "echo", "printf", "true", ":", "test", "[", "[[", "shift", "local"})
-
-# Placeholders of hosting-panel and config-management templates: never a real value.
-PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|<%.*?%>|<\?.*?\?>|<tmpl_var[^>]*>|\{\$?[A-Z][A-Z0-9_]*\}|%[a-z_]+%|###[A-Z_]+###|\[[a-z_]+\]", re.I)
-
-
-def is_placeholder(value: str) -> bool:
-    """True if a value is (or contains) a template placeholder rather than a literal."""
-    return bool(PLACEHOLDER.search(value))
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from fcgilint.load.wrapper import is_placeholder
+from fcgilint.templates import is_placeholder
 from tests.differential.httpd_support import (
     CORPUS,
     CORPUS_MODULES,

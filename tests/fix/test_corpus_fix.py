@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from fcgilint.load.apache_tree import LoadOptions
-from fcgilint.load.wrapper import is_placeholder
+from fcgilint.templates import is_placeholder
 from fcgilint.pipeline import analyse, sniff
 from tests.fix.fix_support import RULES, single_pass_changes_only_edited_lines
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fcgilint.fix.edits import apply_edits
-from fcgilint.fix.remedies import scope_busy_timeout
+from fcgilint.checks.remedies import scope_busy_timeout
 from fcgilint.load.apache_tree import LoadOptions, load_tree
 from fcgilint.model import build_model, server_value
 

@@ -1,4 +1,4 @@
-"""Remedies for the limit rules (FCG001-FCG005), computed from the model.
+"""Remedies for the limit rules (FCG001-FCG005), computed from the model beside the checks that attach them.
 
 A mod_fcgid server value is changed where it takes effect for the class and no
 wider: the directive in force when it is in the class's own scope, else a new
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from fcgilint import knowledge
 from fcgilint.findings import Edit, Fix
@@ -22,26 +21,12 @@ from fcgilint.knowledge import INT_MAX
 from fcgilint.load.apache_syntax import Kind, Line, Section
 from fcgilint.load.apache_tree import ConfigTree, Placed, VHost
 from fcgilint.load.wrapper import Setting
-from fcgilint.model import CMDOPTION_OF, Model, ProcessClass, Value, server_value
+from fcgilint.model import CMDOPTION_OF, Model, Place, ProcessClass, Value, place_of, server_value
 from fcgilint.source import Location, SourceFile
 
 # The spelling FcgidCmdOptions documents for the options we may write.
 OPTION_SPELLING = {"maxrequestsperprocess": "MaxRequestsPerProcess", "iotimeout": "IOTimeout"}
 Want = Callable[[ProcessClass], int | None]
-
-
-@dataclass(frozen=True)
-class Place:
-    """Where a server value for a class is decided, or would be once written.
-
-    ``kind`` is ``edit`` (a directive in force), ``option`` (an FcgidCmdOptions
-    line), ``vhost`` (insert into a <VirtualHost>) or ``main`` (insert in the
-    main server). ``key`` identifies the place so classes sharing it are found.
-    """
-
-    kind: str
-    key: tuple[object, ...]
-    label: str
 
 
 def newline_of(text: str) -> str:
@@ -56,43 +41,13 @@ def indent_of(text: str, line: Line) -> str:
     return match.group(0) if match else ""
 
 
-def place_of(pc: ProcessClass, name: str) -> Place | None:
-    """The narrowest place where ``name`` is (or would be) decided for this class."""
-    if pc.directive is None:
-        return None
-    value = pc.values[name]
-    if pc.cmd_options is not None and name in CMDOPTION_OF:
-        return Place("option", ("option", pc.cmd_options.location), f"FcgidCmdOptions {pc.command} ({pc.cmd_options.location})")
-    home = pc.directive.vhost
-    if value.location is not None and (value.decided_by == "vhost" or home is None):
-        return Place("edit", ("edit", value.location), f"{value.location}")
-    if home is not None:
-        return Place("vhost", ("vhost", home.location), home.label)
-    return Place("main", ("main",), "the main server")
-
-
-def _sharing(model: Model, name: str) -> dict[tuple[object, ...], list[ProcessClass]]:
-    """Classes grouped by the place where ``name`` is decided for them (computed once per run)."""
-    key = ("remedy-places", name)
-    cached = model.memo.get(key)
-    if isinstance(cached, dict):
-        return cached
-    groups: dict[tuple[object, ...], list[ProcessClass]] = {}
-    for c in model.classes:
-        place = place_of(c, name)
-        if place is not None:
-            groups.setdefault(place.key, []).append(c)
-    model.memo[key] = groups
-    return groups
-
-
 def set_server_value(model: Model, pc: ProcessClass, name: str, want: Want, lowering: bool, reason: str) -> Fix | None:
     """Set ``name`` at the class's place to the value every class sharing that place needs."""
     tree = model.tree
     place = place_of(pc, name)
     if tree is None or place is None:
         return None
-    sharing = _sharing(model, name).get(place.key, [])
+    sharing = model.sharing(name).get(place.key, [])
     needs = [(c, n) for c in sharing if (n := want(c)) is not None]
     if not needs:
         return None
