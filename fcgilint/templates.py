@@ -27,6 +27,11 @@ _TEMPLATE_TAG = re.compile(r"<%|<\?|</?tmpl_|\{%|\[%", re.I)
 # The start of a template tag that httpd's word split cut off from its end ("<%=", "{{").
 _TEMPLATE_OPENER = re.compile(r"<%|\{\{|\{%|<\?|<tmpl_", re.I)
 
+# A hosting panel's template keeps lines in branches it renders only for some set-ups
+# (ISPConfig's <tmpl_if name='php' value='mod'>, i-MSCP's "# SECTION itk BEGIN" markers, Jinja, ERB).
+_BRANCH_OPEN = re.compile(r"\s*(?:<tmpl_(?:if|unless)\b|\{%-?\s*if\b|<%-?\s*(?:if|unless)\b|# SECTION \S+ BEGIN)", re.I)
+_BRANCH_CLOSE = re.compile(r"\s*(?:</tmpl_(?:if|unless)>|\{%-?\s*endif\b|<%-?\s*end\b|# SECTION \S+ END)", re.I)
+
 
 def is_placeholder(value: str) -> bool:
     """True if a value is (or contains) a template placeholder rather than a literal."""
@@ -51,6 +56,18 @@ def _pattern(name: str) -> re.Pattern[str]:
         rf"<tmpl_var\s+(?:name\s*=\s*)?[\"']?{n}[\"']?\s*/?>", rf"###{n}###", rf"\[{n}\]",
     )
     return re.compile("|".join(spellings), re.I)
+
+
+def branch_depths(text: str) -> list[int]:
+    """For each line of a file, how many template conditionals enclose it (0: always rendered)."""
+    depth, depths = 0, []
+    for line in text.splitlines():
+        if _BRANCH_CLOSE.match(line):
+            depth = max(0, depth - 1)
+        depths.append(depth)
+        if _BRANCH_OPEN.match(line):
+            depth += 1
+    return depths
 
 
 def fill(value: str, values: tuple[tuple[str, str], ...]) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Iterator
 
 from fcgilint.checks.registry import Hit, check
@@ -11,6 +10,7 @@ from fcgilint.findings import Related, Severity
 from fcgilint.load.apache_syntax import ParsedFile
 from fcgilint.load.apache_tree import ConfigTree, Placed
 from fcgilint.model import Model
+from fcgilint.templates import branch_depths
 
 #: mod_php's command table (php-src sapi/apache2handler/apache_config.c, php_dir_cmds[]).
 PHP_DIRECTIVES = ("php_value", "php_flag", "php_admin_value", "php_admin_flag", "PHPINIDir")
@@ -23,26 +23,14 @@ _WHERE_INSTEAD = (
 )
 
 
-# A hosting panel's template keeps mod_php lines in branches it renders only for mod_php set-ups
-# (ISPConfig's <tmpl_if name='php' value='mod'>, i-MSCP's "# SECTION itk BEGIN" markers, Jinja, ERB).
-_BRANCH_OPEN = re.compile(r"\s*(?:<tmpl_(?:if|unless)\b|\{%-?\s*if\b|<%-?\s*(?:if|unless)\b|# SECTION \S+ BEGIN)", re.I)
-_BRANCH_CLOSE = re.compile(r"\s*(?:</tmpl_(?:if|unless)>|\{%-?\s*endif\b|<%-?\s*end\b|# SECTION \S+ END)", re.I)
+def _in_template_branch(seen: dict[str, list[int]], parsed: ParsedFile, lineno: int) -> bool:
+    """Whether a line lies inside a template conditional, which the panel may leave out.
 
-
-def _in_template_branch(model: Model, parsed: ParsedFile, lineno: int) -> bool:
-    """Whether a line lies inside a template conditional, which the panel may leave out."""
-    key = ("template-branch-depths", parsed.source.display)
-    depths = model.memo.get(key)
+    ``seen`` keeps each file's depths for one run of the check, so a file is scanned once.
+    """
+    depths = seen.get(parsed.source.display)
     if depths is None:
-        depth, found = 0, []
-        for text in parsed.source.text.splitlines():
-            if _BRANCH_CLOSE.match(text):
-                depth = max(0, depth - 1)
-            found.append(depth)
-            if _BRANCH_OPEN.match(text):
-                depth += 1
-        depths = model.memo[key] = found
-    assert isinstance(depths, list)
+        depths = seen[parsed.source.display] = branch_depths(parsed.source.text)
     return lineno <= len(depths) and depths[lineno - 1] > 0
 
 
@@ -96,8 +84,9 @@ def php_directive_without_mod_php(model: Model) -> Iterator[Hit]:
         return
     loaded = bool(tree.modules & PHP_DIRECTIVE_MODULES)
     stated = _states_modules(tree)
+    branches: dict[str, list[int]] = {}
     for placed in tree.named(*PHP_DIRECTIVES):
-        if _in_template_branch(model, placed.file, placed.line.lineno):
+        if _in_template_branch(branches, placed.file, placed.line.lineno):
             continue  # rendered only for some set-ups; the panel decides, not this file
         htaccess = is_htaccess(tree, placed)
         remedy = _remedy(placed)
