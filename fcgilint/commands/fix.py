@@ -148,7 +148,7 @@ def run(choices: Choices, options: Options, inline_ignores: bool, exit_zero: boo
             if exc.output:
                 typer.echo(exc.output, err=True)
             typer.echo(f"fcgilint: {exc}", err=True)
-            return exitcodes.ERROR
+            return exc.exit_code
         if options.write:
             typer.echo(report(outcome, reviewer), nl=False)
         else:
@@ -186,6 +186,7 @@ def report(outcome: Outcome, reviewer: Reviewer) -> str:
         lines.extend(f"    because: {r.location}: {r.note}" for r in applied.finding.related)
         lines.extend(_removes(applied.finding, reviewer))
     lines.extend(f"not fixed: {reason}" for reason in outcome.refused)
+    lines.extend(f"removed {path}: a temporary file left by a killed run" for path in outcome.cleaned)
     files = len(outcome.originals)
     lines.append(f"{len(outcome.applied)} fix(es) applied to {files} file(s) in {outcome.passes} pass(es).")
     backups = [str(o.backup) for o in outcome.originals.values() if o.backup is not None]

@@ -11,16 +11,19 @@ end, every file is put back exactly as it was.
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fcgilint import exitcodes
 from fcgilint.findings import Edit, Finding, Fix
 from fcgilint.fix import edits as edit_ops
 from fcgilint.fix.diff import unified
 from fcgilint.checks.remedies import sources_of
-from fcgilint.fix.writer import WriteError, target_of, write_atomic
+from fcgilint.fix import interrupts
+from fcgilint.fix.writer import Tree, WriteError, backup, read_exact, remove_own, remove_stale_temps, replace, target_of
 from fcgilint.load.apache_tree import LoadOptions
 from fcgilint.pipeline import Result, analyse
 from fcgilint.rules import Rule
@@ -39,9 +42,10 @@ class FixError(Exception):
     ``output`` is what the ``--verify`` command printed, shown to the user as is.
     """
 
-    def __init__(self, message: str, output: str = "") -> None:
+    def __init__(self, message: str, output: str = "", exit_code: int = exitcodes.ERROR) -> None:
         super().__init__(message)
         self.output = output
+        self.exit_code = exit_code
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,8 @@ class Original:
     data: bytes
     stat: os.stat_result
     backup: Path | None = None
-    backup_before: bytes | None = None
+    backup_inode: int | None = None
+    ours: list[bytes] = field(default_factory=list)  # every content this run put in the file
 
 
 @dataclass
@@ -88,6 +93,7 @@ class Outcome:
     passes: int = 0
     originals: dict[Path, Original] = field(default_factory=dict)
     verify_output: str = ""
+    cleaned: list[Path] = field(default_factory=list)  # temporary files of killed runs, removed
 
     @property
     def remaining(self) -> list[Finding]:
@@ -99,15 +105,19 @@ def candidates(result: Result, unsafe: bool) -> list[tuple[Finding, Fix]]:
     return [(f, f.fix) for f in result.findings if f.fix is not None and f.fix.edits and (f.fix.safe or unsafe)]
 
 
-def allowed_roots(result: Result, options: LoadOptions) -> list[str]:
-    """Where a symlinked file may point: --root, else the config tree (entry directory, ServerRoot)."""
+def tree_of(result: Result, options: LoadOptions) -> Tree:
+    """The tree a run may write in: ``--root``; else the entry's directory, plus ServerRoot when that is the
+    entry's directory or the one above it (``conf/httpd.conf``), never ``/``."""
     if options.root is not None:
-        return [str(options.root)]
-    roots = [str(result.target.parent)]
+        return Tree.of([str(options.root)])
+    entry_dir = os.path.realpath(result.target.parent)
+    roots = [entry_dir]
     tree = result.model.tree
     if tree is not None:
-        roots.append(tree.paths.to_host(tree.server_root))
-    return roots
+        server_root = os.path.realpath(tree.paths.to_host(tree.server_root))
+        if server_root != "/" and server_root in (entry_dir, os.path.dirname(entry_dir)):
+            roots.append(server_root)
+    return Tree.of(roots)
 
 
 def _unchanged(result: Result) -> Result:
@@ -119,27 +129,40 @@ def run(target: Path, load: LoadOptions, rules: tuple[Rule, ...], options: Optio
 
     Every pass fixes only what ``review`` leaves of the findings, so a finding the
     user suppressed or ignored is never fixed, and the remaining findings are
-    the ones ``check`` would report.
+    the ones ``check`` would report. While files are written, SIGINT and SIGTERM
+    roll every file back (exit 130/143) instead of stopping half-way.
     """
     outcome = Outcome()
+    if not options.write:
+        return _loop(target, load, rules, options, review, outcome)
+    with interrupts.guarded():
+        try:
+            _loop(target, load, rules, options, review, outcome)
+            if options.verify and outcome.originals:
+                _verify(options.verify, outcome)
+        except interrupts.Interrupted as exc:
+            raise _abort(outcome, f"{exc} before the run ended", exit_code=exc.exit_code) from None
+    return outcome
+
+
+def _loop(target: Path, load: LoadOptions, rules: tuple[Rule, ...], options: Options, review: Review,
+          outcome: Outcome) -> Outcome:
     result = outcome.initial = review(analyse(target, load, rules))
+    tree = tree_of(result, load)
     for number in range(1, options.max_passes + 1):
-        changed = _one_pass(result, load, options, outcome, number)
+        changed = _one_pass(result, tree, options, outcome, number)
         if not changed or not options.write:
             break
         outcome.passes = number
         result = review(analyse(target, load, rules))
     outcome.final = result
-    if options.write and options.verify and outcome.originals:
-        _verify(options.verify, outcome)
     return outcome
 
 
-def _one_pass(result: Result, load: LoadOptions, options: Options, outcome: Outcome, number: int) -> bool:
+def _one_pass(result: Result, tree: Tree, options: Options, outcome: Outcome, number: int) -> bool:
     """Apply one round of compatible fixes; True if any file changed."""
     sources = sources_of(result.model)
-    roots = allowed_roots(result, load)
-    usable, refused = _writable(candidates(result, options.unsafe), sources, roots, options.write)
+    usable, refused = _writable(candidates(result, options.unsafe), sources, tree, options.write)
     for reason in refused:
         if reason not in outcome.refused:
             outcome.refused.append(reason)
@@ -153,19 +176,19 @@ def _one_pass(result: Result, load: LoadOptions, options: Options, outcome: Outc
         outcome.diff = b"".join(unified(d, sources[d].text, changed[d]) for d in sorted(changed))
         outcome.applied.extend(_applied(taken, sources, number))
         return True
-    _write_all(changed, sources, options, outcome, roots)
+    _write_all(changed, sources, options, outcome, tree)
     outcome.applied.extend(_applied(taken, sources, number))
     return True
 
 
-def _writable(fixes: list[tuple[Finding, Fix]], sources: dict[str, SourceFile], roots: list[str], writing: bool) -> tuple[list[tuple[Finding, Fix]], list[str]]:
+def _writable(fixes: list[tuple[Finding, Fix]], sources: dict[str, SourceFile], tree: Tree, writing: bool) -> tuple[list[tuple[Finding, Fix]], list[str]]:
     """Drop fixes that touch a file we must not or cannot write, saying why once per file."""
     verdict: dict[str, str | None] = {}
     for _, fix in fixes:
         for edit in fix.edits:
             if edit.file not in verdict:
                 source = sources.get(edit.file)
-                verdict[edit.file] = f"{edit.file}: not a loaded file; not edited" if source is None else target_of(source.path, roots, writing)[1]
+                verdict[edit.file] = f"{edit.file}: not a loaded file; not edited" if source is None else target_of(source.path, tree, writing)[1]
     usable = [(f, fix) for f, fix in fixes if all(verdict[e.file] is None for e in fix.edits)]
     return usable, [r for r in verdict.values() if r is not None]
 
@@ -178,70 +201,83 @@ def _edit_location(edit: Edit, sources: dict[str, SourceFile]) -> Location:
     return Location(edit.file, sources[edit.file].line_of(edit.start))
 
 
-def _write_all(changed: dict[str, str], sources: dict[str, SourceFile], options: Options, outcome: Outcome, roots: list[str]) -> None:
+def _write_all(changed: dict[str, str], sources: dict[str, SourceFile], options: Options, outcome: Outcome,
+               tree: Tree) -> None:
     """Write every changed file of a pass, or none: a failure restores what was written."""
-    plan: list[tuple[Path, bytes]] = []
+    plan: list[tuple[Path, bytes, bytes]] = []
     for display in sorted(changed):
-        real, reason = target_of(sources[display].path, roots)
+        real, reason = target_of(sources[display].path, tree)
         if real is None:
             raise _abort(outcome, reason or display)
-        if any(real == p for p, _ in plan):
+        if any(real == p for p, _, _ in plan):
             raise _abort(outcome, f"{display}: reached under two names ({real}); not edited")
-        plan.append((real, changed[display].encode("utf-8", "surrogateescape")))
+        plan.append((real, sources[display].raw, changed[display].encode("utf-8", "surrogateescape")))
     try:
-        for real, data in plan:
-            original = _remember(real, outcome)
+        for directory in dict.fromkeys(real.parent for real, _, _ in plan):
+            outcome.cleaned.extend(remove_stale_temps(directory))
+        for real, expected, data in plan:
+            original = _remember(real, expected, outcome)
             if options.backup_suffix and original.backup is None:
-                _backup(original, options.backup_suffix)
-            write_atomic(real, data, original.stat)
+                original.backup, original.backup_inode = backup(real, original.data, original.stat,
+                                                                options.backup_suffix, tree)
+            original.ours.append(data)
+            replace(real, expected, data, original.stat, tree)
     except (WriteError, OSError) as exc:
         raise _abort(outcome, str(exc)) from None
-    except KeyboardInterrupt:
-        restore(outcome)  # interrupted between two files: put the first back too
-        raise
 
 
-def _remember(real: Path, outcome: Outcome) -> Original:
-    """Keep the first content of a file this run writes."""
+def _remember(real: Path, expected: bytes, outcome: Outcome) -> Original:
+    """Keep the first content of a file this run writes: the bytes the analysis read."""
     if real not in outcome.originals:
-        outcome.originals[real] = Original(real, real.read_bytes(), os.stat(real))
+        outcome.originals[real] = Original(real, expected, os.stat(real))
     return outcome.originals[real]
 
 
-def _backup(original: Original, suffix: str) -> None:
-    """``FILE.bak``: the content before this run, with the original's mode and owner."""
-    backup = original.path.with_name(original.path.name + suffix)
-    original.backup_before = backup.read_bytes() if backup.is_file() else None
-    original.backup = backup
-    if backup.exists() and not backup.is_file():
-        raise WriteError(f"{backup}: exists and is not a regular file; no backup written")
-    write_atomic(backup, original.data, original.stat)
+def restore(outcome: Outcome, tree: Tree | None = None) -> list[str]:
+    """Put every written file back as it was and remove the backups this run made.
 
-
-def restore(outcome: Outcome) -> list[str]:
-    """Put every written file (and backup) back as it was; return what could not be restored."""
+    Returns one line per file that could not be restored, saying which bytes it kept.
+    A file someone else changed after this run wrote it is left with their bytes.
+    """
     failures: list[str] = []
-    for original in outcome.originals.values():
-        try:
-            if original.path.read_bytes() != original.data or os.stat(original.path).st_mode != original.stat.st_mode:
-                write_atomic(original.path, original.data, original.stat)
-            if original.backup is not None:
-                if original.backup_before is None:
-                    original.backup.unlink(missing_ok=True)
-                else:
-                    write_atomic(original.backup, original.backup_before, original.stat)
-        except (WriteError, OSError) as exc:
-            failures.append(f"{original.path}: {exc}")
+    with interrupts.held():
+        for original in reversed(outcome.originals.values()):
+            failure = _restore_one(original, tree or Tree.of([str(original.path.parent)]))
+            if failure:
+                failures.append(failure)
     return failures
 
 
-def _abort(outcome: Outcome, reason: str, output: str = "") -> FixError:
+def _restore_one(original: Original, tree: Tree) -> str | None:
+    path = original.path
+    try:
+        current = read_exact(path)
+        if current != original.data:
+            if current not in original.ours:
+                return f"{path}: changed by another writer after fcgilint wrote it; it keeps those bytes"
+            replace(path, current, original.data, original.stat, tree)
+        elif stat.S_IMODE(os.stat(path).st_mode) != stat.S_IMODE(original.stat.st_mode):
+            os.chmod(path, stat.S_IMODE(original.stat.st_mode))
+    except (WriteError, OSError) as exc:
+        kept = "the fixed text" if original.ours else "its original text"
+        saved = f"; the original is in {original.backup}" if original.backup is not None else ""
+        return f"{path}: not restored ({_reason(exc)}); it keeps {kept}{saved}"
+    if original.backup is not None and original.backup_inode is not None:
+        remove_own(original.backup, original.backup_inode)
+    return None
+
+
+def _reason(exc: Exception) -> str:
+    return exc.strerror or str(exc) if isinstance(exc, OSError) else str(exc)
+
+
+def _abort(outcome: Outcome, reason: str, output: str = "", exit_code: int = exitcodes.ERROR) -> FixError:
     """Restore every file, then describe the stop (and any file that could not be restored)."""
     failures = restore(outcome)
     if failures:
-        return FixError(reason + "".join(f"\ncould not restore {f}" for f in failures), output)
+        return FixError(reason + "".join(f"\ncould not restore {f}" for f in failures), output, exit_code)
     restored = "; every file this run wrote was restored" if outcome.originals else "; nothing was written"
-    return FixError(reason + restored, output)
+    return FixError(reason + restored, output, exit_code)
 
 
 def _verify(command: str, outcome: Outcome) -> None:

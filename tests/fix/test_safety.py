@@ -46,11 +46,11 @@ def test_no_temporary_file_is_left(site: Path) -> None:
 def test_crash_before_rename_leaves_the_original(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before = snapshot(site.parent)
 
-    def crash(src: str, dst: str) -> None:
+    def crash(src: str, dst: str, **dir_fds: int) -> None:
         raise OSError(5, "Input/output error")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(engine.FixError, match="original is unchanged"):
+    with pytest.raises(engine.FixError, match="not replaced"):
         fix(site)
     assert snapshot(site.parent) == before
 
@@ -61,14 +61,14 @@ def test_failed_write_of_a_second_file_restores_the_first(tmp_path: Path, monkey
     conf = tmp_path / "httpd.conf"
     conf.write_text(f"Include {tmp_path}/a.conf\nInclude {tmp_path}/b.conf\n")
     before = snapshot(tmp_path)
-    real_write = writer.write_atomic
+    real_replace = writer.replace
 
-    def fail_on_b(path: Path, data: bytes, like: os.stat_result) -> None:
+    def fail_on_b(path: Path, expected: bytes, data: bytes, like: os.stat_result, tree: writer.Tree) -> None:
         if path.name == "b.conf":
             raise writer.WriteError(f"{path}: disk full")
-        real_write(path, data, like)
+        real_replace(path, expected, data, like, tree)
 
-    monkeypatch.setattr(engine, "write_atomic", fail_on_b)
+    monkeypatch.setattr(engine, "replace", fail_on_b)
     with pytest.raises(engine.FixError, match="restored"):
         fix(conf)
     assert snapshot(tmp_path) == before
