@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from fcgilint import exitcodes
 from fcgilint.commands import common
 
 if TYPE_CHECKING:
@@ -26,7 +25,7 @@ if TYPE_CHECKING:
     from fcgilint.settings import Choices, Settings
 
 UnsafeOpt = typer.Option(False, "--unsafe-fixes", help="Also apply fixes that change behaviour (raised timeouts, body sizes, PHP limits).")
-BackupOpt = typer.Option(False, "--backup", help="Keep the original of every written file as FILE.bak.")
+BackupOpt = typer.Option(False, "--backup", help="Keep the original of every written file as FILE.bak (FILE.bak.1, ... if taken).")
 SuffixOpt = typer.Option(None, "--backup-suffix", help="Suffix of backup files (implies --backup); default .bak.")
 VerifyOpt = typer.Option(None, "--verify", help="Shell command run after writing (e.g. 'apachectl -t'); on failure every file is restored.")
 DiffOpt = typer.Option(False, "--diff", help="Print a unified diff of the fixes and write nothing.")
@@ -57,13 +56,15 @@ def fix(
     """Apply the fixes of the findings, re-load and re-check until nothing is left to fix.
 
     Safe fixes only, unless --unsafe-fixes. Every file is replaced atomically
-    (temporary file in the same directory, fsync, rename) with its mode, owner and
-    group; bytes outside the edited spans are kept exactly. A symlinked file is
-    edited at its target only when that lies inside --root or the config tree.
+    (anonymous temporary file, fsync, rename) with its mode, owner and group, and
+    only if it still holds the bytes that were read; bytes outside the edited spans
+    are kept exactly. Only files inside --root (else the entry's directory and its
+    ServerRoot) are written, after following every symlink; hard links are refused.
     Findings suppressed by .fcgilint.yaml or '# fcgilint: disable=...' are not fixed.
 
     Exit codes: 0 nothing left at or above --fail-on, 1 findings remain,
-    2 usage or input error, a failed write or a failed --verify (every file restored).
+    2 usage or input error, a failed write, a failed --verify or a file changed meanwhile,
+    130/143 interrupted by SIGINT/SIGTERM (every file restored in each of these cases).
     A file that must not be written (a symlink out of the tree) is reported and left as is.
     """
     from fcgilint.fix.engine import Options

@@ -23,7 +23,17 @@ from fcgilint.fix import edits as edit_ops
 from fcgilint.fix.diff import unified
 from fcgilint.checks.remedies import sources_of
 from fcgilint.fix import interrupts
-from fcgilint.fix.writer import Tree, WriteError, backup, read_exact, remove_own, remove_stale_temps, replace, target_of
+from fcgilint.fix.writer import (
+    Tree,
+    WriteError,
+    backup,
+    read_exact,
+    remove_own,
+    remove_stale_temps,
+    replace,
+    sync_directory,
+    target_of,
+)
 from fcgilint.load.apache_tree import LoadOptions
 from fcgilint.pipeline import Result, analyse
 from fcgilint.rules import Rule
@@ -221,7 +231,9 @@ def _write_all(changed: dict[str, str], sources: dict[str, SourceFile], options:
                 original.backup, original.backup_inode = backup(real, original.data, original.stat,
                                                                 options.backup_suffix, tree)
             original.ours.append(data)
-            replace(real, expected, data, original.stat, tree)
+            replace(real, expected, data, original.stat, tree, sync=False)
+        for directory in dict.fromkeys(real.parent for real, _, _ in plan):
+            sync_directory(directory)
     except (WriteError, OSError) as exc:
         raise _abort(outcome, str(exc)) from None
 

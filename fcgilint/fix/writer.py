@@ -82,19 +82,29 @@ def target_of(path: Path, tree: Tree, writing: bool = True) -> tuple[Path | None
     return Path(real), None
 
 
-def replace(path: Path, expected: bytes, data: bytes, like: os.stat_result, tree: Tree) -> os.stat_result:
-    """Replace ``path`` by ``data`` if it still holds ``expected``; the new file's status.
+def replace(path: Path, expected: bytes, data: bytes, like: os.stat_result, tree: Tree, sync: bool = True) -> None:
+    """Replace ``path`` by ``data`` if it still holds ``expected``.
 
-    On any error the original is untouched (the rename is the last step).
+    On any error the original is untouched (the rename is the last step). ``sync=False``
+    leaves the directory's fsync to the caller (:func:`sync_directory`, once per directory).
     """
     with _directory(path.parent, tree) as dirfd, _Temp(dirfd, path.name) as temp:
         temp.fill(data, like, path)
         with deferred():
             _check_unchanged(dirfd, path, expected)
             temp.rename_to(path.name, path)
-        new = os.stat(path.name, dir_fd=dirfd, follow_symlinks=False)
-        _sync(dirfd)
-        return new
+        if sync:
+            _sync(dirfd)
+
+
+def sync_directory(directory: Path) -> None:
+    """Make the renames done in ``directory`` durable."""
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            _sync(fd)
+        finally:
+            os.close(fd)
 
 
 def backup(path: Path, data: bytes, like: os.stat_result, suffix: str, tree: Tree) -> tuple[Path, int]:

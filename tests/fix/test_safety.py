@@ -63,10 +63,10 @@ def test_failed_write_of_a_second_file_restores_the_first(tmp_path: Path, monkey
     before = snapshot(tmp_path)
     real_replace = writer.replace
 
-    def fail_on_b(path: Path, expected: bytes, data: bytes, like: os.stat_result, tree: writer.Tree) -> None:
+    def fail_on_b(path: Path, expected: bytes, data: bytes, like: os.stat_result, tree: writer.Tree, sync: bool = True) -> None:
         if path.name == "b.conf":
             raise writer.WriteError(f"{path}: disk full")
-        real_replace(path, expected, data, like, tree)
+        real_replace(path, expected, data, like, tree, sync)
 
     monkeypatch.setattr(engine, "replace", fail_on_b)
     with pytest.raises(engine.FixError, match="restored"):
@@ -177,3 +177,21 @@ def test_diff_is_byte_exact_and_marks_a_missing_final_newline(tmp_path: Path) ->
     assert b"-MaxRequestsPerProcess 900\n\\ No newline at end of file\n+FcgidMaxRequestsPerProcess 500\n\\ No newline at end of file\n" in result.stdout_bytes
     assert b" FcgidWrapper /usr/bin/php-cgi .php\r\n" in result.stdout_bytes
     assert conf.read_bytes().endswith(b"MaxRequestsPerProcess 900")
+
+
+def test_a_rollback_that_fails_says_which_bytes_each_file_kept(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_replace = writer.replace
+
+    def full_disk_on_restore(path: Path, expected: bytes, data: bytes, like: os.stat_result, tree: writer.Tree, sync: bool = True) -> None:
+        if data == RACE.encode():
+            raise writer.WriteError(f"{path}: cannot write the new content (No space left on device); not replaced")
+        real_replace(path, expected, data, like, tree, sync)
+
+    monkeypatch.setattr(engine, "replace", full_disk_on_restore)
+    with pytest.raises(engine.FixError) as stopped:
+        fix(site, backup_suffix=".bak", verify="false")
+    message = str(stopped.value)
+    assert f"could not restore {site}: not restored" in message and "No space left on device" in message
+    assert f"it keeps the fixed text; the original is in {site}.bak" in message
+    assert "the original is unchanged" not in message
+    assert site.read_text() == FIXED and (site.parent / "httpd.conf.bak").read_text() == RACE
