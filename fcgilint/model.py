@@ -74,6 +74,8 @@ class ProcessClass:
     cmd_options: Placed | None = None
     suexec: Placed | None = None
     run: ScriptRun | None = None
+    ini_files: list[str] = field(default_factory=list)  # the php.ini files php-cgi reads, in order
+    ini_reason: str | None = None  # why those (-c, PHPRC, the distribution's path, ...)
 
     @property
     def call(self) -> PhpCall | None:
@@ -294,6 +296,7 @@ def php_ini_values(pc: ProcessClass, inis: IniReader, notes: list[str]) -> dict[
     choice = inis.locate(binary, call.ini_path if call else None, call.no_ini if call else False, env_values, wrapper_dir)
     files, problems = inis.load(choice.files)
     notes.extend(problems)
+    pc.ini_files, pc.ini_reason = [ini.display for ini in files], choice.reason
     values: dict[str, Value] = {}
     for key, default in knowledge.PHP_INI_DEFAULTS.items():
         chain = [Step(f"php.ini chosen by {choice.reason}")]

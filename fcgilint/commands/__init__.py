@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 import typer
 
-from fcgilint.commands import check, fix, init, rules, trace
+from fcgilint.commands import check, fix, init, rules, show, trace
 
-REGISTRY: list[Callable[[typer.Typer], None]] = [check.register, fix.register, trace.register, rules.register, init.register]
+REGISTRY: list[Callable[[typer.Typer], None]] = [
+    check.register, fix.register, show.register, trace.register, rules.register, init.register
+]

@@ -1,0 +1,164 @@
+"""``fcgilint show``: what the model believes, per virtual host, before any rule judges it.
+
+Like ``apachectl -S`` for PHP: for the main server and each ``<VirtualHost>``, the
+handler a PHP file gets, then each process class mod_fcgid spawns there (wrapper,
+php-cgi, the php.ini chosen and why) and the values the rules compare, each with
+the file:line that decided it. The view is a list of scopes, each a list of
+:class:`Part` made by the functions in :data:`PARTS`; a new view of the same
+model (capacity, say) is one more function in that list, and both the text and
+the JSON rendering pick it up.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fcgilint import __version__
+from fcgilint.load.apache_tree import VHost
+from fcgilint.model import Model, ProcessClass, Value
+from fcgilint.routes import document_root, php_route
+from fcgilint.source import Location
+
+
+@dataclass(frozen=True)
+class Row:
+    """One fact: a name, its value, where it was decided, and by what."""
+
+    name: str
+    value: str
+    location: Location | None = None
+    why: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        where = self.location
+        return {"name": self.name, "value": self.value, "file": where.file if where else None,
+                "line": where.line if where else None, "why": self.why}
+
+
+@dataclass
+class Part:
+    """A titled group of rows in one scope (the .php route, one process class, ...)."""
+
+    kind: str
+    title: str
+    rows: list[Row] = field(default_factory=list)
+    location: Location | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "title": self.title, "file": self.location.file if self.location else None,
+                "line": self.location.line if self.location else None, "rows": [r.to_json() for r in self.rows]}
+
+
+@dataclass
+class ScopeView:
+    """The main server (``vhost`` None) or one virtual host."""
+
+    vhost: VHost | None
+    parts: list[Part]
+
+    @property
+    def title(self) -> str:
+        return self.vhost.label if self.vhost is not None else "main server"
+
+    def to_json(self) -> dict[str, Any]:
+        where = self.vhost.location if self.vhost is not None else None
+        return {"vhost": self.vhost.name if self.vhost is not None else None, "title": self.title,
+                "file": where.file if where else None, "line": where.line if where else None,
+                "parts": [p.to_json() for p in self.parts]}
+
+
+PartFn = Callable[[Model, VHost | None], list[Part]]
+ROUTE_FILES = ("index.php", "index.PHP", "index.phtml")
+LIMITS = (
+    ("request limit", ("PHP_FCGI_MAX_REQUESTS", "FcgidMaxRequestsPerProcess")),
+    ("timeouts", ("FcgidIOTimeout", "FcgidBusyTimeout", "max_execution_time")),
+    ("body limits", ("FcgidMaxRequestLen", "post_max_size", "upload_max_filesize")),
+)
+
+
+def route_part(model: Model, vhost: VHost | None) -> list[Part]:
+    """The handler each PHP file name gets at the scope's DocumentRoot."""
+    tree = model.tree
+    if tree is None:
+        return []
+    directory, placed = document_root(tree, vhost)
+    rows = [Row("DocumentRoot", directory, placed.location if placed else None, "" if placed else "httpd's default")]
+    for name in ROUTE_FILES:
+        route = php_route(tree, vhost, name)
+        served = _served(route.runner, route.wrapper is not None)
+        handler = f"handler {route.handler}" if route.handler else "no handler"
+        where = route.decided_by.location if route.decided_by else None
+        wrapper = f", wrapper {route.wrapper.args[0]} ({route.wrapper.location})" if route.wrapper else ""
+        rows.append(Row(name, served, where, f"{handler}{wrapper}"))
+    return [Part("route", ".php route", rows)]
+
+
+def _served(runner: str, wrapped: bool) -> str:
+    if runner == "source":
+        return "its source, as a static file"
+    if runner == "mod_fcgid" and not wrapped:
+        return "mod_fcgid, no FcgidWrapper: the file itself is started as the FastCGI program"
+    return runner
+
+
+def _value_row(value: Value | None, name: str) -> Row:
+    if value is None:
+        return Row(name, "not known")
+    if value.raw is None:
+        shown = f"{value.number} (unset)" if value.number is not None else "unset"
+    else:
+        shown = value.raw
+        if value.number is not None and str(value.number) != value.raw.strip():
+            shown += f" ({value.number})"
+    why = "" if value.location is not None and value.decided_by == value.location.file else value.decided_by
+    return Row(name, shown, value.location, why)
+
+
+def class_parts(model: Model, vhost: VHost | None) -> list[Part]:
+    """Each process class of the scope: what runs, which php.ini, and the values the rules compare."""
+    return [_class_part(pc) for pc in model.classes if pc.vhost is vhost]
+
+
+def _class_part(pc: ProcessClass) -> Part:
+    where = pc.directive.location if pc.directive is not None else None
+    call = pc.call
+    rows = [Row("php-cgi", call.argv[0] if call else (pc.php_binary or "not found"), call.location if call else None,
+                "" if pc.is_php else "not recognised as php-cgi")]
+    if pc.is_php:
+        rows.append(Row("php.ini", ", ".join(pc.ini_files) or "none", None, pc.ini_reason or ""))
+    if pc.cmd_options is not None:
+        rows.append(Row("FcgidCmdOptions", " ".join(pc.cmd_options.args[1:]), pc.cmd_options.location))
+    for _group, names in LIMITS:
+        rows.extend(_value_row(pc.values.get(n), n) for n in names if n in pc.values)
+    return Part("class", f"process class {pc.command}", rows, where)
+
+
+PARTS: list[PartFn] = [route_part, class_parts]
+
+
+def build(model: Model) -> list[ScopeView]:
+    """The view of every scope: the main server first, then each vhost in config order."""
+    scopes: list[VHost | None] = [None, *(model.tree.vhosts if model.tree is not None else [])]
+    return [ScopeView(vhost, [part for fn in PARTS for part in fn(model, vhost)]) for vhost in scopes]
+
+
+def render_json(views: list[ScopeView], notes: list[str]) -> str:
+    return json.dumps({"version": __version__, "scopes": [v.to_json() for v in views], "notes": notes}, indent=2) + "\n"
+
+
+def render_text(views: list[ScopeView], notes: list[str]) -> str:
+    lines: list[str] = []
+    for view in views:
+        lines.append(view.title)
+        for part in view.parts:
+            lines.append(f"  {part.title}" + (f" ({part.location})" if part.location else ""))
+            width = max((len(r.name) for r in part.rows), default=0)
+            for row in part.rows:
+                detail = ", ".join(x for x in (str(row.location) if row.location else "", row.why) if x)
+                lines.append(f"    {row.name.ljust(width)}  {row.value}" + (f"  [{detail}]" if detail else ""))
+        lines.append("")
+    lines.extend(f"note: {n}" for n in notes)
+    return "\n".join(lines).rstrip("\n") + "\n"
