@@ -20,13 +20,13 @@ PACKAGE = Path(__file__).resolve().parent.parent / "fcgilint"
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("base", ("fcgilint", "fcgilint.source", "fcgilint.exitcodes", "fcgilint.knowledge", "fcgilint.templates")),
     ("load", ("fcgilint.load*",)),
-    ("model", ("fcgilint.model",)),
+    ("model", ("fcgilint.model", "fcgilint.routes")),
     ("findings", ("fcgilint.findings",)),  # the vocabulary a rule's check produces
     ("rules", ("fcgilint.rules", "fcgilint.checks*")),
     ("pipeline", ("fcgilint.pipeline",)),
     ("evidence", ("fcgilint.evidence", "fcgilint.evidence.*")),
     ("policy", ("fcgilint.policy", "fcgilint.project_config", "fcgilint.suppress", "fcgilint.baseline")),
-    ("report", ("fcgilint.report", "fcgilint.formats*")),
+    ("report", ("fcgilint.report", "fcgilint.formats*", "fcgilint.overview")),
     ("run", ("fcgilint.settings", "fcgilint.evidence_link")),
     ("fix", ("fcgilint.fix*",)),
     ("commands", ("fcgilint.check_run", "fcgilint.commands*", "fcgilint.cli", "fcgilint.__main__")),
