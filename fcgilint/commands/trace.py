@@ -32,8 +32,6 @@ if TYPE_CHECKING:
 _PROGRESS_FLOOR = 64 * 1024 * 1024
 _HTTPD_NAMES = frozenset({"apache2", "httpd"})
 _STRACE_FLAGS = ("-f", "-tt", "-T", "-yy", "-s", "256")
-#: Only the calls the detectors read; keeps the traced server fast and the file small.
-_STRACE_FILTER = "trace=network,process,read,write,writev,close,poll,ppoll,select,pselect6"
 
 
 class _Refusal(Exception):
@@ -196,7 +194,10 @@ def capture_live(output: Path, seconds: int, max_bytes: int, parent: int | None 
     strace = _check_tracing_allowed()
     processes = _processes()
     chosen = _choose_parent(processes, parent)
-    cmd = [strace, *_STRACE_FLAGS, "-e", _STRACE_FILTER, "-o", str(output)]
+    from fcgilint.evidence.kinds import live_filter
+
+    # Only the calls the detectors read: keeps the traced server fast and the file small.
+    cmd = [strace, *_STRACE_FLAGS, "-e", live_filter(), "-o", str(output)]
     for pid in [chosen, *server_pids(processes, chosen)]:
         cmd += ["-p", str(pid)]
     try:

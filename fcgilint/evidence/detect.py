@@ -45,6 +45,7 @@ from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from fcgilint.evidence.kinds import STRACE_INPUTS
 from fcgilint.evidence.logs import AccessLine, ErrorLine
 from fcgilint.evidence.model import Collector, When
 from fcgilint.evidence.strace import (
@@ -66,10 +67,6 @@ TERMINATING = frozenset({"SIGTERM", "SIGKILL", "SIGINT", "SIGQUIT", "SIGHUP", "S
 _FCGID_SOCKET_NAME = re.compile(r"^\d+\.\d+$")
 #: Bounded memory for finished processes and socket owners (LRU eviction).
 _MEMORY = 65536
-_READS = frozenset({"read", "recvfrom", "recvmsg", "readv"})
-_WRITES = frozenset({"writev", "write", "sendmsg", "sendto"})
-_POLLS = frozenset({"poll", "ppoll", "select", "pselect6"})
-_CLONES = frozenset({"clone", "clone3", "fork", "vfork"})
 _BROKEN = frozenset({"ECONNRESET", "EPIPE"})
 
 
@@ -374,19 +371,8 @@ class StraceCorrelator:
             self.sink.infer(socket, wrapper, counts)
 
 
-_HANDLERS = {
-    "connect": StraceCorrelator._on_connect,
-    "close": StraceCorrelator._on_close,
-    "bind": StraceCorrelator._on_bind,
-    "execve": StraceCorrelator._on_execve,
-    "accept": StraceCorrelator._on_accept,
-    "accept4": StraceCorrelator._on_accept,
-    "exit_group": StraceCorrelator._on_exit_group,
-    **{name: StraceCorrelator._on_read for name in _READS},
-    **{name: StraceCorrelator._on_write for name in _WRITES},
-    **{name: StraceCorrelator._on_poll for name in _POLLS},
-    **{name: StraceCorrelator._on_clone for name in _CLONES},
-}
+# The dispatch comes from the table of inputs, which also gives the prefilter its needles.
+_HANDLERS = {name: getattr(StraceCorrelator, i.handler) for i in STRACE_INPUTS if i.handler for name in i.calls}
 
 
 def _when(rec: Record) -> When:

@@ -11,6 +11,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from fcgilint.evidence.kinds import RULE_OF_KIND
+
 #: At most this many samples per detection (file, line, text).
 MAX_SAMPLES = 5
 #: At most this many distinct pids are listed per detection; ``count`` is exact.
@@ -18,14 +20,6 @@ MAX_PIDS = 50
 #: Sample lines longer than this are cut, so one huge strace buffer cannot bloat a report.
 MAX_SAMPLE_CHARS = 400
 
-#: Config rule each kind confirms (kinds not listed confirm no single rule).
-RULE_OF_KIND = {
-    "request-limit-race": "FCG001",
-    "fcgi-read-error": "FCG001",
-    "io-timeout": "FCG003",
-    "busy-timeout": "FCG004",
-    "request-too-long": "FCG005",
-}
 
 
 @dataclass

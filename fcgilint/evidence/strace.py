@@ -34,30 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, BinaryIO
 
-#: Fixed strings that select candidate lines.  Every call the detectors use
-#: contains one of them in its own line or in its ``resumed`` line.  They are
-#: kept at five characters or more: grep's multi-string search skips ahead by
-#: the shortest one, so short needles slow the whole scan.
-NEEDLES: tuple[bytes, ...] = (
-    b"connect(",
-    b"accept",
-    b"bind(",
-    b"clone",
-    b"fork(",
-    b"fork resumed",
-    b"execve",
-    b"exit_group",
-    b"+++ exited",
-    b"+++ killed",
-    b"--- SIG",
-    b"ECONNRESET",
-    b"EPIPE (",
-    b', "", ',
-    b'resumed>"", ',
-    b"(Timeout)",
-    b"writev(",
-    b"close(",
-)
+from fcgilint.evidence.kinds import NEEDLES
 
 #: Candidate lines that ``-y``/``-yy`` shows to be on files, pipes or TCP sockets
 #: (php reading its scripts, httpd writing to clients) or on php-cgi's end of an
