@@ -11,10 +11,8 @@ from stories import CAPTURES
 
 from fcgilint.evidence import analyse
 from fcgilint.evidence.detect import _HANDLERS, StraceCorrelator
-from fcgilint.evidence.kinds import KINDS, NEEDLES, STRACE_INPUTS, StraceInput, kinds_table, live_filter
+from fcgilint.evidence.kinds import KINDS, NEEDLES, STRACE_INPUTS, StraceInput, live_filter
 from fcgilint.evidence.strace import StraceReader, candidates_python
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def unselected(row: StraceInput) -> list[str]:
@@ -48,10 +46,6 @@ def test_the_dispatch_is_the_table() -> None:
 def test_the_live_filter_names_every_call_the_correlator_reads() -> None:
     traced = set(re.findall(r"\?(\w+)", live_filter()))
     assert traced == set(_HANDLERS)
-
-
-def test_docs_trace_lists_the_kinds_of_the_table() -> None:
-    assert kinds_table() in (REPO / "docs" / "trace.md").read_text(encoding="utf-8")
 
 
 def test_every_kind_the_captures_produce_is_in_the_table() -> None:
