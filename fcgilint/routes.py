@@ -136,9 +136,9 @@ def _extension_handler(tree: ConfigTree, vhost: VHost | None, directory: str, fi
     return chosen
 
 
-def php_route(tree: ConfigTree, vhost: VHost | None, file: str = "index.php") -> Route:
-    """The handler ``file`` gets at the scope's DocumentRoot, and what serves it."""
-    directory, _root = document_root(tree, vhost)
+def php_route(tree: ConfigTree, vhost: VHost | None, file: str = "index.php", directory: str | None = None) -> Route:
+    """The handler ``file`` gets in ``directory`` (default: the scope's DocumentRoot), and what serves it."""
+    directory = directory if directory is not None else document_root(tree, vhost)[0]
     steps: list[str] = []
     decided: Placed | None = None
     handler: str | None = None
@@ -155,7 +155,7 @@ def php_route(tree: ConfigTree, vhost: VHost | None, file: str = "index.php") ->
         if decided is not None:
             steps.append(f"{decided.location}: AddHandler {handler} maps the extension of {file}")
     runner = _runner(tree, vhost, directory, file, handler, steps)
-    wrapper = _wrapper(tree, vhost, directory, file) if runner == "mod_fcgid" else None
+    wrapper = fcgid_wrapper(tree, vhost, directory, file) if runner == "mod_fcgid" else None
     if runner == "mod_fcgid":
         steps.append(f"{wrapper.location}: mod_fcgid starts {wrapper.args[0]}" if wrapper else
                      f"no FcgidWrapper matches {file}: mod_fcgid runs the file itself as a FastCGI program")
@@ -183,7 +183,7 @@ def _runner(tree: ConfigTree, vhost: VHost | None, directory: str, file: str, ha
     return "source"
 
 
-def _wrapper(tree: ConfigTree, vhost: VHost | None, directory: str, file: str) -> Placed | None:
+def fcgid_wrapper(tree: ConfigTree, vhost: VHost | None, directory: str, file: str) -> Placed | None:
     """The FcgidWrapper for the file: mod_fcgid looks up the file's extension exactly (case-sensitive)
     in the merged wrappers, then the suffix-less one (``get_wrapper_info``, fcgid_conf.c)."""
     extension = "." + file.rsplit(".", 1)[-1] if "." in file else None

@@ -1,4 +1,4 @@
-"""Checks on how requests for .php reach mod_fcgid at all (FCG009)."""
+"""Checks on how requests for .php reach mod_fcgid at all (FCG009, FCG040, FCG017), per vhost."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import fnmatch
 import re
 from collections.abc import Iterator
 
-from fcgilint.checks.registry import Hit, check
-from fcgilint.findings import Related, Severity
-from fcgilint.load.apache_tree import ConfigTree, Placed
+from fcgilint.checks.registry import Hit, check, vhost_scope
+from fcgilint.findings import Related
+from fcgilint.load.apache_tree import ConfigTree, Placed, VHost
 from fcgilint.templates import is_placeholder
 from fcgilint.model import Model
+from fcgilint.routes import document_root, fcgid_wrapper, php_route
 
-_PHP_MODULES = {"php", "php5", "php7", "php8"}
 _SAMPLE = "index.php"
 
 
@@ -33,67 +33,88 @@ def _section_matches(placed: Placed, name: str) -> bool:
     return True
 
 
-def _fcgid_for_php(tree: ConfigTree) -> list[Placed]:
-    adds = [d for d in tree.named("AddHandler") if d.args and d.args[0].lower() == "fcgid-script" and any(a.lower().lstrip(".") == "php" for a in d.args[1:])]
+_PHP_EXTENSIONS = ("php", "phtml", "php5", "php7", "php8")
+
+
+def _php_intents(tree: ConfigTree) -> list[Placed]:
+    """Lines that mean mod_fcgid should run PHP: AddHandler/SetHandler fcgid-script, FcgidWrapper .php."""
+    adds = [d for d in tree.named("AddHandler") if d.args and d.args[0].lower() == "fcgid-script"
+            and any(a.lower().lstrip(".") in _PHP_EXTENSIONS for a in d.args[1:])]
+    sets = [d for d in tree.named("SetHandler") if d.args and d.args[0].lower() == "fcgid-script"
+            and _section_matches(d, _SAMPLE) and any(s.key.startswith("files") for s, _ in d.containers)]
     wrappers = [d for d in tree.named("FcgidWrapper", "FCGIWrapper") if len(d.args) > 1 and d.args[1].lower() == ".php"]
-    return adds + wrappers
+    return adds + sets + wrappers
+
+
+def _judged(tree: ConfigTree, intents: list[Placed]) -> Iterator[tuple[VHost | None, str, Placed]]:
+    """Each scope and directory where PHP is meant for mod_fcgid, once, with the line that says so.
+
+    With virtual hosts, httpd gives every request to one of them, so the main server is
+    judged only when there are none; its lines reach every vhost."""
+    scopes: list[VHost | None] = list(tree.vhosts) or [None]
+    seen: set[tuple[int, str]] = set()
+    for vhost in scopes:
+        root = document_root(tree, vhost)[0]
+        for intent in intents:
+            if intent.vhost not in (None, vhost):
+                continue
+            directory = _directory_of(intent) or root
+            if (id(vhost), directory) not in seen:
+                seen.add((id(vhost), directory))
+                yield vhost, directory, intent
+
+
+def _scope_words(vhost: VHost | None, directory: str) -> str:
+    return f"{directory} in {vhost.label if vhost is not None else 'the main server'}"
 
 
 @check("FCG009")
 def php_source_exposed(model: Model) -> Iterator[Hit]:
-    """A handler that beats AddHandler, or a case-sensitive wrapper suffix, lets PHP bypass mod_fcgid."""
+    """Per vhost: a .php file that httpd would send as text although mod_fcgid is meant to run it."""
     tree = model.tree
     if tree is None:
         return
-    intents = _fcgid_for_php(tree)
-    if not intents:
+    for vhost, directory, intent in _judged(tree, _php_intents(tree)):
+        route = php_route(tree, vhost, _SAMPLE, directory)
+        if not route.exposes_source or (route.decided_by is None and intent.key != "addhandler"):
+            continue  # a wrapper with no handler line in sight: a fragment whose routing lives elsewhere
+        words = _scope_words(vhost, directory)
+        decided = route.decided_by
+        if decided is not None and decided.key == "sethandler":
+            why = (f"SetHandler {route.handler} applies to .php files and beats 'AddHandler fcgid-script' (SetHandler "
+                   f"wins over AddHandler); no module or Action serves that handler")
+        elif decided is not None:
+            why = f"the handler of .php files is {route.handler} ({decided.name}), which no loaded module serves"
+        else:
+            why = "no handler applies to .php files there (the AddHandler fcgid-script is taken back)"
+        message = (f"{why}, so httpd sends PHP source code as plain text for {words}. Disable the overriding handler "
+                   f"(e.g. a2disconf php*-cgi) or route .php with 'SetHandler fcgid-script' in a matching <FilesMatch>")
+        related = [Related(intent.location, "mod_fcgid is meant to run .php here")]
+        yield Hit(decided.location if decided is not None else intent.location, message, related,
+                  chain=route.steps, scope=vhost_scope(vhost, words))
+
+
+@check("FCG040")
+def php_case_gap(model: Model) -> Iterator[Hit]:
+    """Per vhost: .php runs through its wrapper but .PHP gets fcgid-script without one."""
+    tree = model.tree
+    if tree is None:
         return
-    yield from _overriding_handlers(tree, intents)
-    yield from _case_sensitive_suffix(tree)
-
-
-def _overriding_handlers(tree: ConfigTree, intents: list[Placed]) -> Iterator[Hit]:
-    if tree.modules & _PHP_MODULES:
-        return
-    fcgid_sets = [d for d in tree.named("SetHandler") if d.args and d.args[0].lower() == "fcgid-script" and _section_matches(d, _SAMPLE)]
-    actions = {d.args[0].lower() for d in tree.named("Action") if d.args and "actions" in tree.modules}
-    for placed in tree.named("SetHandler"):
-        handler = placed.args[0].lower() if placed.args else ""
-        if not handler.startswith("application/x-httpd-php") or handler.endswith("-source") or handler in actions:
+    for vhost, directory, _intent in _judged(tree, _php_intents(tree)):
+        wrapper = fcgid_wrapper(tree, vhost, directory, _SAMPLE)
+        upper = php_route(tree, vhost, _SAMPLE.upper(), directory)
+        if wrapper is None or upper.runner != "mod_fcgid" or upper.wrapper is not None:
             continue
-        if not _section_matches(placed, _SAMPLE) or fcgid_sets:
-            continue
-        yield Hit(
-            placed.location,
-            f"SetHandler {placed.args[0]} applies to .php files and beats 'AddHandler fcgid-script .php' (SetHandler wins over AddHandler); with no module or Action for that handler, httpd serves PHP source code as plain text. Disable this file (e.g. a2disconf php*-cgi) or route .php with 'SetHandler fcgid-script' in a matching <FilesMatch>",
-            [Related(i.location, "mod_fcgid is meant to run .php here") for i in intents[:3]],
+        suffix = wrapper.args[1] if len(wrapper.args) > 1 else ""
+        words = _scope_words(vhost, directory)
+        message = (
+            f"FcgidWrapper only matches the suffix {suffix} case-sensitively, while the fcgid-script handler matches "
+            f"any case: a request for x{suffix.upper()} under {words} gets the fcgid-script handler but no wrapper, "
+            f"and mod_fcgid tries to run the script file itself (a 500, or an uploaded executable run). Add a "
+            f"suffix-less FcgidWrapper or route by <FilesMatch> with SetHandler"
         )
-
-
-def _scope_key(placed: Placed) -> tuple[int, tuple[int, ...]]:
-    """Identity of the vhost and per-directory sections a directive sits in."""
-    return id(placed.vhost), tuple(id(section) for section, _ in placed.containers)
-
-
-def _case_sensitive_suffix(tree: ConfigTree) -> Iterator[Hit]:
-    adds = [d for d in tree.named("AddHandler") if d.args and d.args[0].lower() == "fcgid-script"]
-    wrappers = tree.named("FcgidWrapper", "FCGIWrapper")
-    catch_all = {_scope_key(w) for w in wrappers if w.args[1:2] in ([], ["virtual"]) and w.args}
-    for placed in wrappers:
-        if len(placed.args) < 2 or not placed.args[1].startswith("."):
-            continue
-        suffix = placed.args[1]
-        if _scope_key(placed) in catch_all:
-            continue
-        add = next((a for a in adds if any(x.lower().lstrip(".") == suffix.lower().lstrip(".") for x in a.args[1:])), None)
-        if add is None:
-            continue
-        yield Hit(
-            placed.location,
-            f"FcgidWrapper only matches the suffix {suffix} case-sensitively, while 'AddHandler fcgid-script' matches any case: a request for x{suffix.upper()} gets the fcgid-script handler but no wrapper, and mod_fcgid tries to run the script file itself. Add a suffix-less FcgidWrapper or route by <FilesMatch> with SetHandler",
-            [Related(add.location, "AddHandler (case-insensitive)")],
-            severity=Severity.WARNING,
-        )
+        related = [Related(upper.decided_by.location, "the handler (case-insensitive)")] if upper.decided_by else []
+        yield Hit(wrapper.location, message, related, chain=upper.steps, scope=vhost_scope(vhost, words))
 
 
 @check("FCG017")

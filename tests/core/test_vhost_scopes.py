@@ -66,3 +66,16 @@ def test_a_finding_about_one_vhost_names_it(tree) -> None:
 def analyse_text(tree, conf: str):
     base: Path = tree({"httpd.conf": conf})
     return analyse(base / "httpd.conf", LoadOptions(root=base))
+
+
+def test_fcg009_is_judged_per_vhost_on_the_hosting_example() -> None:
+    """Debian's php8.2-cgi.conf exposes blog (AddHandler in its <Directory>) and not the vhosts
+    that route by <FilesMatch> SetHandler fcgid-script; blog's X.PHP escapes the snippet's
+    case-sensitive pattern and gets AddHandler's fcgid-script without a wrapper (FCG040)."""
+    repo = Path(__file__).resolve().parents[2] / "examples" / "hosting"
+    result = analyse(repo / "etc/apache2/apache2.conf", LoadOptions(root=repo))
+    exposed = [f for f in result.findings if f.rule in ("FCG009", "FCG040")]
+    assert sorted((f.rule, tuple(f.vhosts or ())) for f in exposed) == [
+        ("FCG009", ("blog.example.com",)), ("FCG040", ("blog.example.com",))]
+    exposed = [f for f in exposed if f.rule == "FCG009"]
+    assert exposed[0].location.file.endswith("conf-enabled/php8.2-cgi.conf") and exposed[0].location.line == 8

@@ -93,7 +93,7 @@ def test_check_fix_and_diff_use_the_config_file_too(repo: Path) -> None:
 def test_fail_on_of_the_config_file_decides_the_fix_exit_code(repo: Path, config: str, code: int) -> None:
     Path(".fcgilint.yaml").write_text(config)
     outcome = invoke(["fix", ENTRY])
-    assert "remaining:" in outcome.stdout and "warning FCG009" in outcome.stdout
+    assert "remaining:" in outcome.stdout and "warning FCG040" in outcome.stdout
     assert "error FCG" not in outcome.stdout
     assert outcome.code == code
 

@@ -5,7 +5,7 @@ for .php, no Action) next to ``AddHandler fcgid-script .php``: httpd answers wit
 script's source. The second routes .php with ``SetHandler fcgid-script`` in a matching
 ``<FilesMatch>``, which is the remedy: the same request runs PHP. A request for ``.PHP``
 gets the fcgid-script handler from the case-insensitive AddHandler but no wrapper, so
-mod_fcgid starts the script file itself.
+mod_fcgid starts the script file itself (FCG040).
 """
 
 from __future__ import annotations
@@ -71,5 +71,5 @@ def test_upper_case_suffix_gets_the_handler_but_no_wrapper(exposed_lab: fcgidlab
     status, _ = _get(exposed_lab, "/INFO.PHP", timeout=90)
     assert status == 500
     assert f"{script}(" in exposed_lab.error_log.read_text()  # "mod_fcgid: server ...:/.../INFO.PHP(PID) started"
-    report = fcgilint("check", "--select", "FCG009", str(exposed_lab.conf))
+    report = fcgilint("check", "--select", "FCG040", str(exposed_lab.conf))
     assert any(f["severity"] == "warning" and "case-sensitively" in f["message"] for f in report["findings"])

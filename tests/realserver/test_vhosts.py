@@ -8,6 +8,8 @@ racing.test answers 500s, and fcgilint reports FCG001 for racing.test alone.
 
 from __future__ import annotations
 
+import http.client
+
 import pytest
 
 import fcgidlab
@@ -51,3 +53,42 @@ def test_fcg001_names_the_racing_vhost_only(served: dict[str, fcgidlab.Evidence]
     assert sorted(named, key=str) == [None, RACING], report["findings"]
     (racing,) = [f for f in report["findings"] if f.get("vhost") == RACING]
     assert racing["file"] == str(lab.conf) and "racing.test" in racing["message"]
+
+
+DEBIAN_PHP_CGI_CONF = ('<FilesMatch ".+\\.ph(?:ar|p|tml)$">', "    SetHandler application/x-httpd-php", "</FilesMatch>")
+EXPOSED, ROUTED = "exposed.test", "routed.test"
+HANDLERS = fcgidlab.Scenario(
+    name="two-vhosts-handlers",
+    fcgid_max_requests=20,
+    extra_conf=DEBIAN_PHP_CGI_CONF,
+    vhosts=(
+        fcgidlab.VirtualHost(EXPOSED, fcgid_max_requests=20),  # AddHandler fcgid-script .php in its <Directory>
+        fcgidlab.VirtualHost(ROUTED, fcgid_max_requests=20,
+                             lines=('<FilesMatch "\\.php$">', "    SetHandler fcgid-script", "</FilesMatch>")),
+    ),
+)
+
+
+@pytest.fixture(scope="module")
+def handlers_lab(start_lab) -> fcgidlab.Lab:
+    return start_lab(HANDLERS)
+
+
+def _get(lab: fcgidlab.Lab, host: str, path: str) -> tuple[int, str]:
+    connection = http.client.HTTPConnection("127.0.0.1", lab.port, timeout=30)
+    try:
+        connection.request("GET", path, headers={"Host": host})
+        response = connection.getresponse()
+        return response.status, response.read().decode("utf-8", "replace")
+    finally:
+        connection.close()
+
+
+def test_debian_snippet_exposes_one_vhost_and_fcg009_names_that_one(handlers_lab: fcgidlab.Lab, fcgilint) -> None:
+    exposed, routed = _get(handlers_lab, EXPOSED, "/info.php"), _get(handlers_lab, ROUTED, "/info.php")
+    assert exposed[0] == 200 and exposed[1].startswith("<?php"), exposed
+    assert routed[0] == 200 and routed[1].strip().isdigit(), routed
+    report = fcgilint("check", "--select", "FCG009", str(handlers_lab.conf))
+    (finding,) = report["findings"]
+    assert finding["severity"] == "error" and finding["vhost"] == EXPOSED
+    assert "SetHandler application/x-httpd-php" in finding["message"]
