@@ -70,7 +70,8 @@ def _remedy(placed: Placed) -> str:
 
 
 def _failure(placed: Placed, htaccess: bool) -> str:
-    said = f"Invalid command '{placed.name}', perhaps misspelled or defined by a module not included in the server configuration"
+    said = (f"Invalid command '{placed.name}', perhaps misspelled or defined by a module not included in the "
+            "server configuration")
     if htaccess:
         return f"every request where httpd reads this file fails with 500 Internal Server Error ({said})"
     return f"httpd refuses to start ({said})"
@@ -110,4 +111,5 @@ def _no_effect(model: Model, placed: Placed, htaccess: bool, remedy: str) -> Ite
                   f"this file fails with 500 Internal Server Error ('{placed.name} not allowed here'); {remedy}")
     elif where:
         yield Hit(placed.location, f"{placed.name} is read by mod_php, but PHP requests here go to php-cgi through "
-                  f"mod_fcgid, which never sees it: the setting has no effect; {remedy}", where, severity=Severity.WARNING)
+                  f"mod_fcgid, which never sees it: the setting has no effect; {remedy}", where,
+                  severity=Severity.WARNING)

@@ -5,7 +5,7 @@ proves (see docs/trace.md).  ``fcgilint trace --live`` attaches strace to the
 running httpd/apache2 and php-cgi processes for a bounded time and size, then
 reads the capture.  It only observes: no server configuration is read or
 changed.  Exit codes: 0 nothing detected, 1 detections found, 2 usage or input
-error (one line on stderr).
+error, or no input of a kind the reader knows (one line on stderr).
 """
 
 from __future__ import annotations
@@ -32,6 +32,13 @@ if TYPE_CHECKING:
 _PROGRESS_FLOOR = 64 * 1024 * 1024
 _HTTPD_NAMES = frozenset({"apache2", "httpd"})
 _STRACE_FLAGS = ("-f", "-tt", "-T", "-yy", "-s", "256")
+
+
+#: What the reader knows, said when it knew nothing of the input (docs/trace.md, Inputs).
+UNRECOGNISED = (
+    "no line is strace output, an Apache error log (any prefix, with or without timestamps), "
+    "an access log, a suEXEC log or a php-fpm log"
+)
 
 
 class _Refusal(Exception):
@@ -64,6 +71,8 @@ def trace(
             raise _Refusal(f"--format {output_format}: use text or json")
         paths = _inputs(files or [], live, seconds, output, max_mb, pid)
         report = analyse(paths, progress=_progress_hook(paths))
+        if not report.recognised:
+            raise _Refusal(f"nothing recognised in {', '.join(str(p) for p in paths)}: {UNRECOGNISED}")
     except (_Refusal, EvidenceError) as exc:
         typer.echo(f"fcgilint: {exc}", err=True)
         raise typer.Exit(exitcodes.ERROR) from None
@@ -250,5 +259,6 @@ def render_text(report: EvidenceReport) -> str:
     for warning in report.warnings:
         out.append(f"warning: {warning}")
     if not report.detections:
-        out.insert(0, "no FastCGI failure patterns found")
+        read = ", ".join(f"{source} ({kind})" for source, kind in report.inputs if kind != "unknown")
+        out.insert(0, f"no FastCGI failure patterns found in {read}" if read else "no FastCGI failure patterns found")
     return "\n".join(out)

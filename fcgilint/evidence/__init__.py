@@ -7,15 +7,17 @@ Public API (stable; the ``check`` and ``fix`` commands rely on it)::
     report.detections            # list[Detection]
     report.inferred              # list[Inferred]
     report.warnings              # list[str]
+    report.inputs                # list[(file, kind)]: what each file was read as
     report.for_rule("FCG001")    # detections that confirm config rule FCG001
     report.to_json()             # the JSON document described in docs/trace.md
 
 ``analyse(paths)`` sniffs each file: strace output (``-f``, single process, or a
 ``-ff`` group ``prefix.PID``, whose members are read as one capture), Apache
 error log (2.2 or 2.4 default format) or access log (common/combined); ``.gz``
-files are read transparently.  Files of no known kind are skipped with a
-warning; unreadable files raise :class:`EvidenceError` (one line, meant for the
-user).
+files are read transparently; an error log may be pasted (prefixes, no
+timestamps, bare messages, suEXEC and php-fpm logs).  Files of no known kind are
+skipped with a warning, and ``report.recognised`` is False when none was known;
+unreadable files raise :class:`EvidenceError` (one line, meant for the user).
 
 ``Detection`` fields: ``kind`` (e.g. ``request-limit-race``), ``count``,
 ``first``/``last`` (time as printed by the source, ISO 8601 for logs and
@@ -95,7 +97,9 @@ def _sniff(path: Path) -> _Input:
         elif looks_like_access_log(line):
             votes["access"] += 1
     kind, best = max(votes.items(), key=lambda item: item[1])
-    if best == 0 or best * 2 < len(lines):
+    # A pasted error-log excerpt comes with the PHP output and prose around it: a quarter will do.
+    share = 4 if kind == "error" else 2
+    if best == 0 or best * share < len(lines):
         return _Input(path, "unknown")
     has_pid = any(_PID_PREFIX.match(line) for line in lines) if kind == "strace" else True
     return _Input(path, kind, has_pid)
@@ -179,4 +183,5 @@ def analyse(paths: list[Path], progress: ProgressHook | None = None) -> Evidence
             _read_access_log(item, sink)
         elif item.kind == "unknown":
             sink.warn(f"{item.path}: not strace output nor an Apache error/access log; skipped")
+        sink.read(str(item.path), item.kind)
     return sink.report()

@@ -387,6 +387,7 @@ def _when(rec: Record) -> When:
 
 _READ_ERRORS = (
     "mod_fcgid: error reading data from FastCGI server",
+    "mod_fcgid: get overlap result error",  # Windows: the named pipe broke (fcgid_proc_win.c)
     "mod_fcgid: error reading data, FastCGI server closed connection",
     "mod_fcgid: read data from fastcgi server error",
     "mod_fcgid: Read data error, fastcgi server has close connection",
@@ -401,8 +402,24 @@ _SLOT = re.compile(r"mod_fcgid: can't apply process slot for (.+)$")
 _SPAWN = re.compile(r"mod_fcgid: (?:can't run (.+)|spawn process (.+) error|can't create process)$")
 _PROCESS_EXIT = re.compile(r"mod_fcgid: process (.+)\((\d+)\) exit\(([^)]+)\)")
 _SHUTDOWN = ("shutting down", "SIGHUP received", "Graceful restart requested")
+_INVALID_COMMAND = re.compile(r"Invalid command '([^']+)'|^(?:\S+: )?(php_admin_value|php_admin_flag) not allowed here")
+#: mod_php's commands (php-src sapi/apache2handler/apache_config.c): their failure is FCG018's.
+_PHP_COMMANDS = frozenset({"php_value", "php_flag", "php_admin_value", "php_admin_flag", "phpinidir"})
+_IPC_SETUP = (
+    "mod_fcgid: can't get pipe mutex", "mod_fcgid: Can't initialize shared memory",
+    "mod_fcgid: Can't create shared memory", "mod_fcgid: Can't create global",
+    "mod_fcgid: apr_global_mutex_child_init error",
+)
+_PHP_SCRIPT = re.compile(r"\.(?:php\d?|phtml)$", re.I)
+#: Lines of other FastCGI stacks: named, so they are not read as mod_fcgid's.
+_OTHER_STACKS = (("proxy_fcgi", re.compile(r"AH0(?:1067|1068|1070|1071|1075|0957)|\bFCGI: ")),
+                 ("mod_fastcgi", re.compile(r"^FastCGI: ")))
+#: suEXEC's log lines that only say what it ran; anything else it logs is a refusal.
+_SUEXEC_INFO = re.compile(r"^uid: \(")
 #: Exit reasons that are mod_fcgid doing its job; they are not reported.
 _ROUTINE_EXITS = frozenset({"lifetime expired", "idle timeout", "shutting down"})
+#: Without times, a read error waits this many lines for the core line of its request.
+_PARTNER_LINES = 50
 #: A read error this close to a shutdown notice (seconds before, after) is the shutdown's.
 _SHUTDOWN_WINDOW = (2.0, 10.0)
 
@@ -431,13 +448,16 @@ class ErrorLogDetector:
         self.sink = sink
         self.source = source
         self._open: dict[tuple[int | None, int | None, str | None], _ReadError] = {}
+        self._explained: dict[tuple[int | None, int | None, str | None], int] = {}
         self._recent: deque[_ReadError] = deque()
         self._shutdowns: deque[float] = deque(maxlen=64)
 
     def feed(self, line: ErrorLine) -> None:
         """Classify one parsed line."""
         msg = line.msg
-        if msg.startswith(_NO_HEADERS):
+        if line.source != "httpd" or self._other_stack(line) is not None:
+            self._foreign(line)
+        elif msg.startswith(_NO_HEADERS):
             self._pair(line)
         elif msg.startswith(_READ_ERRORS):
             self._read_error(line)
@@ -447,7 +467,25 @@ class ErrorLogDetector:
             self._exit(line)
         else:
             self._other(line)
-        self._flush(line.when, final=False)
+        self._flush(line, final=False)
+
+    @staticmethod
+    def _other_stack(line: ErrorLine) -> str | None:
+        """``proxy_fcgi`` or ``mod_fastcgi`` when the line is theirs."""
+        if line.module == "proxy_fcgi":
+            return "proxy_fcgi"
+        return next((name for name, pattern in _OTHER_STACKS if pattern.search(line.msg)), None)
+
+    def _foreign(self, line: ErrorLine) -> None:
+        """suEXEC refusals; php-fpm, proxy_fcgi and mod_fastcgi lines, named as not mod_fcgid's."""
+        sample = (self.source, line.lineno, line.text)
+        when = _log_when(line.when)
+        if line.source == "suexec":
+            if not _SUEXEC_INFO.match(line.msg):
+                self.sink.add("suexec-policy-violation", when=when, sample=sample)
+            return
+        stack = "php-fpm" if line.source == "php-fpm" else self._other_stack(line)
+        self.sink.add(f"not-mod_fcgid:{stack}", when=when, sample=sample, pid=line.pid)
 
     def _key(self, line: ErrorLine) -> tuple[int | None, int | None, str | None]:
         """2.4 lines name the worker (pid, tid); 2.2 lines only the client."""
@@ -461,15 +499,29 @@ class ErrorLogDetector:
         self._recent.append(entry)
 
     def _pair(self, line: ErrorLine) -> None:
-        entry = self._open.pop(self._key(line), None)
+        key = self._key(line)
+        entry = self._open.pop(key, None)
         if entry is not None:
             entry.partner = line
+        elif self._explained.pop(key, None) is None:
+            # No mod_fcgid line for this request: the program ended before any header (a wrapper
+            # that cannot run, a suEXEC refusal, a crash), not a read error mod_fcgid saw.
+            self.sink.add("script-ended-without-headers", when=_log_when(line.when),
+                          sample=(self.source, line.lineno, line.text), pid=line.pid)
+
+    def _note_fcgid(self, line: ErrorLine) -> None:
+        """Remember the request a mod_fcgid line spoke of, so its core line is not reported again."""
+        self._explained[self._key(line)] = line.lineno
+        if len(self._explained) > _MEMORY:
+            self._explained.pop(next(iter(self._explained)))
 
     def _other(self, line: ErrorLine) -> None:
         msg = line.msg
         add = self.sink.add
         sample = (self.source, line.lineno, line.text)
         when = _log_when(line.when)
+        if "mod_fcgid:" in msg:
+            self._note_fcgid(line)
         if _READ_TIMEOUT.search(msg):
             add("io-timeout", when=when, sample=sample, pid=line.pid)
         elif _TOO_LONG.search(msg):
@@ -480,6 +532,8 @@ class ErrorLogDetector:
             add("spawn-failure", when=when, sample=sample, pid=line.pid, wrapper=slot.group(1).strip())
         elif (spawn := _SPAWN.search(msg)) is not None:
             add("spawn-failure", when=when, sample=sample, pid=line.pid, wrapper=spawn.group(1) or spawn.group(2))
+        elif (kind := _request_path_kind(msg)) is not None:
+            add(kind, when=when, sample=sample, pid=line.pid)
         else:
             self._exit(line)
 
@@ -494,15 +548,23 @@ class ErrorLogDetector:
             rule="FCG004" if reason == "busy timeout" else None,
         )
 
-    def _flush(self, now: datetime | None, final: bool) -> None:
-        """Report read errors once no shutdown notice can follow close enough to claim them."""
+    def _flush(self, now: ErrorLine | None, final: bool) -> None:
+        """Report read errors once no shutdown notice can follow close enough to claim them.
+
+        Without times (a pasted excerpt), an entry waits for its core line, or for
+        :data:`_PARTNER_LINES` more lines.
+        """
         before, _ = _SHUTDOWN_WINDOW
-        horizon = _seconds(now) - before if now is not None else None
+        horizon = _seconds(now.when) - before if now is not None and now.when is not None else None
         while self._recent:
             entry = self._recent[0]
             moment = _log_when(entry.line.when)
-            if not final and horizon is not None and moment is not None and moment[0] > horizon:
-                return
+            if not final and now is not None:
+                if horizon is not None and moment is not None:
+                    if moment[0] > horizon:
+                        return
+                elif entry.partner is None and now.lineno - entry.line.lineno < _PARTNER_LINES:
+                    return
             self._recent.popleft()
             self._report(entry, moment)
 
@@ -513,12 +575,31 @@ class ErrorLogDetector:
             kind = "shutdown-reset"
         line, partner = entry.line, entry.partner
         extra = [(self.source, partner.lineno, partner.text)] if partner else []
-        self.sink.add(kind, when=when, sample=(self.source, line.lineno, line.text), pid=line.pid, extra=extra)
+        script = partner.msg.split(":", 1)[1].split(",")[0].strip() if partner and ":" in partner.msg else ""
+        linked = not script or bool(_PHP_SCRIPT.search(script))  # FCG001 is php-cgi's limit: not for app.pl
+        self.sink.add(kind, when=when, sample=(self.source, line.lineno, line.text), pid=line.pid, extra=extra,
+                      linked=linked)
 
     def finish(self) -> None:
         """Report what is still buffered."""
         self._flush(None, final=True)
         self._open.clear()
+
+
+def _request_path_kind(msg: str) -> str | None:
+    """Failures on the way to php-cgi: a command httpd does not know, suEXEC, open_basedir, IPC set-up."""
+    if (invalid := _INVALID_COMMAND.search(msg)) is not None:
+        command = (invalid.group(1) or invalid.group(2)).lower()
+        return "php-directive-without-mod-php" if command in _PHP_COMMANDS else "invalid-command"
+    if "suexec policy violation" in msg:
+        return "suexec-policy-violation"
+    if "open_basedir restriction in effect" in msg:
+        return "open-basedir-restriction"
+    if msg.startswith("mod_fcgid: ap_pass_brigade failed"):
+        return "response-write-failed"
+    if msg.startswith(_IPC_SETUP):
+        return "ipc-setup-failure"
+    return None
 
 
 class AccessLogDetector:

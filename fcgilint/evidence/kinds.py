@@ -97,10 +97,12 @@ KINDS: tuple[Kind, ...] = (
          "a poll on an fd connected to a FastCGI socket returned `0 (Timeout)`; `mod_fcgid: read data timeout in N"
          " seconds`", "FCG003"),
     Kind("fcgi-read-error", ("error log",),
-         "`mod_fcgid: error reading data from FastCGI server` (or `..., FastCGI server closed connection`, or the"
-         " pre-2.3.2 wording), paired with the `End of script output before headers` / `Premature end of script"
-         " headers` line of the same request (same pid:tid in 2.4, same client in 2.2); both lines are in the samples",
-         "FCG001"),
+         "`mod_fcgid: error reading data from FastCGI server` (or `..., FastCGI server closed connection`, the"
+         " pre-2.3.2 wording, or Windows' `get overlap result error`), paired with the `End of script output before"
+         " headers` / `Premature end of script headers` line of the same request (same pid:tid in 2.4, same client in"
+         " 2.2, the next lines of an excerpt without times); both lines are in the samples. It confirms FCG001 (a PHP"
+         " limit) unless that line names a script that is not PHP (`smokeping.fcgi`, `app.pl`): then `rule` is"
+         " `null`", "FCG001"),
     Kind("busy-timeout", ("error log",),
          "`mod_fcgid: URI took longer than busy timeout (N secs)` (or the old wording); `process-exit:busy-timeout`"
          " also names FCG004", "FCG004"),
@@ -115,6 +117,32 @@ KINDS: tuple[Kind, ...] = (
          " `communication-error` (the race's victim), `server-exited` and `normal-exit` (php-cgi quit on its own while"
          " idle), `busy-timeout`, `connect-error`, `unknown`. `lifetime expired`, `idle timeout` and `shutting down`"
          " are mod_fcgid doing its job and are not reported"),
+    Kind("script-ended-without-headers", ("error log",),
+         "`End of script output before headers` (or `Premature end of script headers`) with no mod_fcgid line for the"
+         " same request before it: the program ended before sending a header (a wrapper that cannot run: bad `#!`,"
+         " CRLF line ends, not executable; a suEXEC refusal; a crash), not a read error mod_fcgid saw"),
+    Kind("php-directive-without-mod-php", ("error log",),
+         "`Invalid command 'php_value'` (or `php_flag`, `php_admin_value`, `php_admin_flag`, `PHPINIDir`), in a"
+         " `.htaccess` (each request a 500) or from `apache2 -t`; `php_admin_value not allowed here`", "FCG018"),
+    Kind("invalid-command", ("error log",),
+         "`Invalid command 'X'` for any other directive: a typo, or a module's directive without its `LoadModule`"),
+    Kind("suexec-policy-violation", ("error log", "suEXEC log"),
+         "`suexec policy violation: see suexec log for more details` (suexec's own stderr line), and the refusals in"
+         " suexec.log (`command not in docroot`, `target uid/gid ... mismatch`, `file is writable by others`, ...)"),
+    Kind("open-basedir-restriction", ("error log",),
+         "`mod_fcgid: stderr: PHP Warning: ... open_basedir restriction in effect. File(...) is not within the allowed"
+         " path(s)`"),
+    Kind("response-write-failed", ("error log",),
+         "`mod_fcgid: ap_pass_brigade failed in handle_request_ipc function`: the response could not be passed on"
+         " (the client went away, or an output filter failed); mod_fcgid answers 500, php-cgi is not at fault"),
+    Kind("ipc-setup-failure", ("error log",),
+         "`mod_fcgid: can't get pipe mutex`, `Can't initialize shared memory or mutex`, `Can't create shared memory"
+         " for size N bytes`, `Can't create global ... mutex`: mod_fcgid could not set up its process table or locks"
+         " (the `FcgidIPCDir`/`FcgidProcessTableFile` directory not writable by httpd, files left by a crash,"
+         " SELinux)"),
+    Kind("not-mod_fcgid:<stack>", ("error log", "php-fpm log"),
+         "lines of another FastCGI stack, named so they are not read as mod_fcgid's: `proxy_fcgi` (`[proxy_fcgi:...]`,"
+         " `AH01071`, `FCGI: attempt to connect ...`), `mod_fastcgi` (`FastCGI: ...`), `php-fpm` (its own log)"),
     Kind("http-<status>", ("access log",), "requests answered with that 5xx status"),
 )
 

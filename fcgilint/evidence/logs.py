@@ -1,9 +1,13 @@
-"""Readers for Apache's error log (2.2 and 2.4 default formats) and access log.
+"""Readers for Apache's error log and access log, as written and as pasted.
 
-Only the default ``ErrorLogFormat`` is understood; a custom 2.4 format changes
-the field order and is reported as unparsable lines.  Both readers stream, skip
-lines that cannot matter before running a regex on them, and read ``.gz`` files
-transparently.  The error-log patterns follow the reference notes on httpd's
+An error-log line is read wherever its httpd part starts: after a syslog, journald
+or ``%v`` prefix, with or without the ``[time]``, in httpd 2.4's default layout
+(``[module:level] [pid P:tid T]``), 2.2's (``[level] [client IP]``), or as the bare
+message an admin copies out of a thread (``mod_fcgid: read data timeout in 40
+seconds``). suEXEC's own log (``[YYYY-MM-DD HH:MM:SS]: message``) and php-fpm's
+(``[01-Dec-2026 10:00:00] WARNING: [pool www] ...``) are read too, so their lines
+can be named. Both readers stream, skip lines that cannot matter before running a
+regex on them, and read ``.gz`` files transparently. The patterns follow httpd's
 ``log_error_core`` (2.2) and ``do_errorlog_default`` (2.4).
 """
 
@@ -17,26 +21,46 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-_ERROR_24 = re.compile(
-    r"^\[(?P<ts>\w{3} \w{3} [ \d]\d \d{2}:\d{2}:\d{2}(?:\.\d{6})? \d{4})\] "
-    r"\[(?P<module>[\w.-]+):(?P<level>\w+)\] \[pid (?P<pid>\d+)(?::tid (?P<tid>\d+))?\] "
-    r"(?:(?P<src>\S+\(\d+\)): )?(?:\((?P<errno>(?:OS |EAI |os 0x)?[\d a-f]+)\)(?P<errstr>[^:]*): )?"
-    r"(?:\[(?:client|remote) (?P<client>[^\]]+)\] )?(?P<msg>.*?)(?:, referer: (?P<referer>.*))?$"
+_TIME = r"\w{3} \w{3} [ \d]\d \d{2}:\d{2}:\d{2}(?:\.\d+)? \d{4}"
+_LEVELS = r"emerg|alert|crit|error|warn|notice|info|debug|trace[1-8]"
+#: The httpd part of a line, from its first field on; every field but the message is optional.
+_ERROR = re.compile(
+    rf"(?:\[(?P<ts>{_TIME})\] ?)?"
+    rf"(?:\[(?:(?P<module>[\w.-]*):)?(?P<level>{_LEVELS})\] ?)?"
+    r"(?:\[pid (?P<pid>\d+)(?::tid (?P<tid>\d+))?\] ?)?"
+    r"(?:(?P<src>\S+\(\d+\)): )?(?:\((?P<errno>(?:OS |EAI |os 0x)?[\d a-f]+)\)(?P<errstr>[^:]*): ?)?"
+    r"(?:\[(?:client|remote) (?P<client>[^\]]+)\] ?)?"
+    r"(?:\((?P<errno2>(?:OS |EAI |os 0x)?[\d a-f]+)\)(?P<errstr2>[^:]*): )?"
+    r"(?P<msg>.*?)(?:, referer: (?P<referer>.*))?$"
 )
-_ERROR_22 = re.compile(
-    r"^\[(?P<ts>\w{3} \w{3} [ \d]\d \d{2}:\d{2}:\d{2} \d{4})\] \[(?P<level>\w+)\] "
-    r"(?:(?P<src>\S+\(\d+\)): )?(?:\[client (?P<client>[^\]]+)\]\s*)?"
-    r"(?:\((?P<errno>(?:OS |EAI |os 0x)?[\d a-f]+)\)(?P<errstr>[^:]*): )?(?P<msg>.*?)(?:, referer: (?P<referer>.*))?$"
+#: Where the httpd part of a prefixed line starts: its [time], its [module:level] or [level].
+_START = re.compile(rf"\[(?:{_TIME})\]|\[(?:[\w.-]*:)?(?:{_LEVELS})\] ")
+#: Messages recognised without any bracket before them (bare lines pasted from a thread).
+_BARE = re.compile(
+    r"(?:\((?:OS |EAI )?\d+\)[^:]*: )?(?:\[client [^\]]+\] ?)?"
+    r"(?:mod_fcgid: |End of script output before headers|Premature end of script headers|suexec policy violation"
+    r"|(?:\S+: )?Invalid command '|AH\d{5}: |FastCGI: |FCGI: )"
 )
+_SUEXEC = re.compile(r"^\[(?P<ts>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\]: (?P<msg>.*)$")
+_FPM = re.compile(r"^\[(?P<ts>\d\d-\w{3}-\d{4} \d\d:\d\d:\d\d(?:\.\d+)?)\] (?P<level>[A-Z]+): (?P<msg>.*)$")
+_ISO_PREFIX = re.compile(r"(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?)")
+#: A prefix is at most this long (syslog host and tag, a vhost name, a journald header).
+_MAX_PREFIX = 200
 _ACCESS = re.compile(r'^(?P<host>\S+) \S+ \S+ \[(?P<ts>[^\]]+)\] "(?:[^"\\]|\\.)*" (?P<status>\d{3}) ')
 
 #: Error-log lines without one of these words cannot feed any detector.
-_ERROR_KEYWORDS = ("mod_fcgid", "script", "shutting down", "restart")
+_ERROR_KEYWORDS = (
+    "mod_fcgid", "script", "shutting down", "restart", "Invalid command", "not allowed here", "suexec", "FastCGI",
+    "FCGI", "proxy_fcgi", "pool ", "fpm", "uid", "docroot", "writable", "permission", "mismatch",
+)
 
 
 @dataclass(slots=True)
 class ErrorLine:
-    """One parsed error-log line.  ``tid`` and ``module`` exist only in 2.4 logs."""
+    """One parsed error-log line.  ``tid`` and ``module`` exist only in 2.4 logs.
+
+    ``source`` is ``httpd`` for Apache's lines, ``suexec`` or ``php-fpm`` for theirs.
+    """
 
     lineno: int
     when: datetime | None
@@ -48,6 +72,7 @@ class ErrorLine:
     client: str | None
     msg: str
     text: str
+    source: str = "httpd"
 
 
 @dataclass(slots=True)
@@ -70,7 +95,8 @@ def open_text(path: Path) -> TextIO:
 
 
 def _error_time(text: str) -> datetime | None:
-    for fmt in ("%a %b %d %H:%M:%S.%f %Y", "%a %b %d %H:%M:%S %Y"):
+    for fmt in ("%a %b %d %H:%M:%S.%f %Y", "%a %b %d %H:%M:%S %Y", "%Y-%m-%d %H:%M:%S", "%d-%b-%Y %H:%M:%S",
+                "%d-%b-%Y %H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d %H:%M:%S.%f"):
         try:
             return datetime.strptime(text, fmt)
         except ValueError:
@@ -78,37 +104,66 @@ def _error_time(text: str) -> datetime | None:
     return None
 
 
+def _httpd_part(line: str) -> tuple[int, bool] | None:
+    """Where the httpd part of a line starts, and whether it carries brackets; None when it has none."""
+    if line.startswith("["):
+        return 0, True
+    bracket = _START.search(line, 0, _MAX_PREFIX + 40)
+    if bracket is not None and bracket.start() <= _MAX_PREFIX:
+        return bracket.start(), True
+    bare = _BARE.search(line, 0, _MAX_PREFIX + 80)
+    if bare is not None and bare.start() <= _MAX_PREFIX:
+        return bare.start(), False
+    return None
+
+
+def _other_log(lineno: int, line: str) -> ErrorLine | None:
+    """A suEXEC or php-fpm log line."""
+    suexec = _SUEXEC.match(line)
+    if suexec is not None:
+        return ErrorLine(lineno, _error_time(suexec.group("ts")), "error", "suexec", None, None, None, None,
+                         suexec.group("msg"), line, "suexec")
+    fpm = _FPM.match(line)
+    if fpm is not None:
+        return ErrorLine(lineno, _error_time(fpm.group("ts")), fpm.group("level").lower(), "php-fpm", None, None,
+                         None, None, fpm.group("msg"), line, "php-fpm")
+    return None
+
+
 def parse_error_line(lineno: int, line: str) -> ErrorLine | None:
-    """Parse one error-log line in either default format; ``None`` when it is neither."""
-    match = _ERROR_24.match(line)
-    if match is not None:
-        tid = match.group("tid")
-        return ErrorLine(
-            lineno,
-            _error_time(match.group("ts")),
-            match.group("level"),
-            match.group("module"),
-            int(match.group("pid")),
-            int(tid) if tid else None,
-            match.group("errno"),
-            match.group("client"),
-            match.group("msg"),
-            line,
-        )
-    match = _ERROR_22.match(line)
-    if match is None:
+    """Parse one error-log line, prefixed or bare; ``None`` when no httpd message is in it."""
+    other = _other_log(lineno, line) if line.startswith("[") else None
+    if other is not None:
+        return other
+    start = _httpd_part(line)
+    if start is None:
         return None
+    offset, bracketed = start
+    match = _ERROR.match(line, offset)
+    if match is None or (bracketed and not (match.group("ts") or match.group("level"))):
+        return None
+    moment = _error_time(match.group("ts")) if match.group("ts") else _prefix_time(line[:offset])
+    pid, tid = match.group("pid"), match.group("tid")
     return ErrorLine(
-        lineno, _error_time(match.group("ts")), match.group("level"), None, None, None,
-        match.group("errno"), match.group("client"), match.group("msg"), line,
+        lineno, moment, match.group("level") or "", match.group("module") or None, int(pid) if pid else None,
+        int(tid) if tid else None, match.group("errno") or match.group("errno2"), match.group("client"),
+        match.group("msg"), line,
     )
+
+
+def _prefix_time(prefix: str) -> datetime | None:
+    """An ISO 8601 time in a syslog or journald prefix (RFC 5424, rsyslog's high-precision format)."""
+    found = _ISO_PREFIX.search(prefix) if prefix else None
+    return _error_time(found.group(1)) if found else None
 
 
 class ErrorLogReader:
     """Stream the relevant lines of an error log; count lines in neither format.
 
-    Lines without a leading ``[`` are raw stdout/stderr of FastCGI children
-    (e.g. ``PHP_FCGI_MAX_REQUESTS is not valid``) and are not counted as bad.
+    Lines with no httpd part are raw stdout/stderr of FastCGI children
+    (e.g. ``PHP_FCGI_MAX_REQUESTS is not valid``) or the text around a pasted
+    excerpt, and are not counted as bad; a line that starts like httpd's (``[``)
+    but does not parse is.
     """
 
     def __init__(self, path: Path) -> None:
@@ -161,8 +216,8 @@ class AccessLogReader:
 
 
 def looks_like_error_log(line: str) -> bool:
-    """True for a line in one of the two default error-log formats."""
-    return bool(_ERROR_24.match(line) or _ERROR_22.match(line))
+    """True for an error-log line in any form :func:`parse_error_line` reads."""
+    return parse_error_line(0, line) is not None
 
 
 def looks_like_access_log(line: str) -> bool:

@@ -82,6 +82,12 @@ class EvidenceReport:
     detections: list[Detection] = field(default_factory=list)
     inferred: list[Inferred] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    inputs: list[tuple[str, str]] = field(default_factory=list)  # (file, strace|error|access|unknown)
+
+    @property
+    def recognised(self) -> bool:
+        """False when no input was of a known kind: nothing was read, which is not a clean result."""
+        return any(kind != "unknown" for _, kind in self.inputs)
 
     def for_rule(self, rule_id: str) -> list[Detection]:
         """The detections that confirm config rule ``rule_id`` (e.g. ``FCG001``)."""
@@ -93,6 +99,7 @@ class EvidenceReport:
             "detections": [d.to_json() for d in self.detections],
             "inferred": [i.to_json() for i in self.inferred],
             "warnings": list(self.warnings),
+            "inputs": [{"file": f, "kind": k} for f, k in self.inputs],
         }
 
 
@@ -116,6 +123,7 @@ class Collector:
         self._slots: dict[tuple[str, str | None, str | None, str | None], _Slot] = {}
         self._inferred: list[Inferred] = []
         self._warnings: list[str] = []
+        self._inputs: list[tuple[str, str]] = []
 
     def add(
         self,
@@ -128,13 +136,16 @@ class Collector:
         wrapper: str | None = None,
         rule: str | None = None,
         extra: list[tuple[str, int, str]] | None = None,
+        linked: bool = True,
     ) -> None:
         """Count one occurrence of ``kind``; ``rule`` defaults to the kind's rule.
 
         ``extra`` holds further lines of the same occurrence (the second line of
-        an error-log pair) that are worth showing next to ``sample``.
+        an error-log pair) that are worth showing next to ``sample``. ``linked``
+        False: the occurrence is not the rule's (a read error of a Perl app is
+        no PHP_FCGI_MAX_REQUESTS race), so it confirms none.
         """
-        rule = rule if rule is not None else RULE_OF_KIND.get(kind)
+        rule = None if not linked else rule if rule is not None else RULE_OF_KIND.get(kind)
         key = (kind, socket, wrapper, rule)
         slot = self._slots.get(key)
         if slot is None:
@@ -170,6 +181,10 @@ class Collector:
         seen = ", ".join(f"{n}×{c}" for c, n in sorted(counts.items()))
         self.warn(f"php-cgi processes of {wrapper or socket or 'an unknown class'} exited on their own after differing request counts ({seen}); no PHP limit inferred")
 
+    def read(self, source: str, kind: str) -> None:
+        """Record what an input file was read as."""
+        self._inputs.append((source, kind))
+
     def warn(self, message: str) -> None:
         """Add a warning, once."""
         if message not in self._warnings:
@@ -182,4 +197,4 @@ class Collector:
             slot.detection.pids = sorted(slot.pids)
             detections.append(slot.detection)
         detections.sort(key=lambda d: (d.rule is None, d.rule or "", d.kind, d.socket or "", d.wrapper or ""))
-        return EvidenceReport(detections, list(self._inferred), list(self._warnings))
+        return EvidenceReport(detections, list(self._inferred), list(self._warnings), list(self._inputs))

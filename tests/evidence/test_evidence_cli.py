@@ -64,6 +64,15 @@ SCHEMA = {
             },
         },
         "warnings": {"type": "array", "items": {"type": "string"}},
+        "inputs": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["file", "kind"],
+                "properties": {"file": {"type": "string"}, "kind": {"enum": ["strace", "error", "access", "unknown"]}},
+            },
+        },
     },
 }
 
@@ -130,12 +139,13 @@ def test_damaged_gzip_is_an_input_error(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
-def test_binary_file_without_newlines_is_skipped(tmp_path: Path) -> None:
+def test_binary_file_without_newlines_is_nothing_recognised(tmp_path: Path) -> None:
     path = tmp_path / "blob.bin"
     path.write_bytes(bytes(range(256)).replace(b"\n", b"") * 4096)
     result = runner.invoke(app, ["trace", str(path)])
-    assert result.exit_code == 0
-    assert "not strace output nor an Apache error/access log" in result.stdout
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"fcgilint: nothing recognised in {path}: no line is strace output")
+    assert "Traceback" not in result.output
 
 
 def test_directory_is_an_input_error(tmp_path: Path) -> None:

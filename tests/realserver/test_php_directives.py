@@ -21,9 +21,8 @@ HTACCESS_LINE = "php_value upload_max_filesize 64M\n"
 @pytest.fixture(scope="module")
 def htaccess_lab(start_lab) -> fcgidlab.Lab:
     """A lab whose directories allow .htaccess; /broken/ has one with a php_value line."""
-    scenario = fcgidlab.Scenario(
-        name="php-value-htaccess", fcgid_max_requests=20, extra_conf=("<Directory />", "    AllowOverride All", "</Directory>")
-    )
+    allow = ("<Directory />", "    AllowOverride All", "</Directory>")
+    scenario = fcgidlab.Scenario(name="php-value-htaccess", fcgid_max_requests=20, extra_conf=allow)
     lab = start_lab(scenario)
     broken = lab.docroot / "broken"
     broken.mkdir()
@@ -41,6 +40,9 @@ def test_php_value_in_htaccess_fails_every_request_of_its_directory(htaccess_lab
     report = fcgilint("check", "--select", "FCG018", str(htaccess_lab.docroot / "broken" / ".htaccess"))
     (finding,) = report["findings"]
     assert finding["line"] == 1 and "500" in finding["message"] and "-d upload_max_filesize=64M" in finding["message"]
+    traced = fcgilint("trace", str(htaccess_lab.error_log))
+    (detection,) = [d for d in traced["detections"] if d["kind"] == "php-directive-without-mod-php"]
+    assert detection["rule"] == "FCG018" and detection["count"] == 3
 
 
 def test_php_value_in_server_config_stops_httpd_from_starting(fcgilint) -> None:
