@@ -136,8 +136,12 @@ PHP_INI_DEFAULTS: dict[str, str] = {
     "max_execution_time": "30",
     "post_max_size": "8M",
     "upload_max_filesize": "2M",
+    "memory_limit": "128M",
     "cgi.fix_pathinfo": "1",
 }
+
+# httpd core LimitRequestBody: 0 (unlimited) until 2.4.53, 1 GiB since 2.4.54 (CHANGES, CVE-2022-29404).
+LIMIT_REQUEST_BODY_DEFAULT = 1073741824
 
 # mod_fcgid 2.3.9 INITENV_VAL_LEN: longer FcgidInitialEnv values are cut silently.
 INITENV_VAL_LEN = 128

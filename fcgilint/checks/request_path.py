@@ -1,15 +1,22 @@
-"""Checks on what a request meets on its way to php-cgi: directives httpd cannot run (FCG018)."""
+"""Checks on what a request meets on its way to php-cgi.
+
+FCG018: directives httpd cannot run without mod_php; FCG019: the chain of request-body limits
+(httpd's LimitRequestBody, mod_fcgid's FcgidMaxRequestLen, PHP's post_max_size and
+upload_max_filesize, memory_limit), of which the smallest decides what upload works.
+"""
 
 from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
 
-from fcgilint.checks.registry import Hit, check
+from fcgilint import knowledge
+from fcgilint.checks.registry import Hit, chain_of, check, where
 from fcgilint.findings import Related, Severity
 from fcgilint.load.apache_syntax import ParsedFile
 from fcgilint.load.apache_tree import ConfigTree, Placed
-from fcgilint.model import Model
+from fcgilint.model import Model, ProcessClass, Step, Value
+from fcgilint.source import Location
 from fcgilint.templates import branch_depths
 
 #: mod_php's command table (php-src sapi/apache2handler/apache_config.c, php_dir_cmds[]).
@@ -70,8 +77,7 @@ def _remedy(placed: Placed) -> str:
 
 
 def _failure(placed: Placed, htaccess: bool) -> str:
-    said = (f"Invalid command '{placed.name}', perhaps misspelled or defined by a module not included in the "
-            "server configuration")
+    said = f"Invalid command '{placed.name}', perhaps misspelled or defined by a module not included in the server configuration"
     if htaccess:
         return f"every request where httpd reads this file fails with 500 Internal Server Error ({said})"
     return f"httpd refuses to start ({said})"
@@ -111,5 +117,106 @@ def _no_effect(model: Model, placed: Placed, htaccess: bool, remedy: str) -> Ite
                   f"this file fails with 500 Internal Server Error ('{placed.name} not allowed here'); {remedy}")
     elif where:
         yield Hit(placed.location, f"{placed.name} is read by mod_php, but PHP requests here go to php-cgi through "
-                  f"mod_fcgid, which never sees it: the setting has no effect; {remedy}", where,
-                  severity=Severity.WARNING)
+                  f"mod_fcgid, which never sees it: the setting has no effect; {remedy}", where, severity=Severity.WARNING)
+
+
+# -- the request body chain (FCG019) ------------------------------------------------------------
+
+#: What each link does to a body over its limit, in the order a request meets them.
+_BREAKS = {
+    "LimitRequestBody": (
+        "httpd's input filter drops it: mod_fcgid hands php-cgi an empty body (CONTENT_LENGTH 0), the script "
+        "runs without its POST data and the client gets 200 (other handlers answer 413), with nothing in the log"
+    ),
+    "FcgidMaxRequestLen": "mod_fcgid answers 500",
+    "post_max_size": "PHP throws the whole body away ($_POST and $_FILES arrive empty, the script still runs)",
+    "upload_max_filesize": "PHP refuses the file (UPLOAD_ERR_INI_SIZE)",
+}
+
+
+def limit_request_body(tree: ConfigTree, pc: ProcessClass) -> Value:
+    """LimitRequestBody for the class's requests: main server, vhost, then sections around its FcgidWrapper."""
+    placed = pc.directive
+    around = {id(section) for section, _ in placed.containers} if placed is not None else set()
+    chosen: Placed | None = None
+    chain: list[Step] = []
+    for candidate in tree.named("LimitRequestBody"):
+        if candidate.vhost not in (None, pc.vhost) or not candidate.args:
+            continue
+        if any(id(section) not in around for section, _ in candidate.containers):
+            continue  # a narrower <Location>/<Directory> than the class: it speaks of other requests
+        chain.append(Step(f"LimitRequestBody {candidate.args[0]}", candidate.location))
+        chosen = candidate
+    if chosen is None:
+        default = knowledge.LIMIT_REQUEST_BODY_DEFAULT
+        chain.append(Step(f"LimitRequestBody not set: httpd's default {default} (1 GiB) since 2.4.54, "
+                          "unlimited before"))
+        return Value("LimitRequestBody", str(default), default, None, chain, "httpd default since 2.4.54")
+    raw = chosen.args[0]
+    number = int(raw) if raw.isdigit() else None
+    return Value("LimitRequestBody", raw, number, chosen.location, chain, "vhost" if chosen.vhost else "main server")
+
+
+def _limit(value: Value) -> float:
+    """A size limit in bytes; 0 (and PHP's -1) mean none."""
+    return float("inf") if value.number is None or value.number <= 0 else float(value.number)
+
+
+@check("FCG019")
+def request_body_chain(model: Model) -> Iterator[Hit]:
+    """The smallest of the body limits decides what upload works; say which link breaks first."""
+    tree = model.tree
+    if tree is None:
+        return
+    for pc in model.classes:
+        if not pc.is_php or pc.directive is None or "post_max_size" not in pc.values:
+            continue
+        body = limit_request_body(tree, pc)
+        post, upload = pc.values["post_max_size"], pc.values["upload_max_filesize"]
+        php_accepts = _limit(post) if _limit(post) != float("inf") else _limit(upload)
+        anchor = pc.directive.location
+        below_fcgid = _limit(body) < _limit(pc.values["FcgidMaxRequestLen"])  # else FCG005's link breaks first
+        if body.number is not None and _limit(body) < php_accepts and below_fcgid:
+            yield _breaks_first(pc, body, php_accepts, anchor)
+        if _limit(upload) > _limit(post):
+            yield _upload_over_post(pc, post, upload, anchor)
+        memory = pc.values["memory_limit"]
+        if _limit(memory) < _limit(post):
+            yield Hit(
+                where(memory, anchor),
+                f"memory_limit {memory.raw} ({memory.decided_by}) is below post_max_size {post.raw} for {pc.label}: "
+                f"a form body PHP accepts can need more memory than the script may use ('Allowed memory size "
+                f"exhausted', a 500); the PHP manual asks for memory_limit above post_max_size",
+                _related(post), chain_of(memory, post), severity=Severity.INFO,
+            )
+
+
+def _related(*values: Value) -> list[Related]:
+    return [Related(v.location, f"{v.name} {v.raw}") for v in values if v.location]
+
+
+def _chain_text(pc: ProcessClass, body: Value) -> str:
+    links = [body, pc.values["FcgidMaxRequestLen"], pc.values["post_max_size"], pc.values["upload_max_filesize"]]
+    return ", ".join(f"{v.name} {v.raw} ({v.decided_by})" for v in links)
+
+
+def _breaks_first(pc: ProcessClass, body: Value, php_accepts: float, anchor: Location) -> Hit:
+    wanted = "no limit" if php_accepts == float("inf") else str(int(php_accepts))
+    since = "" if body.location else " (the default became 1 GiB in httpd 2.4.54: uploads that worked before fail)"
+    message = (
+        f"a request body for {pc.label} meets, in order, {_chain_text(pc, body)}: the first to break is "
+        f"LimitRequestBody {body.raw}{since}: a body over {body.raw} bytes never reaches PHP, which accepts "
+        f"{wanted}: {_BREAKS['LimitRequestBody']}; raise LimitRequestBody to at least {wanted} (0 is unlimited) "
+        f"where the uploads are handled"
+    )
+    post = pc.values["post_max_size"]
+    return Hit(where(body, anchor), message, _related(post), chain_of(body, post))
+
+
+def _upload_over_post(pc: ProcessClass, post: Value, upload: Value, anchor: Location) -> Hit:
+    message = (
+        f"upload_max_filesize {upload.raw} ({upload.decided_by}) is larger than post_max_size {post.raw} "
+        f"({post.decided_by}) for {pc.label}: post_max_size breaks first, and a file between the two is lost "
+        f"silently: {_BREAKS['post_max_size']}; set post_max_size above upload_max_filesize"
+    )
+    return Hit(where(post, anchor), message, _related(upload), chain_of(post, upload), severity=Severity.WARNING)
