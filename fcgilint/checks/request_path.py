@@ -11,7 +11,7 @@ import posixpath
 from collections.abc import Iterator
 
 from fcgilint import knowledge
-from fcgilint.checks.registry import Hit, chain_of, check, where
+from fcgilint.checks.registry import Hit, chain_of, check, scope_of, where
 from fcgilint.findings import Related, Severity
 from fcgilint.load.apache_syntax import ParsedFile
 from fcgilint.load.apache_tree import ConfigTree, Placed
@@ -187,7 +187,7 @@ def request_body_chain(model: Model) -> Iterator[Hit]:
                 f"memory_limit {memory.raw} ({memory.decided_by}) is below post_max_size {post.raw} for {pc.label}: "
                 f"a form body PHP accepts can need more memory than the script may use ('Allowed memory size "
                 f"exhausted', a 500); the PHP manual asks for memory_limit above post_max_size",
-                _related(post), chain_of(memory, post), severity=Severity.INFO,
+                _related(post), chain_of(memory, post), severity=Severity.INFO, scope=scope_of(pc),
             )
 
 
@@ -210,7 +210,7 @@ def _breaks_first(pc: ProcessClass, body: Value, php_accepts: float, anchor: Loc
         f"where the uploads are handled"
     )
     post = pc.values["post_max_size"]
-    return Hit(where(body, anchor), message, _related(post), chain_of(body, post))
+    return Hit(where(body, anchor), message, _related(post), chain_of(body, post), scope=scope_of(pc))
 
 
 def _upload_over_post(pc: ProcessClass, post: Value, upload: Value, anchor: Location) -> Hit:
@@ -219,4 +219,5 @@ def _upload_over_post(pc: ProcessClass, post: Value, upload: Value, anchor: Loca
         f"({post.decided_by}) for {pc.label}: post_max_size breaks first, and a file between the two is lost "
         f"silently: {_BREAKS['post_max_size']}; set post_max_size above upload_max_filesize"
     )
-    return Hit(where(post, anchor), message, _related(upload), chain_of(post, upload), severity=Severity.WARNING)
+    return Hit(where(post, anchor), message, _related(upload), chain_of(post, upload), severity=Severity.WARNING,
+               scope=scope_of(pc))
