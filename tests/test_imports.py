@@ -18,7 +18,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "fcgilint"
 
 # Bottom to top. A pattern names a module, or a package and everything in it ("pkg*").
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("base", ("fcgilint", "fcgilint.source", "fcgilint.exitcodes", "fcgilint.knowledge", "fcgilint.templates")),
+    ("base", ("fcgilint", "fcgilint.source", "fcgilint.exitcodes", "fcgilint.knowledge", "fcgilint.templates",
+              "fcgilint.httpd_directives")),
     ("load", ("fcgilint.load*",)),
     ("model", ("fcgilint.model", "fcgilint.routes")),
     ("findings", ("fcgilint.findings",)),  # the vocabulary a rule's check produces

@@ -105,4 +105,12 @@ def _directive_scopes(model: Model) -> dict[Location, list[str | None]]:
 
 
 # Registration happens on import.
-from fcgilint.checks import directives, environment, handlers, limits, request_path, wrappers  # noqa: E402,F401
+from fcgilint.checks import (  # noqa: E402,F401
+    directives,
+    environment,
+    handlers,
+    limits,
+    request_path,
+    unknown_directives,
+    wrappers,
+)

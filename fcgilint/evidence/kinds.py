@@ -125,7 +125,8 @@ KINDS: tuple[Kind, ...] = (
          "`Invalid command 'php_value'` (or `php_flag`, `php_admin_value`, `php_admin_flag`, `PHPINIDir`), in a"
          " `.htaccess` (each request a 500) or from `apache2 -t`; `php_admin_value not allowed here`", "FCG018"),
     Kind("invalid-command", ("error log",),
-         "`Invalid command 'X'` for any other directive: a typo, or a module's directive without its `LoadModule`"),
+         "`Invalid command 'X'` for any other directive: a typo, or a module's directive without its `LoadModule`",
+         "FCG030"),
     Kind("suexec-policy-violation", ("error log", "suEXEC log"),
          "`suexec policy violation: see suexec log for more details` (suexec's own stderr line), and the refusals in"
          " suexec.log (`command not in docroot`, `target uid/gid ... mismatch`, `file is writable by others`, ...)"),

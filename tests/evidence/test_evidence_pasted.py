@@ -123,7 +123,7 @@ def test_request_path_failures_are_named(write) -> None:
     counts = {(d.kind, d.rule): d.count for d in report.detections}
     assert counts == {
         ("php-directive-without-mod-php", "FCG018"): 2,
-        ("invalid-command", None): 1,
+        ("invalid-command", "FCG030"): 1,
         ("suexec-policy-violation", None): 1,
         ("open-basedir-restriction", None): 1,
         ("response-write-failed", None): 1,
