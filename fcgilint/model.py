@@ -19,13 +19,16 @@ chain of settings that led there, applying the precedence of the real programs
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from fcgilint import knowledge
 from fcgilint.load.apache_tree import ConfigTree, Placed, VHost
 from fcgilint.load.php_ini import IniReader, size_bytes
-from fcgilint.load.wrapper import PhpCall, ScriptRun, Setting, WrapperScript, looks_like_php_cgi, read_wrapper
+from fcgilint.load.wrapper import (
+    PhpCall, ScriptRun, Setting, WrapperScript, looks_like_php_cgi, parse_php_args, read_wrapper,
+)
 from fcgilint.source import Location, SourceError
 from fcgilint.templates import PLACEHOLDER, is_placeholder, opens_template
 
@@ -76,11 +79,12 @@ class ProcessClass:
     run: ScriptRun | None = None
     ini_files: list[str] = field(default_factory=list)  # the php.ini files php-cgi reads, in order
     ini_reason: str | None = None  # why those (-c, PHPRC, the distribution's path, ...)
+    line_call: PhpCall | None = None  # php-cgi started by the FcgidWrapper line itself, with its options
 
     @property
     def call(self) -> PhpCall | None:
-        """The php-cgi command line the wrapper runs, if it was found."""
-        return self.run.call if self.run else None
+        """The php-cgi command line the wrapper runs (or the FcgidWrapper line itself), if it was found."""
+        return self.run.call if self.run else self.line_call
 
     @property
     def label(self) -> str:
@@ -322,6 +326,18 @@ def _wrapper_command(placed: Placed) -> str:
     return placed.args[0].split()[0] if placed.args and placed.args[0].split() else ""
 
 
+def _line_call(placed: Placed | None) -> PhpCall | None:
+    """``FcgidWrapper "/usr/bin/php-cgi -c /srv/site/php.ini -d k=v" .php``: mod_fcgid splits the
+    command like a shell (apr_tokenize_to_argv) and php-cgi reads its own -c, -d and -n."""
+    if placed is None or not placed.args:
+        return None
+    try:
+        argv = shlex.split(placed.args[0])
+    except ValueError:
+        argv = placed.args[0].split()
+    return parse_php_args(argv, placed.location, is_exec=True) if argv else None
+
+
 def build_class(tree: ConfigTree, placed: Placed | None, vhost: VHost | None, command: str, script: WrapperScript | None, inis: IniReader) -> ProcessClass:
     """Compute every effective value for one class."""
     pc = ProcessClass(directive=placed, vhost=vhost, command=command, script=script, is_php=False, php_binary=None)
@@ -339,6 +355,7 @@ def build_class(tree: ConfigTree, placed: Placed | None, vhost: VHost | None, co
         pc.is_php, pc.php_binary = True, run.call.argv[0]
     elif script is None and looks_like_php_cgi(command):
         pc.is_php, pc.php_binary = True, command
+        pc.line_call = _line_call(placed)
     elif run is not None:
         sets_php = any(k.startswith("PHP_FCGI_") or k == "PHPRC" for k in run.env) or any(s.name.startswith("PHP_FCGI_") for s in run.shadowed)
         pc.is_php = sets_php or bool(placed and len(placed.args) > 1 and placed.args[1].lower().startswith(".php"))

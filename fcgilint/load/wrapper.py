@@ -23,7 +23,7 @@ from fcgilint.templates import fill, is_placeholder
 _CONTROL = frozenset({"if", "then", "else", "elif", "fi", "case", "esac", "for", "while", "until", "do", "done", "{", "}", "function"})
 _OPENERS = frozenset({"if", "case", "for", "while", "until"})
 _CLOSERS = frozenset({"fi", "esac", "done"})
-_IGNORED = frozenset({"umask", "cd", "ulimit", "set", "trap", "echo", "printf", "true", ":", "test", "[", "[[", "shift", "local"})
+_IGNORED = frozenset({"umask", "cd", "ulimit", "set", "trap", "echo", "printf", "true", ":", "test", "[", "[[", "shift"})
 
 
 @dataclass(frozen=True)
@@ -70,14 +70,19 @@ class ScriptRun:
     notes: list[str]
 
 
-_PHP_CGI_NAME = re.compile(r"^php[\d.]*-?cgi[\d.]*(\.exe)?$|^php-cgi")
+# How distributions and panels name php-cgi: php-cgi, php-cgi8.2, php8.2-cgi, php5-cgi, php-fcgi5.6,
+# php-cgi-7.4, php-cgi.exe; a PHP binary named by its path (/usr/local/bin/php, /opt/php/8.1/bin/php,
+# /usr/bin/php82) is php-cgi when started by mod_fcgid (a CLI binary then fails in a way FCG008 cannot see).
+_PHP_CGI_NAME = re.compile(r"^php[\d.]*-?f?cgi(-?[\d.]+)?(\.exe)?$|^php-cgi")
+_PHP_BINARY_PATH = re.compile(r"/(cgi-bin|cgi-sys|bin|sbin)/php[\d.]*(\.exe)?$")
 
 
 def looks_like_php_cgi(program: str) -> bool:
-    """True for php-cgi binaries as distributions name them (php-cgi8.2, /usr/lib/cgi-bin/php5, php-cgi.exe)."""
+    """True for php-cgi binaries as distributions and panels name them (php-cgi8.2, php-fcgi5.6,
+    /usr/lib/cgi-bin/php5, cPanel's /usr/local/cpanel/cgi-sys/php5, /usr/local/bin/php, php-cgi.exe)."""
     path = program.replace("\\", "/").lower()
     name = path.rsplit("/", 1)[-1]
-    return bool(_PHP_CGI_NAME.match(name)) or bool(re.search(r"/cgi-bin/php[\d.]*$", path))
+    return bool(_PHP_CGI_NAME.match(name)) or bool(_PHP_BINARY_PATH.search(path))
 
 
 def _tokens(line: str, env: dict[str, Setting]) -> list[Word]:
@@ -95,6 +100,17 @@ def _tokens(line: str, env: dict[str, Setting]) -> list[Word]:
                 cur, known, started = [], True, False
             i += 1
             continue
+        if ch == "$":  # unquoted: the expansion is split into fields, and an empty one is no word
+            i, part, ok = _expand(line, i, env)
+            known &= ok
+            fields = re.split(r"[ \t\n]+", part)
+            cur.append(fields[0])
+            for piece in fields[1:]:
+                if started or "".join(cur):
+                    words.append(Word("".join(cur), known))
+                cur, started = [piece], False
+            started = started or bool("".join(cur))
+            continue
         started = True
         if ch == "'":
             end = line.find("'", i + 1)
@@ -108,10 +124,6 @@ def _tokens(line: str, env: dict[str, Setting]) -> list[Word]:
         elif ch == "\\" and i + 1 < n:
             cur.append(line[i + 1])
             i += 2
-        elif ch == "$":
-            i, part, ok = _expand(line, i, env)
-            cur.append(part)
-            known &= ok
         elif ch == "`":
             end = line.find("`", i + 1)
             i = n if end == -1 else end + 1
@@ -306,7 +318,7 @@ class _Run:
 
     def builtin(self, words: list[Word], prefix: list[tuple[str, str, bool]], where: Location, path: Path, seen: set[str]) -> None:
         head, args = words[0].text, words[1:]
-        if head in ("export", "declare", "typeset", "readonly"):
+        if head in ("export", "declare", "typeset", "readonly", "local"):
             export = head == "export" or any(w.text.startswith("-") and "x" in w.text for w in args)
             for word in args:
                 if word.text.startswith("-"):
@@ -354,12 +366,35 @@ class _Run:
         self.execute(sourced, host, seen)
 
     def run_program(self, argv: list[str], prefix: list[tuple[str, str, bool]], where: Location, is_exec: bool) -> None:
+        argv, prefix = _unwrap(argv, prefix)
         self.last = (argv, where)
         if not argv or not looks_like_php_cgi(argv[0]):
             return
         for name, value, known in prefix:
             self.assign(name, value if known else None, where, export=True)
         self.call = parse_php_args(argv, where, is_exec)
+
+
+# Programs that run the rest of their command line (``exec nice -n 15 php-cgi``), and how many
+# words their options take; ``env`` also sets the variables named before the program.
+_RUNNERS = {"nice": {"-n": 1}, "ionice": {"-c": 1, "-n": 1}, "nohup": {}, "setsid": {}, "env": {"-u": 1},
+            "chrt": {}, "taskset": {}, "command": {}, "builtin": {}, "stdbuf": {"-i": 1, "-o": 1, "-e": 1}}
+
+
+def _unwrap(argv: list[str], prefix: list[tuple[str, str, bool]]) -> tuple[list[str], list[tuple[str, str, bool]]]:
+    """The program a runner command line really starts, with the variables ``env`` sets for it."""
+    prefix = list(prefix)
+    while argv and argv[0].rsplit("/", 1)[-1] in _RUNNERS:
+        takes = _RUNNERS[argv[0].rsplit("/", 1)[-1]]
+        rest = argv[1:]
+        while rest and (rest[0].startswith("-") or _ASSIGN.match(rest[0])):
+            if m := _ASSIGN.match(rest[0]):
+                prefix.append((m.group(1), m.group(2), True))
+            rest = rest[1 + takes.get(rest[0], 0):]
+        if argv[0].rsplit("/", 1)[-1] in ("chrt", "taskset") and rest:
+            rest = rest[1:]  # the priority or CPU mask before the program
+        argv = rest
+    return argv, prefix
 
 
 def _requote(text: str) -> str:
