@@ -80,6 +80,12 @@ class VirtualHost:
     inside the <VirtualHost> (how hosting panels add per-site lines)."""
     lines: tuple[str, ...] = ()
     """More lines inside the <VirtualHost>."""
+    php_ini: str | None = None
+    """The site's own php.ini (``conf/NAME.php.ini``, ``{ini}`` below); None: the lab's php.ini."""
+    wrapper_line: str | None = None
+    """FcgidWrapper's command instead of the wrapper script, e.g. ``"{php_cgi} -c {ini}"``."""
+    wrapper_script: str | None = None
+    """The wrapper script's text instead of the default one; ``{php_cgi}`` and ``{ini}`` are filled."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -228,6 +234,10 @@ PAGES = {
         "<?php\n$s = isset($_GET['s']) ? (int)$_GET['s'] : {slow};\nsleep($s);\n"
         "header('X-Pid: ' . getmypid());\necho \"slept $s\\n\";\n"
     ),
+    "ini.php": (
+        "<?php\nheader('X-Pid: ' . getmypid());\n$stat = explode(' ', file_get_contents('/proc/self/stat'));\n"
+        "echo ini_get('post_max_size'), ' ', ini_get('max_execution_time'), ' nice=', $stat[18], \"\\n\";\n"
+    ),
     "upload.php": (
         "<?php\nheader('X-Pid: ' . getmypid());\n"
         "echo 'post fields: ', count($_POST), ', content length: ', (int)($_SERVER['CONTENT_LENGTH'] ?? 0), \"\\n\";\n"
@@ -337,18 +347,28 @@ class Lab:
         (self.root / "sites").chmod(0o755)
         for name, body in PAGES.items():
             (docroot / name).write_text(body.replace("{slow}", str(self.scenario.slow_seconds)))
+        if vhost.php_ini is not None:
+            self.vhost_php_ini(vhost).write_text(vhost.php_ini)
         wrapper = self.vhost_wrapper(vhost)
-        wrapper.write_text(
+        script = vhost.wrapper_script or (
             f"#!/bin/sh\n# PHP FastCGI wrapper of {vhost.name}.\nPHP_FCGI_MAX_REQUESTS={vhost.php_max_requests}\n"
-            f"export PHP_FCGI_MAX_REQUESTS\nexec {PHP_CGI} -c {self.php_ini}\n"
+            "export PHP_FCGI_MAX_REQUESTS\nexec {php_cgi} -c {ini}\n"
         )
+        wrapper.write_text(self._fill(vhost, script))
         wrapper.chmod(0o755)
         if vhost.included:
             self.vhost_include(vhost).parent.mkdir(parents=True, exist_ok=True)
             self.vhost_include(vhost).write_text("\n".join(self._vhost_fcgid_lines(vhost)) + "\n")
 
+    def vhost_php_ini(self, vhost: VirtualHost) -> Path:
+        return self.root / "conf" / f"{vhost.name}.php.ini" if vhost.php_ini is not None else self.php_ini
+
+    def _fill(self, vhost: VirtualHost, text: str) -> str:
+        return text.replace("{php_cgi}", PHP_CGI).replace("{ini}", str(self.vhost_php_ini(vhost)))
+
     def _vhost_fcgid_lines(self, vhost: VirtualHost) -> list[str]:
-        lines = [f"FcgidWrapper {self.vhost_wrapper(vhost)} .php"]
+        command = self._fill(vhost, vhost.wrapper_line) if vhost.wrapper_line else str(self.vhost_wrapper(vhost))
+        lines = [f"FcgidWrapper {command} .php"]
         if vhost.fcgid_max_requests is not None:
             lines.append(f"FcgidMaxRequestsPerProcess {vhost.fcgid_max_requests}")
         return lines
