@@ -138,6 +138,10 @@ PHP_INI_DEFAULTS: dict[str, str] = {
     "upload_max_filesize": "2M",
     "memory_limit": "128M",
     "cgi.fix_pathinfo": "1",
+    # Paths php-cgi must reach; open_basedir limits them (main/fopen_wrappers.c php_check_open_basedir).
+    "open_basedir": "",
+    "upload_tmp_dir": "",
+    "sys_temp_dir": "",
 }
 
 # httpd core LimitRequestBody: 0 (unlimited) until 2.4.53, 1 GiB since 2.4.54 (CHANGES, CVE-2022-29404).

@@ -315,7 +315,7 @@ def php_ini_values(pc: ProcessClass, inis: IniReader, notes: list[str]) -> dict[
             decided = "-d on the php-cgi command line"
             chain.append(Step(f"-d {key}={raw} overrides the ini files", loc))
         if decided == "PHP built-in default":
-            chain.append(Step(f"{key} not set: PHP's built-in default {default}"))
+            chain.append(Step(f"{key} not set: PHP's built-in default {default or '(empty)'}"))
         number = atol(raw) if key in ("max_execution_time", "cgi.fix_pathinfo") else size_bytes(raw)
         values[key] = Value(key, raw, number, loc, chain, decided)
     return values

@@ -2,12 +2,14 @@
 
 FCG018: directives httpd cannot run without mod_php; FCG019: the chain of request-body limits
 (httpd's LimitRequestBody, mod_fcgid's FcgidMaxRequestLen, PHP's post_max_size and
-upload_max_filesize, memory_limit), of which the smallest decides what upload works.
+upload_max_filesize, memory_limit), of which the smallest decides what upload works;
+FCG032: an open_basedir that shuts php-cgi out of the places a request needs.
 """
 
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterator
 
 from fcgilint import knowledge
@@ -15,6 +17,7 @@ from fcgilint.checks.registry import Hit, chain_of, check, scope_of, where
 from fcgilint.findings import Related, Severity
 from fcgilint.load.apache_syntax import ParsedFile
 from fcgilint.load.apache_tree import ConfigTree, Placed
+from fcgilint.load.wrapper import is_placeholder
 from fcgilint.model import Model, ProcessClass, Step, Value
 from fcgilint.source import Location
 from fcgilint.templates import branch_depths
@@ -77,7 +80,8 @@ def _remedy(placed: Placed) -> str:
 
 
 def _failure(placed: Placed, htaccess: bool) -> str:
-    said = f"Invalid command '{placed.name}', perhaps misspelled or defined by a module not included in the server configuration"
+    said = (f"Invalid command '{placed.name}', perhaps misspelled or defined by a module not included in the "
+            "server configuration")
     if htaccess:
         return f"every request where httpd reads this file fails with 500 Internal Server Error ({said})"
     return f"httpd refuses to start ({said})"
@@ -117,7 +121,8 @@ def _no_effect(model: Model, placed: Placed, htaccess: bool, remedy: str) -> Ite
                   f"this file fails with 500 Internal Server Error ('{placed.name} not allowed here'); {remedy}")
     elif where:
         yield Hit(placed.location, f"{placed.name} is read by mod_php, but PHP requests here go to php-cgi through "
-                  f"mod_fcgid, which never sees it: the setting has no effect; {remedy}", where, severity=Severity.WARNING)
+                  f"mod_fcgid, which never sees it: the setting has no effect; {remedy}", where,
+                  severity=Severity.WARNING)
 
 
 # -- the request body chain (FCG019) ------------------------------------------------------------
@@ -221,3 +226,87 @@ def _upload_over_post(pc: ProcessClass, post: Value, upload: Value, anchor: Loca
     )
     return Hit(where(post, anchor), message, _related(upload), chain_of(post, upload), severity=Severity.WARNING,
                scope=scope_of(pc))
+
+
+# -- open_basedir (FCG032) --------------------------------------------------------------------
+
+#: Where PHP puts uploads and session files when nothing says otherwise (php_get_temporary_directory).
+_SYSTEM_TEMP = "/tmp"
+
+
+def _basedir_entries(raw: str) -> list[str]:
+    """open_basedir's entries: ':'-separated (';' on Windows); each is a path prefix."""
+    separator = ";" if ";" in raw or re.match(r"^[A-Za-z]:[\\/]", raw) else ":"
+    return [entry.strip().strip('"') for entry in raw.split(separator) if entry.strip()]
+
+
+def _allowed(path: str, entries: list[str]) -> bool:
+    """php_check_specific_open_basedir: an entry is a prefix ('/var/www' also allows '/var/www2');
+    '.' is the script's own directory, taken here as anything below the document root."""
+    return any(entry == "." or path == entry.rstrip("/") or path.startswith(entry) for entry in entries)
+
+
+def _document_root(tree: ConfigTree, pc: ProcessClass) -> Placed | None:
+    """The DocumentRoot of the class's vhost, else the main server's."""
+    for scope in ([pc.vhost] if pc.vhost is not None else []) + [None]:
+        found = [d for d in tree.scoped(("DocumentRoot",), scope) if not d.in_directory and d.args]
+        if found:
+            return found[-1]
+    return None
+
+
+def _upload_dir(pc: ProcessClass) -> tuple[str, Value | None] | None:
+    """Where uploads go when upload_tmp_dir is unset: sys_temp_dir, else $TMPDIR, else /tmp.
+
+    Only that fallback is held to open_basedir (php_open_temporary_fd_ex with
+    PHP_TMP_FILE_OPEN_BASEDIR_CHECK_ON_FALLBACK); an upload_tmp_dir that is set is used as is.
+    """
+    if (pc.values["upload_tmp_dir"].raw or "").strip():
+        return None
+    system = pc.values["sys_temp_dir"]
+    if (system.raw or "").strip():
+        return (system.raw or "").strip(), system
+    tmpdir = pc.env.get("TMPDIR")
+    return (tmpdir.value if tmpdir and tmpdir.value else _SYSTEM_TEMP), None
+
+
+def _needed_paths(tree: ConfigTree, pc: ProcessClass) -> list[tuple[str, str, Value | Placed | None]]:
+    """(what fails, path, where the path was set) for each place php-cgi must reach."""
+    needed: list[tuple[str, str, Value | Placed | None]] = []
+    root = _document_root(tree, pc)
+    if root is not None and root.args[0].startswith("/"):
+        needed.append(("php-cgi cannot open the scripts of the DocumentRoot: every request answers 404 'No input "
+                       "file specified.'", root.args[0].rstrip("/") or "/", root))
+    upload = _upload_dir(pc)
+    if upload is not None:
+        needed.append(("upload_tmp_dir is unset, so uploads go to the system's temporary directory, which PHP then "
+                       "checks: every file upload fails ($_FILES error 6, 'File upload error - unable to create a "
+                       "temporary file')", upload[0].rstrip("/") or "/", upload[1]))
+    return [(what, path, at) for what, path, at in needed if path.startswith("/") and "${" not in path]
+
+
+@check("FCG032")
+def open_basedir_excludes(model: Model) -> Iterator[Hit]:
+    """open_basedir that leaves out the DocumentRoot or the directory uploads fall back to."""
+    tree = model.tree
+    if tree is None:
+        return
+    for pc in model.classes:
+        basedir = pc.values.get("open_basedir")
+        if not pc.is_php or pc.directive is None or basedir is None or not (basedir.raw or "").strip():
+            continue
+        if is_placeholder(basedir.raw or ""):
+            continue
+        entries = _basedir_entries(basedir.raw or "")
+        for what, path, at in _needed_paths(tree, pc):
+            if _allowed(path, entries) or is_placeholder(path):
+                continue
+            related = [Related(at.location, f"{path}")] if at is not None and at.location is not None else []
+            severity = Severity.ERROR if "DocumentRoot" in what else None
+            yield Hit(
+                where(basedir, pc.directive.location),
+                f"open_basedir {basedir.raw} ({basedir.decided_by}) leaves out {path} for {pc.label}: {what}; PHP "
+                f"logs 'open_basedir restriction in effect. File({path}...) is not within the allowed path(s)'; "
+                f"add {path} to open_basedir",
+                related, chain_of(basedir), severity=severity, scope=scope_of(pc),
+            )
