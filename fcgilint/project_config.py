@@ -18,7 +18,7 @@ from fcgilint.findings import Severity
 FILE_NAME = ".fcgilint.yaml"
 KEYS = (
     "root", "entry", "modules", "without_modules", "defines", "select", "ignore",
-    "severity", "fail_on", "rule_dirs", "per_path_ignores", "set", "evidence",
+    "severity", "fail_on", "rule_dirs", "per_path_ignores", "set", "evidence", "suexec_docroot",
 )
 
 
@@ -44,6 +44,7 @@ class ProjectConfig:
     per_path_ignores: dict[str, list[str]] = field(default_factory=dict)
     set: dict[str, str] = field(default_factory=dict)
     evidence: list[Path] = field(default_factory=list)
+    suexec_docroot: str | None = None
     #: (line, col) of each rule id named in select/ignore/severity/per_path_ignores, checked once rules are known
     rule_refs: list[tuple[str, int, int]] = field(default_factory=list)
 
@@ -123,6 +124,13 @@ class _Reader:
     def key_evidence(self, key: str) -> None:
         """strace captures and Apache logs to attach to findings, relative to the file."""
         self.config.evidence = [self.resolve_path(v) for v in self.strings(key, single_ok=True)]
+
+    def key_suexec_docroot(self, key: str) -> None:
+        """suexec's compiled-in document root, as ``suexec -V`` prints it (AP_DOC_ROOT)."""
+        value = self.data[key]
+        if not isinstance(value, str) or not value.startswith("/"):
+            raise self.fail(self.pos_value(self.data, key), "suexec_docroot: expected an absolute path (suexec -V)")
+        self.config.suexec_docroot = value.rstrip("/") or "/"
 
     def key_modules(self, key: str) -> None:
         self.config.modules = self.strings(key)
@@ -261,6 +269,9 @@ fail_on: warning
 
 # Directories of your own rule YAML files (same form as the built-in rules).
 # rule_dirs: [fcgilint-rules]
+
+# suexec's document root, as `suexec -V` prints it (AP_DOC_ROOT); Debian's is /var/www.
+# suexec_docroot: /var/www
 
 # strace captures and Apache logs whose failures are attached to the findings they prove.
 # evidence: [logs/error.log]

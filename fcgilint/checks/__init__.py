@@ -112,6 +112,7 @@ from fcgilint.checks import (  # noqa: E402,F401
     handlers,
     limits,
     request_path,
+    suexec,
     unknown_directives,
     wrappers,
 )

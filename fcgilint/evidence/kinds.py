@@ -129,10 +129,11 @@ KINDS: tuple[Kind, ...] = (
          "FCG030"),
     Kind("suexec-policy-violation", ("error log", "suEXEC log"),
          "`suexec policy violation: see suexec log for more details` (suexec's own stderr line), and the refusals in"
-         " suexec.log (`command not in docroot`, `target uid/gid ... mismatch`, `file is writable by others`, ...)"),
+         " suexec.log (`command not in docroot`, `target uid/gid ... mismatch`, `file is writable by others`, ...)",
+         "FCG033"),
     Kind("open-basedir-restriction", ("error log",),
          "`mod_fcgid: stderr: PHP Warning: ... open_basedir restriction in effect. File(...) is not within the allowed"
-         " path(s)`"),
+         " path(s)`", "FCG032"),
     Kind("response-write-failed", ("error log",),
          "`mod_fcgid: ap_pass_brigade failed in handle_request_ipc function`: the response could not be passed on"
          " (the client went away, or an output filter failed); mod_fcgid answers 500, php-cgi is not at fault"),

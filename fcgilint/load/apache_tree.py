@@ -46,6 +46,7 @@ class LoadOptions:
     without_modules: frozenset[str] = frozenset()
     defines: tuple[tuple[str, str], ...] = ()
     placeholders: tuple[tuple[str, str], ...] = ()  # template values from --set, see fcgilint.templates
+    suexec_docroot: str | None = None  # suexec's compiled-in AP_DOC_ROOT (suexec -V); None: by the layout
 
 
 @dataclass
@@ -131,6 +132,7 @@ class ConfigTree:
     defines: dict[str, str] = field(default_factory=dict)
     modules: set[str] = field(default_factory=set)
     placeholders: tuple[tuple[str, str], ...] = ()  # --set values, also for the wrappers the tree names
+    suexec_docroot: str | None = None  # where suexec runs programs (LoadOptions.suexec_docroot)
 
     _index: dict[tuple[str, int | None], list[Placed]] | None = field(default=None, repr=False)
     _order: dict[int, int] = field(default_factory=dict, repr=False)
@@ -404,7 +406,8 @@ def load_tree(entry: Path, options: LoadOptions) -> ConfigTree:
     config_entry = paths.to_config(str(entry))
     display = paths.display(str(entry))
     parsed = parse(read_source(entry, display))  # an unreadable entry is a usage error, not a finding
-    tree = ConfigTree(entry=Location(display, 1), paths=paths, server_root=default_server_root(config_entry), placeholders=options.placeholders)
+    tree = ConfigTree(entry=Location(display, 1), paths=paths, server_root=default_server_root(config_entry),
+                      placeholders=options.placeholders, suexec_docroot=options.suexec_docroot)
     tree.files[display] = parsed
     loader = _Loader(tree, options)
     loader._read_envvars()

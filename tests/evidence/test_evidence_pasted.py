@@ -124,8 +124,8 @@ def test_request_path_failures_are_named(write) -> None:
     assert counts == {
         ("php-directive-without-mod-php", "FCG018"): 2,
         ("invalid-command", "FCG030"): 1,
-        ("suexec-policy-violation", None): 1,
-        ("open-basedir-restriction", None): 1,
+        ("suexec-policy-violation", "FCG033"): 1,
+        ("open-basedir-restriction", "FCG032"): 1,
         ("response-write-failed", None): 1,
         ("ipc-setup-failure", None): 2,
         ("script-ended-without-headers", None): 1,  # the one after the timeout is the timeout's
@@ -166,7 +166,8 @@ def test_suexec_log_refusals(write) -> None:
     )
     report = analyse([write("suexec.log", text)])
     (found,) = report.detections
-    assert (found.kind, found.count, found.first) == ("suexec-policy-violation", 2, "2026-12-01T10:00:00")
+    assert (found.kind, found.count, found.first, found.rule) == ("suexec-policy-violation", 2, "2026-12-01T10:00:00",
+                                                                  "FCG033")
 
 
 def test_a_clean_log_says_what_was_read(write) -> None:
