@@ -16,6 +16,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
+from fcgilint.conditions import ConditionError, Declarative, declarative
 from fcgilint.findings import Severity
 
 REQUIRED = ("id", "name", "title", "severity", "rationale", "reference", "remedy", "examples")
@@ -49,6 +50,7 @@ class Rule:
     good: tuple[Example, ...]
     fix: dict[str, Any] = field(default_factory=dict)
     source: str = ""
+    condition: Declarative | None = None  # a declarative rule: what must hold, instead of a Python check
 
 
 def rules_dir() -> Path:
@@ -84,12 +86,43 @@ def load_rule(path: Path) -> Rule:
     except ValueError:
         raise RuleError(f"{path}: severity must be error, warning or info") from None
     examples = data["examples"] or {}
+    condition = _condition(path, data)
     return Rule(
         id=str(data["id"]), name=str(data["name"]), title=str(data["title"]), severity=severity,
         rationale=str(data["rationale"]).strip(), reference=str(data["reference"]).strip(), remedy=str(data["remedy"]).strip(),
         bad=_examples(examples.get("bad"), str(path)), good=_examples(examples.get("good"), str(path)),
-        fix=dict(data.get("fix") or {}), source=str(path),
+        fix=dict(data.get("fix") or {}), source=str(path), condition=condition,
     )
+
+
+def _condition(path: Path, data: dict[str, Any]) -> Declarative | None:
+    """A rule file's ``condition``, read by the condition language; its mistakes as file:line:col."""
+    if "condition" not in data:
+        return None
+    if not isinstance(data["condition"], dict) or not isinstance(data.get("fix") or {}, dict):
+        raise RuleError(f"{path}: condition and fix must be mappings")
+    try:
+        return declarative(data["condition"], dict(data.get("fix") or {}))
+    except ConditionError as exc:
+        line, col = _position(path, exc.keys, exc.offset)
+        raise RuleError(f"{path}:{line}:{col}: {exc}") from None
+
+
+def _position(path: Path, keys: tuple[str | int, ...], offset: int) -> tuple[int, int]:
+    """1-based line and column of ``offset`` in the YAML value at ``keys`` (read again, with positions)."""
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    node: Any = yaml.load(path.read_text(encoding="utf-8"))
+    line, col = 0, 0
+    for key in keys:
+        marks = getattr(node, "lc", None)
+        try:
+            line, col = marks.value(key) if isinstance(key, str) else marks.item(key)  # type: ignore[union-attr]
+            node = node[key]
+        except (AttributeError, KeyError, IndexError, TypeError):
+            break
+    quoted = type(node).__name__ in ("DoubleQuotedScalarString", "SingleQuotedScalarString")
+    return line + 1, col + 1 + (offset + quoted if isinstance(node, str) else 0)
 
 
 @cache

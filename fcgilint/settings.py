@@ -153,17 +153,17 @@ def resolve(choices: Choices) -> Settings:
         placeholders=tuple(dict(merged_sets).items()),
         **({"suexec_docroot": config.suexec_docroot} if config.suexec_docroot else {}),
     )
-    notes = [f"{r.id}: site rule from {r.source} has no check function; it is documented but cannot fire" for r in chosen if not has_check(r.id)]
+    notes = [f"{r.id}: site rule from {r.source} has no check function; it is documented but cannot fire" for r in chosen if not has_check(r)]
     evidence = list(choices.evidence) or list(config.evidence)  # the command line wins, as for every key
     return Settings(targets, load, Selection(chosen, fail_on), rules, config, notes, evidence)
 
 
-def has_check(rule_id: str) -> bool:
-    """True if something produces findings for this rule id."""
+def has_check(rule: Rule) -> bool:
+    """True if something produces findings for this rule: its condition, a check function or the engine."""
     from fcgilint.checks import CHECKS
     from fcgilint.suppress import ENGINE_RULES
 
-    return rule_id in CHECKS or rule_id in ENGINE_RULES
+    return rule.condition is not None or rule.id in CHECKS or rule.id in ENGINE_RULES
 
 
 def sources_of(results: list[Result]) -> SourceIndex:

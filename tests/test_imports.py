@@ -23,7 +23,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("load", ("fcgilint.load*",)),
     ("model", ("fcgilint.model", "fcgilint.routes")),
     ("findings", ("fcgilint.findings",)),  # the vocabulary a rule's check produces
-    ("rules", ("fcgilint.rules", "fcgilint.checks*")),
+    ("rules", ("fcgilint.conditions", "fcgilint.rules", "fcgilint.checks*")),
     ("pipeline", ("fcgilint.pipeline",)),
     ("evidence", ("fcgilint.evidence", "fcgilint.evidence.*")),
     ("policy", ("fcgilint.policy", "fcgilint.project_config", "fcgilint.suppress", "fcgilint.baseline")),

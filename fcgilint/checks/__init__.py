@@ -10,6 +10,8 @@ The contract of a check:
 * a hit about one process class or vhost names its :class:`Scope`; hits of one
   rule at one place that differ only in that scope are one root cause (a
   server-level value shared by many vhosts) and become one finding naming every vhost;
+* a rule file with a ``condition`` needs no Python: :mod:`fcgilint.checks.declarative`
+  evaluates it (the condition language is :mod:`fcgilint.conditions`);
 * a remedy it attaches is computed by :mod:`fcgilint.checks.remedies`, beside the
   checks, so ``check`` and ``fix`` show the same edit.
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from fcgilint.checks.declarative import check_for
 from fcgilint.checks.registry import CHECKS, Hit, NotChecked, Scope
 from fcgilint.findings import Finding
 from fcgilint.load.apache_tree import VHost
@@ -45,7 +48,7 @@ def run(model: Model, rules: Iterable[Rule]) -> Outcome:
     outcome = Outcome()
     homes = _directive_scopes(model)
     for rule in rules:
-        fn = CHECKS.get(rule.id)
+        fn = check_for(rule) if rule.condition is not None else CHECKS.get(rule.id)
         if fn is None:
             continue
         groups: dict[tuple[Location, str], list[Hit]] = {}

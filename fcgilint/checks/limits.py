@@ -1,4 +1,4 @@
-"""Checks that compare mod_fcgid's limits with php-cgi's (FCG001-FCG005, FCG010, FCG014)."""
+"""Checks that compare mod_fcgid's limits with php-cgi's (FCG001, FCG002, FCG004, FCG005, FCG010, FCG014)."""
 
 from __future__ import annotations
 
@@ -113,22 +113,6 @@ def php_children(model: Model) -> Iterator[Hit | NotChecked]:
 def _mentions_fcgid(pc: ProcessClass) -> bool:
     """A wrapper read alone counts as mod_fcgid's when it says so itself."""
     return pc.script is not None and pc.script.source is not None and "fcgid" in pc.script.source.text.lower()
-
-
-@check("FCG003")
-def io_timeout(model: Model) -> Iterator[Hit]:
-    """FcgidIOTimeout shorter than max_execution_time: mod_fcgid gives up first, with a 500."""
-    for pc in _php_classes(model):
-        io, met = pc.values["FcgidIOTimeout"], pc.values["max_execution_time"]
-        if io.number is None or met.number is None or met.number <= 0 or io.number >= met.number:
-            continue
-        message = (
-            f"FcgidIOTimeout is {io.number}s ({io.decided_by}) but PHP's max_execution_time is {met.number}s "
-            f"({met.decided_by}) for {pc.label}: a script that is allowed to run longer is cut off by mod_fcgid "
-            f"('read data timeout in {io.number} seconds') and the client gets a 500; raise FcgidIOTimeout to at least {met.number}"
-        )
-        related = _related(met, f"max_execution_time = {met.raw}")
-        yield Hit(where(io, _anchor(pc)), message, related, chain_of(io, met), fix=remedies.io_timeout(model, pc), scope=scope_of(pc))
 
 
 @check("FCG004")

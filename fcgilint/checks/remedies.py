@@ -278,13 +278,6 @@ def _number(c: ProcessClass, name: str) -> int | None:
     return value.number if value is not None and value.number is not None and value.number > 0 else None
 
 
-def io_timeout(model: Model, pc: ProcessClass) -> Fix | None:
-    """FCG003: FcgidIOTimeout up to max_execution_time (longer waits: unsafe)."""
-    io, met = pc.values["FcgidIOTimeout"], pc.values["max_execution_time"]
-    reason = f"max_execution_time is {_origin(met)}, FcgidIOTimeout was {_origin(io)}"
-    return _unsafe(set_server_value(model, pc, "FcgidIOTimeout", lambda c: _number(c, "max_execution_time"), False, reason))
-
-
 def busy_timeout(model: Model, pc: ProcessClass) -> Fix | None:
     """FCG004: FcgidBusyTimeout up to the longer of FcgidIOTimeout and max_execution_time."""
     busy = pc.values["FcgidBusyTimeout"]

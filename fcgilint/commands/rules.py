@@ -19,6 +19,7 @@ from fcgilint import exitcodes
 
 # The rule loader pulls in the YAML parser; only the commands that list rules pay for it.
 if TYPE_CHECKING:
+    from fcgilint.conditions import Declarative
     from fcgilint.rules import Example, Rule
 
 CATALOGUE_FORMATS = ("table", "json", "markdown")
@@ -43,7 +44,7 @@ def _origin(rule: Rule) -> str:
 def _check_state(rule: Rule) -> str:
     from fcgilint.settings import has_check
 
-    return "yes" if has_check(rule.id) else "no check function"
+    return "yes" if has_check(rule) else "no check function"
 
 
 def table(rules: tuple[Rule, ...]) -> str:
@@ -76,6 +77,16 @@ def _fix_text(rule: Rule) -> str:
     return f"{action} ({'safe' if rule.fix.get('safe', True) else 'unsafe: changes behaviour'})"
 
 
+def _condition_text(condition: Declarative) -> str:
+    """A declarative rule's condition in one sentence (the language: docs/conditions.md)."""
+    text = f"Requires `{condition.require.text}`"
+    guards = [f"`{w.text}`" for w in condition.when]
+    scope = [f"{k} `{v}`" for k, v in (("vhost", condition.vhost), ("wrapper", condition.wrapper)) if v]
+    text += f" where {' and '.join(guards)}" if guards else ""
+    text += f", for classes of {' and '.join(scope)}" if scope else ", for every process class"
+    return text + " (a declarative rule: [the condition language](conditions.md))."
+
+
 def _cell(text: str) -> str:
     """Escape the table separator in a Markdown table cell."""
     return text.replace("|", "\\|")
@@ -88,7 +99,10 @@ def markdown(rules: tuple[Rule, ...]) -> str:
     out += [f"| [{r.id}](#{r.id.lower()}) | {r.name} | {r.severity.value} | {_cell(r.title)} |" for r in rules]
     for r in rules:
         out += ["", f"## {r.id}", "", f"**{r.name}** ({r.severity.value}): {r.title}", ""]
-        out += ["### Why", "", r.rationale, "", "### Reference", "", r.reference, "", "### Remedy", "", r.remedy, "", f"Automatic fix: {_fix_text(r)}", ""]
+        out += ["### Why", "", r.rationale, "", "### Reference", "", r.reference, ""]
+        if r.condition is not None:
+            out += ["### Condition", "", _condition_text(r.condition), ""]
+        out += ["### Remedy", "", r.remedy, "", f"Automatic fix: {_fix_text(r)}", ""]
         if r.bad:
             out += _example(r.bad[0], "### Bad")
         if r.good:
