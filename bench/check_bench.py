@@ -1,92 +1,240 @@
-"""Benchmark: `fcgilint check` against `apache2 -t` on the same hosting-sized tree.
+"""Benchmark: `fcgilint check` against `apache2 -t` on the same hosting-sized tree, in every common shape.
 
-Generates a tree like a hosting panel's: N virtual hosts (default 5,000), each in
-its own included file, each with its own wrapper script and php.ini, then times
-both tools on it (best of --runs) and prints the ratio. ``apache2 -t`` only
-stats the wrappers; fcgilint also reads and simulates each wrapper and reads
-its php.ini. ``--direct`` points every FcgidWrapper at php-cgi itself, so both
-tools read exactly the same files. Usage:
+Hosting panels and hand-written set-ups place the mod_fcgid lines differently, and each placement
+takes a different path through the loader, the model and the checks. For each shape and each size
+this generates a tree of N sites (each its own vhost file, wrapper script and php.ini, every fifth
+site without FcgidMaxRequestsPerProcess: a real race), checks that ``apache2 -t`` accepts it, then
+runs both tools alternately (``--runs`` times each; the medians are compared, so a neighbour's
+burst on a shared machine moves both a little instead of one a lot) and prints the ratio, the peak
+RSS of fcgilint and the growth from the second-largest to the largest size. Shapes:
 
-    python bench/check_bench.py [--vhosts 5000] [--runs 3] [--direct] [--keep DIR]
+    vhost       AddHandler + FcgidWrapper in the <VirtualHost>
+    directory   AddHandler + FcgidWrapper in the site's <Directory> (as panels write them)
+    htaccess    AddHandler + FcgidWrapper in the docroot's .htaccess (AllowOverride)
+    include     per-site lines in a file Included inside each <VirtualHost>
+    filesmatch  <FilesMatch "\\.php$"> SetHandler fcgid-script, FcgidWrapper without suffix
+    debian      as directory, with Debian's php-cgi handler snippet enabled server-wide
+    cmdoptions  FcgidCmdOptions per site (in its vhost) for its wrapper
+    suexec      SuexecUserGroup per site (one user each)
+    action      Action-routed wrapper: AddHandler php-fcgi .php, Action php-fcgi /fcgi-bin/php-wrapper
+
+Usage:
+
+    python bench/check_bench.py [--sizes 1000,5000,20000] [--shapes vhost,directory] [--runs 3]
+                                [--keep DIR] [--fcgilint-args "--no-cache"]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
+import shlex
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 MODULES = "/usr/lib/apache2/modules"
+LIMIT_BYTES = 4 << 30
+LOADED = ("mpm_event", "authz_core", "mime", "fcgid", "alias", "actions", "suexec")
+DEBIAN_SNIPPET = """<FilesMatch ".+\\.ph(?:ar|p|tml)$">
+    SetHandler application/x-httpd-php
+</FilesMatch>
+<FilesMatch ".+\\.phps$">
+    SetHandler application/x-httpd-php-source
+    Require all denied
+</FilesMatch>
+<FilesMatch "^\\.ph(?:ar|p|ps|tml)$">
+    Require all denied
+</FilesMatch>
+"""
 
 
-def generate(base: Path, vhosts: int, direct: bool) -> Path:
-    """Write the tree; every fifth vhost forgets FcgidMaxRequestsPerProcess (a real race)."""
+class Site:
+    """Paths and lines of one generated site."""
+
+    def __init__(self, base: Path, i: int) -> None:
+        self.i = i
+        self.fcgi = base / "fcgi" / f"site{i}"
+        self.www = base / "www" / f"site{i}"
+        self.wrapper = self.fcgi / "php-wrapper"
+        self.limit = "" if i % 5 == 0 else "FcgidMaxRequestsPerProcess 500\n"
+
+    def head(self) -> str:
+        return f"# site {self.i}\n<VirtualHost *:80>\nServerName site{self.i}.example\nDocumentRoot {self.www}\n"
+            f"FcgidMaxRequestLen 33554432\n{self.limit}"
+
+    def handler(self, suffix: str = " .php") -> str:
+        return f"AddHandler fcgid-script .php\nFcgidWrapper {self.wrapper}{suffix}\n"
+
+    def directory(self, body: str, override: str = "None") -> str:
+        return f"<Directory {self.www}>\nOptions +ExecCGI\nAllowOverride {override}\n{body}Require all granted\n</Directory>\n"
+
+
+def _vhost(site: Site, base: Path) -> str:
+    return site.head() + site.handler() + site.directory("") + "</VirtualHost>\n"
+
+
+def _directory(site: Site, base: Path) -> str:
+    return site.head() + site.directory(site.handler()) + "</VirtualHost>\n"
+
+
+def _htaccess(site: Site, base: Path) -> str:
+    (site.www / ".htaccess").write_text(site.handler())
+    return site.head() + site.directory("", override="All") + "</VirtualHost>\n"
+
+
+def _include(site: Site, base: Path) -> str:
+    (site.fcgi / "fcgid.conf").write_text(site.directory(site.handler()))
+    return site.head() + f"Include {site.fcgi}/fcgid.conf\n</VirtualHost>\n"
+
+
+def _filesmatch(site: Site, base: Path) -> str:
+    body = f'FcgidWrapper {site.wrapper}\n<FilesMatch "\\.php$">\nSetHandler fcgid-script\n</FilesMatch>\n'
+    return site.head() + site.directory(body) + "</VirtualHost>\n"
+
+
+def _cmdoptions(site: Site, base: Path) -> str:
+    options = f"FcgidCmdOptions {site.wrapper} MaxRequestsPerProcess 500 IOTimeout 60 MaxProcesses 4\n"
+    return site.head() + options + site.directory(site.handler()) + "</VirtualHost>\n"
+
+
+def _suexec(site: Site, base: Path) -> str:
+    return site.head() + f"SuexecUserGroup site{site.i} site{site.i}\n" + site.directory(site.handler()) + "</VirtualHost>\n"
+
+
+def _action(site: Site, base: Path) -> str:
+    cgi = f"ScriptAlias /fcgi-bin/ {site.fcgi}/\n<Directory {site.fcgi}>\nSetHandler fcgid-script\nOptions +ExecCGI\nRequire all granted\n</Directory>\n"
+    route = "AddHandler php-fcgi .php\nAction php-fcgi /fcgi-bin/php-wrapper\n"
+    return site.head() + cgi + site.directory(route) + "</VirtualHost>\n"
+
+
+SHAPES: dict[str, Callable[[Site, Path], str]] = {
+    "vhost": _vhost, "directory": _directory, "htaccess": _htaccess, "include": _include, "filesmatch": _filesmatch,
+    "debian": _directory, "cmdoptions": _cmdoptions, "suexec": _suexec, "action": _action,
+}
+
+
+def generate(base: Path, shape: str, sites: int) -> Path:
+    """Write the tree of one shape; returns the entry file."""
     (base / "vhosts").mkdir(parents=True)
     conf = base / "httpd.conf"
+    snippet = ""
+    if shape == "debian":
+        (base / "php-cgi.conf").write_text(DEBIAN_SNIPPET)
+        snippet = f"Include {base}/php-cgi.conf\n"
     conf.write_text(
-        f"ServerRoot {base}\nServerName bench.invalid\nListen 127.0.0.1:8999\nPidFile {base}/httpd.pid\nErrorLog {base}/error.log\n"
-        + "".join(f"LoadModule {m}_module {MODULES}/mod_{m}.so\n" for m in ("mpm_event", "authz_core", "mime", "fcgid"))
-        + f"FcgidIPCDir {base}/sock\nFcgidProcessTableFile {base}/shm\nFcgidIOTimeout 60\n"
+        f"ServerRoot {base}\nServerName bench.invalid\nListen 127.0.0.1:8999\nPidFile {base}/httpd.pid\n"
+        f"ErrorLog {base}/error.log\n"
+        + "".join(f"LoadModule {m}_module {MODULES}/mod_{m}.so\n" for m in LOADED)
+        + f"FcgidIPCDir {base}/sock\nFcgidProcessTableFile {base}/shm\nFcgidIOTimeout 60\n{snippet}"
         + f"IncludeOptional {base}/vhosts/*.conf\n"
     )
-    for i in range(vhosts):
-        site = base / "fcgi" / f"site{i}"
-        www = base / "www" / f"site{i}"
-        site.mkdir(parents=True)
-        www.mkdir(parents=True)
-        limit = "" if i % 5 == 0 else "    FcgidMaxRequestsPerProcess 500\n"
-        command = "/usr/bin/php-cgi" if direct else f"{site}/php-wrapper"
-        (base / "vhosts" / f"site{i}.conf").write_text(
-            f"# site {i}\n<VirtualHost *:80>\n    ServerName site{i}.example\n    DocumentRoot {www}\n{limit}"
-            f"    FcgidMaxRequestLen 33554432\n    <Directory {www}>\n        Options +ExecCGI\n"
-            f"        AddHandler fcgid-script .php\n        FcgidWrapper {command} .php\n"
-            f"        Require all granted\n    </Directory>\n</VirtualHost>\n"
+    write = SHAPES[shape]
+    for i in range(sites):
+        site = Site(base, i)
+        site.fcgi.mkdir(parents=True)
+        site.www.mkdir(parents=True)
+        (base / "vhosts" / f"site{i}.conf").write_text(write(site, base))
+        site.wrapper.write_text(
+            f"#!/bin/sh\nPHPRC={site.fcgi}\nexport PHPRC\nexport PHP_FCGI_MAX_REQUESTS=500\n"
+            "export PHP_FCGI_CHILDREN=0\nexec /usr/bin/php-cgi\n"
         )
-        if direct:
-            continue
-        wrapper = site / "php-wrapper"
-        wrapper.write_text(f"#!/bin/sh\nPHPRC={site}\nexport PHPRC\nexport PHP_FCGI_MAX_REQUESTS=500\nexport PHP_FCGI_CHILDREN=0\nexec /usr/bin/php-cgi\n")
-        wrapper.chmod(0o755)
-        (site / "php.ini").write_text("[PHP]\nmax_execution_time = 30\npost_max_size = 32M\nupload_max_filesize = 16M\n")
+        site.wrapper.chmod(0o755)
+        (site.fcgi / "php.ini").write_text("[PHP]\nmax_execution_time = 30\npost_max_size = 32M\nupload_max_filesize = 16M\n")
     return conf
 
 
-def best_of(cmd: list[str], runs: int) -> tuple[float, int]:
-    """Best wall time of several runs, and the exit code."""
-    times, code = [], 0
-    for _ in range(runs):
-        start = time.perf_counter()
-        code = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False).returncode
-        times.append(time.perf_counter() - start)
-    return min(times), code
+def _bounded() -> None:
+    """Child set-up: a run that goes quadratic fails with MemoryError instead of taking the shared machine down."""
+    resource.setrlimit(resource.RLIMIT_AS, (LIMIT_BYTES, LIMIT_BYTES))
+
+
+def timed(cmd: list[str]) -> tuple[float, int, int, bytes]:
+    """Wall time, exit code, peak RSS (KiB) and output of one run (address space bounded, see _bounded)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=_bounded)
+    out = proc.stdout.read() if proc.stdout else b""
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return time.perf_counter() - start, proc.returncode, usage.ru_maxrss, out
+
+
+def apache_binary() -> str | None:
+    found = shutil.which("apache2") or shutil.which("httpd") or "/usr/sbin/apache2"
+    return found if Path(found).exists() else None
+
+
+def measure(shape: str, sites: int, runs: int, extra: list[str], keep: Path | None) -> dict[str, float | int | str]:
+    """Generate one tree and time both tools on it, alternately."""
+    base = (keep / f"{shape}-{sites}") if keep else Path(tempfile.mkdtemp(prefix=f"fcgilint-bench-{shape}-"))
+    if keep and base.exists():
+        shutil.rmtree(base)
+    try:
+        conf = generate(base, shape, sites)
+        ours_cmd = [sys.executable, "-m", "fcgilint", "check", "--format", "json", *extra, str(conf)]
+        apache = apache_binary()
+        theirs_cmd = [apache, "-t", "-f", str(conf)] if apache else None
+        ours, theirs, rss = [], [], 0
+        verdict, findings = "no apache2", "?"
+        for _ in range(runs):
+            seconds, code, peak, out = timed(ours_cmd)
+            ours.append(seconds)
+            rss = max(rss, peak)
+            if code not in (0, 1):
+                findings = f"exit {code}: {out[-300:].decode(errors='replace').strip()}"
+            elif findings == "?":
+                findings = str(out.count(b'"rule": "'))
+            if theirs_cmd:
+                seconds, code, _peak, out = timed(theirs_cmd)
+                theirs.append(seconds)
+                verdict = "accepted" if code == 0 else f"REJECTED: {out.decode(errors='replace').strip()[:200]}"
+        row: dict[str, float | int | str] = {"shape": shape, "sites": sites, "fcgilint": statistics.median(ours),
+                                             "rss_mib": rss / 1024, "findings": findings, "apache": verdict}
+        if theirs:
+            row["apache2"] = statistics.median(theirs)
+            row["ratio"] = statistics.median(ours) / statistics.median(theirs)
+        return row
+    finally:
+        if keep is None:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+def print_row(row: dict[str, float | int | str], growth: float | None) -> None:
+    ratio = f"{row['ratio']:6.2f}x" if "ratio" in row else "     -"
+    apache = f"{row['apache2']:6.2f}" if "apache2" in row else "     -"
+    grow = f"{growth:5.2f}x" if growth else "     -"
+    print(f"{row['shape']:<11} {row['sites']:>6} {row['fcgilint']:8.2f} {apache} {ratio} {grow} {row['rss_mib']:7.1f} "
+          f"{row['findings']:>8}  {row['apache']}", flush=True)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--vhosts", type=int, default=5000)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--direct", action="store_true", help="FcgidWrapper runs php-cgi itself: no wrapper scripts or php.ini files")
-    parser.add_argument("--keep", type=Path, help="generate here and keep the tree")
+    parser.add_argument("--sizes", default="1000,5000,20000", help="comma-separated site counts")
+    parser.add_argument("--shapes", default=",".join(SHAPES), help="comma-separated shapes")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each tool per tree (medians are compared)")
+    parser.add_argument("--keep", type=Path, help="generate the trees under this directory and keep them")
+    parser.add_argument("--fcgilint-args", default="", help="extra arguments for fcgilint check")
     args = parser.parse_args()
-    base = args.keep or Path(tempfile.mkdtemp(prefix="fcgilint-bench-"))
-    try:
-        conf = generate(base, args.vhosts, args.direct)
-        ours, code = best_of([sys.executable, "-m", "fcgilint", "check", "--format", "json", str(conf)], args.runs)
-        print(f"fcgilint check: {ours:.2f} s (exit {code}) on {args.vhosts} vhosts")
-        apache = shutil.which("apache2") or shutil.which("httpd") or "/usr/sbin/apache2"
-        if not Path(apache).exists():
-            print("apache2 not installed: no comparison")
-            return 0
-        theirs, code = best_of([apache, "-t", "-f", str(conf)], args.runs)
-        print(f"apache2 -t:     {theirs:.2f} s (exit {code})")
-        print(f"ratio fcgilint / apache2 -t: {ours / theirs:.2f}")
-    finally:
-        if args.keep is None:
-            shutil.rmtree(base, ignore_errors=True)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    shapes = args.shapes.split(",")
+    unknown = [s for s in shapes if s not in SHAPES]
+    if unknown:
+        parser.error(f"unknown shape(s): {', '.join(unknown)}")
+    print(f"{'shape':<11} {'sites':>6} {'fcgilint':>8} {'apache':>6} {'ratio':>7} {'growth':>6} {'RSS MiB':>7} "
+          f"{'findings':>8}  apache2 -t")
+    for shape in shapes:
+        previous: float | None = None
+        for sites in sizes:
+            row = measure(shape, sites, args.runs, shlex.split(args.fcgilint_args), args.keep)
+            seconds = float(row["fcgilint"])
+            print_row(row, seconds / previous if previous else None)
+            previous = seconds
     return 0
 
 
