@@ -66,8 +66,8 @@ class Site:
         self.limit = "" if i % 5 == 0 else "FcgidMaxRequestsPerProcess 500\n"
 
     def head(self) -> str:
-        return f"# site {self.i}\n<VirtualHost *:80>\nServerName site{self.i}.example\nDocumentRoot {self.www}\n"
-            f"FcgidMaxRequestLen 33554432\n{self.limit}"
+        return (f"# site {self.i}\n<VirtualHost *:80>\nServerName site{self.i}.example\nDocumentRoot {self.www}\n"
+                f"FcgidMaxRequestLen 33554432\n{self.limit}")
 
     def handler(self, suffix: str = " .php") -> str:
         return f"AddHandler fcgid-script .php\nFcgidWrapper {self.wrapper}{suffix}\n"
