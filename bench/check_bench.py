@@ -17,6 +17,7 @@ RSS of fcgilint and the growth from the second-largest to the largest size. Shap
     cmdoptions  FcgidCmdOptions per site (in its vhost) for its wrapper
     suexec      SuexecUserGroup per site (one user each)
     action      Action-routed wrapper: AddHandler php-fcgi .php, Action php-fcgi /fcgi-bin/php-wrapper
+    shared      one file with AddHandler + FcgidWrapper Included in every <VirtualHost> (one wrapper for all)
 
 Usage:
 
@@ -41,6 +42,7 @@ from pathlib import Path
 
 MODULES = "/usr/lib/apache2/modules"
 LIMIT_BYTES = 4 << 30
+REPO = Path(__file__).resolve().parent.parent  # python -m fcgilint runs the code of this checkout
 LOADED = ("mpm_event", "authz_core", "mime", "fcgid", "alias", "actions", "suexec")
 DEBIAN_SNIPPET = """<FilesMatch ".+\\.ph(?:ar|p|tml)$">
     SetHandler application/x-httpd-php
@@ -114,9 +116,13 @@ def _action(site: Site, base: Path) -> str:
     return site.head() + cgi + site.directory(route) + "</VirtualHost>\n"
 
 
+def _shared(site: Site, base: Path) -> str:
+    return site.head() + f"Include {base}/fcgid-common.conf\n" + site.directory("") + "</VirtualHost>\n"
+
+
 SHAPES: dict[str, Callable[[Site, Path], str]] = {
     "vhost": _vhost, "directory": _directory, "htaccess": _htaccess, "include": _include, "filesmatch": _filesmatch,
-    "debian": _directory, "cmdoptions": _cmdoptions, "suexec": _suexec, "action": _action,
+    "debian": _directory, "cmdoptions": _cmdoptions, "suexec": _suexec, "action": _action, "shared": _shared,
 }
 
 
@@ -128,6 +134,8 @@ def generate(base: Path, shape: str, sites: int) -> Path:
     if shape == "debian":
         (base / "php-cgi.conf").write_text(DEBIAN_SNIPPET)
         snippet = f"Include {base}/php-cgi.conf\n"
+    if shape == "shared":
+        (base / "fcgid-common.conf").write_text(f"AddHandler fcgid-script .php\nFcgidWrapper {base}/fcgi/site0/php-wrapper .php\n")
     conf.write_text(
         f"ServerRoot {base}\nServerName bench.invalid\nListen 127.0.0.1:8999\nPidFile {base}/httpd.pid\n"
         f"ErrorLog {base}/error.log\n"
@@ -158,7 +166,7 @@ def _bounded() -> None:
 def timed(cmd: list[str]) -> tuple[float, int, int, bytes]:
     """Wall time, exit code, peak RSS (KiB) and output of one run (address space bounded, see _bounded)."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=_bounded)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=_bounded, cwd=REPO)
     out = proc.stdout.read() if proc.stdout else b""
     _pid, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)

@@ -204,8 +204,8 @@ def _number(directive: knowledge.Directive, raw: str) -> int | None:
 def _cmd_options(tree: ConfigTree, vhost: VHost | None, command: str) -> Placed | None:
     """The FcgidCmdOptions for this command (vhost entry wins over main server)."""
     found: Placed | None = None
-    for placed in tree.named("FcgidCmdOptions"):
-        if placed.args and placed.args[0] == command and placed.vhost in (None, vhost):
+    for placed in tree.visible(("FcgidCmdOptions",), vhost):
+        if placed.args and placed.args[0] == command:
             if found is None or placed.vhost is not None or found.vhost is None:
                 found = placed
     return found
@@ -251,8 +251,8 @@ def initial_env(tree: ConfigTree, pc: ProcessClass) -> tuple[dict[str, Setting],
         table = {k: Setting(k, v, loc, True, note="FcgidCmdOptions InitialEnv") for k, v in env.items()}
     else:
         table = {}
-        for placed in tree.named("FcgidInitialEnv", "DefaultInitEnv"):
-            if placed.in_directory or placed.vhost not in (None, pc.vhost) or not placed.args:
+        for placed in tree.visible(("FcgidInitialEnv", "DefaultInitEnv"), pc.vhost):
+            if placed.in_directory or not placed.args:
                 continue
             scope = "vhost" if placed.vhost else "main server"
             value = placed.args[1] if len(placed.args) > 1 else ""
@@ -269,7 +269,7 @@ def find_suexec(tree: ConfigTree, vhost: VHost | None) -> Placed | None:
     """SuexecUserGroup in force for the scope (suexec's clean_env drops PHP_FCGI_*)."""
     if "suexec" not in tree.modules:
         return None
-    found = [d for d in tree.named("SuexecUserGroup") if d.vhost in (None, vhost)]
+    found = tree.visible(("SuexecUserGroup",), vhost)
     return found[-1] if found else None
 
 

@@ -98,13 +98,11 @@ def _shared_message(message: str, scope: Scope, vhosts: list[str | None]) -> str
 
 def _directive_scopes(model: Model) -> dict[Location, list[str | None]]:
     """The vhosts each config line takes effect in (several when its file is included in several)."""
-    homes: dict[Location, list[str | None]] = {}
+    homes: dict[Location, dict[str | None, None]] = {}  # dicts: a file included in every vhost stays linear
     if model.tree is not None:
         for placed in model.tree.directives:
-            names = homes.setdefault(placed.location, [])
-            if _name(placed.vhost) not in names:
-                names.append(_name(placed.vhost))
-    return homes
+            homes.setdefault(placed.location, {})[_name(placed.vhost)] = None
+    return {location: list(names) for location, names in homes.items()}
 
 
 # Registration happens on import.

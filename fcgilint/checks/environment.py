@@ -48,8 +48,8 @@ def cmd_options_reset(model: Model) -> Iterator[Hit]:
             value = server_value(model.tree, pc.vhost, directive)
             if option not in given and value.location is not None:
                 yield Hit(value.location, f"{directive} {value.raw} does not apply to {pc.command}: its FcgidCmdOptions omits {option}, so mod_fcgid uses the compiled-in default instead; add '{option} {value.raw}' to the FcgidCmdOptions line", [Related(pc.cmd_options.location, "FcgidCmdOptions")], scope=Scope(pc.vhost, ""))
-        for placed in model.tree.named("FcgidInitialEnv", "DefaultInitEnv"):
-            if placed.vhost in (None, pc.vhost) and not placed.in_directory:
+        for placed in model.tree.visible(("FcgidInitialEnv", "DefaultInitEnv"), pc.vhost):
+            if not placed.in_directory:
                 yield Hit(placed.location, f"{placed.name} is ignored for {pc.command}, which has FcgidCmdOptions; use 'InitialEnv NAME=VALUE' on the FcgidCmdOptions line", [Related(pc.cmd_options.location, "FcgidCmdOptions")], scope=Scope(pc.vhost, ""))
 
 

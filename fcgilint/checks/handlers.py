@@ -123,12 +123,13 @@ def execcgi_missing(model: Model) -> Iterator[Hit]:
     tree = model.tree
     if tree is None:
         return
+    index = OptionsIndex(tree)
     for pc in model.classes:
         placed = pc.directive
         path = _directory_of(placed) if placed is not None else None
         if placed is None or path is None or placed.vhost is not pc.vhost:
             continue
-        options = _options_for(tree, placed, path)
+        options = _options_for(index, placed, path)
         if options is None:
             continue
         enabled, last = options
@@ -160,7 +161,7 @@ _UNKNOWN = -1
 def _applies(options: Placed, placed: Placed, path: str) -> int | None:
     """Merge rank of an Options directive for requests under ``path``: None when it does not
     apply, :data:`_UNKNOWN` when its section cannot be placed (a variable or placeholder)."""
-    if options.vhost not in (None, placed.vhost):
+    if options.vhost is not None and options.vhost is not placed.vhost:
         return None
     rank = 0
     for section, _file in options.containers:
@@ -183,9 +184,36 @@ def _applies(options: Placed, placed: Placed, path: str) -> int | None:
     return rank
 
 
-def _options_for(tree: ConfigTree, placed: Placed, path: str) -> tuple[bool, Placed | None] | None:
+class OptionsIndex:
+    """The tree's Options lines by vhost and by the path of their <Directory>, so that each class looks
+    only at the lines of its own vhost and the main server whose directory is its path or a parent
+    of it: comparing every class with every Options line made a 5,000-site tree quadratic."""
+
+    def __init__(self, tree: ConfigTree) -> None:
+        self.lines: dict[tuple[int, str | None], list[tuple[int, Placed]]] = {}
+        for order, options in enumerate(tree.named("Options")):
+            self.lines.setdefault((id(options.vhost), _directory_key(options)), []).append((order, options))
+
+    def candidates(self, placed: Placed, path: str) -> list[tuple[int, Placed]]:
+        """A superset of the Options lines that apply under ``path`` (``_applies`` decides), in config order."""
+        keys = {None, "", path, *(path[:cut] for cut, char in enumerate(path) if char == "/")}
+        scopes = {id(None), id(placed.vhost)}
+        return sorted(item for scope in scopes for key in keys for item in self.lines.get((scope, key), ()))
+
+
+def _directory_key(options: Placed) -> str | None:
+    """The plain path of the <Directory> around an Options line as ``_applies`` compares it; None when
+    there is none or it cannot be placed (every class then considers the line)."""
+    for section, _file in options.containers:
+        if section.key == "directory":
+            raw = section.open.args[0].value if section.open.args else "~"
+            return None if raw == "~" or "${" in raw or is_placeholder(raw) else raw.rstrip("/")
+    return None
+
+
+def _options_for(index: OptionsIndex, placed: Placed, path: str) -> tuple[bool, Placed | None] | None:
     """Whether ExecCGI is on for ``path``, and the Options line that decided; None if unknowable."""
-    ranked = [(rank, o.vhost is not None, i, o) for i, o in enumerate(tree.named("Options")) if (rank := _applies(o, placed, path)) is not None]
+    ranked = [(rank, o.vhost is not None, i, o) for i, o in index.candidates(placed, path) if (rank := _applies(o, placed, path)) is not None]
     if any(rank == _UNKNOWN for rank, *_ in ranked):
         return None
     enabled, last = False, None

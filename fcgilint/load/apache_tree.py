@@ -156,6 +156,12 @@ class ConfigTree:
         """Like :meth:`named`, restricted to directives of one vhost (None: the main server)."""
         return self._merged([self._lookup(n.lower(), id(vhost)) for n in names])
 
+    def visible(self, names: tuple[str, ...], vhost: VHost | None) -> list[Placed]:
+        """Directives of the main server and of one vhost (what that vhost sees), in config order;
+        a filter over :meth:`named` for each vhost would make a many-vhost tree quadratic."""
+        scopes = [None] if vhost is None else [None, vhost]
+        return self._merged([self._lookup(n.lower(), id(scope)) for scope in scopes for n in names])
+
     def _merged(self, lists: list[list[Placed]]) -> list[Placed]:
         found = [p for lst in lists for p in lst]
         if len(lists) > 1:
