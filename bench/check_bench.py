@@ -5,8 +5,11 @@ takes a different path through the loader, the model and the checks. For each sh
 this generates a tree of N sites (each its own vhost file, wrapper script and php.ini, every fifth
 site without FcgidMaxRequestsPerProcess: a real race), checks that ``apache2 -t`` accepts it, then
 runs both tools alternately (``--runs`` times each; the medians are compared, so a neighbour's
-burst on a shared machine moves both a little instead of one a lot) and prints the ratio, the peak
-RSS of fcgilint and the growth from the second-largest to the largest size. Shapes:
+burst on a shared machine moves both a little instead of one a lot) and prints the ratio of a cold
+check (``--no-cache``), the growth from the previous size, the time and ratio of a re-check of the
+unchanged tree (``again``: answered by the cache) and the peak RSS of the cold check. fcgilint runs
+with its address space bounded (4 GiB), so a quadratic shape fails instead of taking the machine
+down. Shapes:
 
     vhost       AddHandler + FcgidWrapper in the <VirtualHost>
     directory   AddHandler + FcgidWrapper in the site's <Directory> (as panels write them)
@@ -163,10 +166,10 @@ def _bounded() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (LIMIT_BYTES, LIMIT_BYTES))
 
 
-def timed(cmd: list[str]) -> tuple[float, int, int, bytes]:
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, int, bytes]:
     """Wall time, exit code, peak RSS (KiB) and output of one run (address space bounded, see _bounded)."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=_bounded, cwd=REPO)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=_bounded, cwd=REPO, env=env)
     out = proc.stdout.read() if proc.stdout else b""
     _pid, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -188,7 +191,11 @@ def measure(shape: str, sites: int, runs: int, extra: list[str], keep: Path | No
         ours_cmd = [sys.executable, "-m", "fcgilint", "check", "--format", "json", *extra, str(conf)]
         apache = apache_binary()
         theirs_cmd = [apache, "-t", "-f", str(conf)] if apache else None
-        ours, theirs, rss = [], [], 0
+        cached_env = {**os.environ, "FCGILINT_CACHE_DIR": str(base.with_name(base.name + ".cache"))}
+        time.sleep(cache_settle(base))
+        timed(ours_cmd, cached_env)  # fills the cache
+        ours_cmd.insert(4, "--no-cache")
+        ours, theirs, again, rss = [], [], [], 0
         verdict, findings = "no apache2", "?"
         for _ in range(runs):
             seconds, code, peak, out = timed(ours_cmd)
@@ -202,22 +209,32 @@ def measure(shape: str, sites: int, runs: int, extra: list[str], keep: Path | No
                 seconds, code, _peak, out = timed(theirs_cmd)
                 theirs.append(seconds)
                 verdict = "accepted" if code == 0 else f"REJECTED: {out.decode(errors='replace').strip()[:200]}"
+            again.append(timed(ours_cmd[:4] + ours_cmd[5:], cached_env)[0])
         row: dict[str, float | int | str] = {"shape": shape, "sites": sites, "fcgilint": statistics.median(ours),
-                                             "rss_mib": rss / 1024, "findings": findings, "apache": verdict}
+                                             "rss_mib": rss / 1024, "findings": findings, "apache": verdict,
+                                             "recheck": statistics.median(again)}
         if theirs:
             row["apache2"] = statistics.median(theirs)
             row["ratio"] = statistics.median(ours) / statistics.median(theirs)
         return row
     finally:
+        shutil.rmtree(base.with_name(base.name + ".cache"), ignore_errors=True)
         if keep is None:
             shutil.rmtree(base, ignore_errors=True)
 
 
+def cache_settle(base: Path) -> float:
+    """Seconds to wait so that no file of the new tree is too fresh for the cache to store (fcgilint.cache)."""
+    newest = max(os.stat(base / "httpd.conf").st_mtime, os.stat(base / "vhosts").st_mtime)
+    return max(0.0, newest + 2.1 - time.time())
+
+
 def print_row(row: dict[str, float | int | str], growth: float | None) -> None:
     ratio = f"{row['ratio']:6.2f}x" if "ratio" in row else "     -"
+    again = f"{row['recheck']:6.2f} {row['recheck'] / row['apache2']:5.2f}x" if "apache2" in row else f"{row['recheck']:6.2f}     -"
     apache = f"{row['apache2']:6.2f}" if "apache2" in row else "     -"
     grow = f"{growth:5.2f}x" if growth else "     -"
-    print(f"{row['shape']:<11} {row['sites']:>6} {row['fcgilint']:8.2f} {apache} {ratio} {grow} {row['rss_mib']:7.1f} "
+    print(f"{row['shape']:<11} {row['sites']:>6} {row['fcgilint']:8.2f} {apache} {ratio} {grow} {again} {row['rss_mib']:7.1f} "
           f"{row['findings']:>8}  {row['apache']}", flush=True)
 
 
@@ -234,7 +251,7 @@ def main() -> int:
     unknown = [s for s in shapes if s not in SHAPES]
     if unknown:
         parser.error(f"unknown shape(s): {', '.join(unknown)}")
-    print(f"{'shape':<11} {'sites':>6} {'fcgilint':>8} {'apache':>6} {'ratio':>7} {'growth':>6} {'RSS MiB':>7} "
+    print(f"{'shape':<11} {'sites':>6} {'fcgilint':>8} {'apache':>6} {'ratio':>7} {'growth':>6} {'again':>6} {'ratio':>6} {'RSS MiB':>7} "
           f"{'findings':>8}  apache2 -t")
     for shape in shapes:
         previous: float | None = None

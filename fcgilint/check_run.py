@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fcgilint import exitcodes
+from fcgilint import cache, exitcodes
 from fcgilint.formats import FORMATS, default_format, render
 from fcgilint.pipeline import InputError, analyse
 from fcgilint.policy import exit_code
@@ -27,13 +27,34 @@ def _error(message: str) -> int:
     return exitcodes.ERROR
 
 
-def run(choices: Choices, output_format: str | None, inline_ignores: bool, baseline: Path | None, write_baseline: Path | None, exit_zero: bool) -> int:
-    """Run a check and print it; returns the exit code."""
-    from fcgilint import baseline as baselines
-
+def run(choices: Choices, output_format: str | None, inline_ignores: bool, baseline: Path | None, write_baseline: Path | None,
+        exit_zero: bool, no_cache: bool = False) -> int:
+    """Run a check and print it, or print the stored output of an identical run on unchanged files
+    (:mod:`fcgilint.cache`); returns the exit code."""
     fmt = output_format or default_format()
     if fmt not in FORMATS:
         return _error(f"--format {fmt}: use {', '.join(FORMATS)}")
+    if not cache.enabled(no_cache) or write_baseline is not None or choices.evidence:
+        return _run(choices, fmt, inline_ignores, baseline, write_baseline, exit_zero, [])
+    entry_cache = cache.Cache((choices, fmt, inline_ignores, baseline, exit_zero))
+    entry = entry_cache.lookup()
+    if entry is not None:
+        sys.stdout.write(entry.output)
+        sys.stdout.flush()
+        return entry.code
+    printed: list[str] = []
+    with cache.recording() as reads:
+        code = _run(choices, fmt, inline_ignores, baseline, write_baseline, exit_zero, printed)
+    if code != exitcodes.ERROR and printed:
+        entry_cache.store(reads, printed[0], code)
+    return code
+
+
+def _run(choices: Choices, fmt: str, inline_ignores: bool, baseline: Path | None, write_baseline: Path | None,
+         exit_zero: bool, printed: list[str]) -> int:
+    """The check itself; what it prints on stdout is also appended to ``printed`` (runs with evidence: never)."""
+    from fcgilint import baseline as baselines
+
     try:
         settings = resolve(choices)
         evidence = read_evidence(settings.evidence)
@@ -52,8 +73,11 @@ def run(choices: Choices, output_format: str | None, inline_ignores: bool, basel
             report = Report(baselines.new_only(report.findings, report.sources, known), report.notes, report.rules, report.sources, report.attached)
     except (UsageError, InputError, baselines.BaselineError) as exc:
         return _error(str(exc))
-    sys.stdout.write(render(fmt, report))
+    output = render(fmt, report)
+    sys.stdout.write(output)
     sys.stdout.flush()
+    if not settings.evidence:
+        printed.append(output)
     return exit_code(report.findings, settings.selection, exit_zero)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,14 @@ REPO = Path(__file__).resolve().parents[1]
 def shared_dir() -> Path:
     """The shared material beside the repository (or FCGILINT_SHARED)."""
     return Path(os.environ.get("FCGILINT_SHARED", REPO.parent / "shared"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every `fcgilint check` of the suite keeps its re-check cache in a directory of this session."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FCGILINT_CACHE_DIR", str(tmp_path_factory.mktemp("fcgilint-cache")))
+        yield
 
 
 def write_tree(base: Path, files: dict[str, str]) -> None:

@@ -34,6 +34,7 @@ def check(
     write_baseline: Path | None = typer.Option(None, "--write-baseline", help="Record today's findings in this file and exit 0."),
     diff: bool = typer.Option(False, "--diff", help="Print a unified diff of the safe fixes; write nothing."),
     fix: bool = typer.Option(False, "--fix", help="Apply the safe fixes, as 'fcgilint fix' does."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Check from scratch: neither reuse nor store the output of an earlier run on unchanged files."),
 ) -> None:
     """Check a server's config tree, a config repository, a wrapper or a php.ini.
 
@@ -51,7 +52,7 @@ def check(
         raise typer.Exit(from_check(choices, not no_inline_ignores, exit_zero, write=fix))
     from fcgilint.check_run import run
 
-    code = run(choices, output_format, inline_ignores=not no_inline_ignores, baseline=baseline, write_baseline=write_baseline, exit_zero=exit_zero)
+    code = run(choices, output_format, inline_ignores=not no_inline_ignores, baseline=baseline, write_baseline=write_baseline, exit_zero=exit_zero, no_cache=no_cache)
     raise typer.Exit(code)
 
 
