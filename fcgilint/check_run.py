@@ -34,7 +34,7 @@ def run(choices: Choices, output_format: str | None, inline_ignores: bool, basel
     fmt = output_format or default_format()
     if fmt not in FORMATS:
         return _error(f"--format {fmt}: use {', '.join(FORMATS)}")
-    if not cache.enabled(no_cache) or write_baseline is not None or choices.evidence:
+    if not cache.enabled(no_cache) or write_baseline is not None or choices.evidence or Path("-") in choices.paths:
         return _run(choices, fmt, inline_ignores, baseline, write_baseline, exit_zero, [])
     entry_cache = cache.Cache((choices, fmt, inline_ignores, baseline, exit_zero))
     entry = entry_cache.lookup()

@@ -60,7 +60,7 @@ def document_root(tree: ConfigTree, vhost: VHost | None) -> tuple[str, Placed | 
 
 def _applies(placed: Placed, vhost: VHost | None, directory: str, name: str) -> tuple[int, int] | None:
     """Merge phase and depth of a directive for ``directory/name``; None when it does not apply."""
-    if placed.vhost not in (None, vhost):
+    if placed.vhost is not None and placed.vhost is not vhost:
         return None
     phase, depth = 0, 0
     for section, _file in placed.containers:
@@ -115,7 +115,7 @@ def _merged(tree: ConfigTree, names: tuple[str, ...], vhost: VHost | None, direc
     ``<Files>`` nested in a ``<Directory>`` is appended to the server's ``<Files>`` list
     by the directory merge, so it comes after every top-level one."""
     ranked = []
-    for index, placed in enumerate(tree.named(*names)):
+    for index, placed in enumerate(tree.visible(names, vhost)):  # not every vhost's lines: linear in vhosts
         rank = _applies(placed, vhost, directory, file)
         if rank is not None:
             phase, depth = rank

@@ -21,9 +21,10 @@ from fcgilint.model import Model
 def _wrapper_commands(tree: ConfigTree, scope: Placed) -> dict[str, Placed]:
     """FcgidWrapper commands that can meet an FcgidCmdOptions line (main-server lines reach every vhost)."""
     found: dict[str, Placed] = {}
-    for placed in tree.named("FcgidWrapper", "FCGIWrapper"):
+    names = ("FcgidWrapper", "FCGIWrapper")
+    for placed in tree.named(*names) if scope.vhost is None else tree.visible(names, scope.vhost):
         words = placed.args[0].split() if placed.args else []
-        if words and (scope.vhost is None or placed.vhost in (None, scope.vhost)):
+        if words:
             found.setdefault(words[0], placed)
     return found
 

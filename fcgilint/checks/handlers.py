@@ -53,11 +53,13 @@ def _judged(tree: ConfigTree, intents: list[Placed]) -> Iterator[tuple[VHost | N
     judged only when there are none; its lines reach every vhost."""
     scopes: list[VHost | None] = list(tree.vhosts) or [None]
     seen: set[tuple[int, str]] = set()
+    by_scope: dict[int, list[tuple[int, Placed]]] = {}  # each vhost meets its own and the main server's lines only
+    for order, intent in enumerate(intents):
+        by_scope.setdefault(id(intent.vhost), []).append((order, intent))
     for vhost in scopes:
         root = document_root(tree, vhost)[0]
-        for intent in intents:
-            if intent.vhost not in (None, vhost):
-                continue
+        mine = by_scope.get(id(None), []) + (by_scope.get(id(vhost), []) if vhost is not None else [])
+        for _order, intent in sorted(mine, key=lambda item: item[0]):
             directory = _directory_of(intent) or root
             if (id(vhost), directory) not in seen:
                 seen.add((id(vhost), directory))

@@ -59,9 +59,11 @@ def _runs_php_through_fcgid(model: Model, placed: Placed, htaccess: bool) -> lis
     """Where PHP requests of the directive's scope go to php-cgi instead of mod_php."""
     found = []
     for pc in model.classes:
-        if pc.is_php and pc.directive is not None and (htaccess or placed.vhost in (None, pc.vhost)):
+        if pc.is_php and pc.directive is not None and (htaccess or placed.vhost is None or placed.vhost is pc.vhost):
             found.append(Related(pc.directive.location, f"PHP runs as php-cgi here ({pc.label})"))
-    return found[:3]
+            if len(found) == 3:
+                break
+    return found
 
 
 def _uses_fcgid(tree: ConfigTree) -> bool:
@@ -145,8 +147,8 @@ def limit_request_body(tree: ConfigTree, pc: ProcessClass) -> Value:
     around = {id(section) for section, _ in placed.containers} if placed is not None else set()
     chosen: Placed | None = None
     chain: list[Step] = []
-    for candidate in tree.named("LimitRequestBody"):
-        if candidate.vhost not in (None, pc.vhost) or not candidate.args:
+    for candidate in tree.visible(("LimitRequestBody",), pc.vhost):
+        if not candidate.args:
             continue
         if any(id(section) not in around for section, _ in candidate.containers):
             continue  # a narrower <Location>/<Directory> than the class: it speaks of other requests
