@@ -113,15 +113,26 @@ def _severity(text: str) -> Severity:
         raise UsageError(f"--fail-on {text}: use error, warning or info") from None
 
 
+def repository_top(start: Path) -> Path | None:
+    """The top of the git checkout holding ``start`` (a config repository), if any."""
+    for folder in [start.resolve(), *start.resolve().parents]:
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
 def _targets(choices: Choices, config: ProjectConfig, root: Path | None) -> tuple[list[Path], Path | None]:
+    """What to check, and the root. Paths given or configured keep the root the user stated (``/``
+    when none). Without either, every entry of the config repository is checked with the repository
+    top as root, the same from any of its subdirectories; outside a repository the root is ``/``."""
     if choices.paths:
         return choices.paths, root
     if config.entry:
         return config.entry, root
-    top = root or Path.cwd()
-    entries = discover_entries(top)
+    top = root or repository_top(Path.cwd())
+    entries = discover_entries(top or Path.cwd())
     if not entries:
-        raise UsageError(f"nothing to check: no path given, no entry in {config.path or '.fcgilint.yaml'}, and no {' or '.join(sorted({Path(n).name for n in ENTRY_NAMES}))} under {top}")
+        raise UsageError(f"nothing to check: no path given, no entry in {config.path or '.fcgilint.yaml'}, and no {' or '.join(sorted({Path(n).name for n in ENTRY_NAMES}))} under {top or Path.cwd()}")
     return entries, top
 
 

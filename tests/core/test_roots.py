@@ -1,0 +1,35 @@
+"""What a path in the config means never depends on where fcgilint runs from."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from fcgilint.cli import app
+
+WRAPPER = "#!/bin/sh\nPHP_FCGI_MAX_REQUESTS=20\nexport PHP_FCGI_MAX_REQUESTS\nexec /usr/bin/php-cgi -c /etc/php/site.ini\n"
+FILES = {
+    "etc/apache2/apache2.conf": "ServerRoot /etc/apache2\nFcgidWrapper /usr/local/bin/php-wrapper .php\n",
+    "usr/local/bin/php-wrapper": WRAPPER,
+    "etc/php/site.ini": "[PHP]\npost_max_size = 64M\n",
+}
+
+
+def _check(cwd: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, int]]:
+    monkeypatch.chdir(cwd)
+    result = CliRunner().invoke(app, ["check", "--format", "json"])
+    assert result.exit_code in (0, 1), result.output
+    return sorted((f["rule"], Path(f["file"]).name, f["line"]) for f in json.loads(result.output)["findings"])
+
+
+def test_a_repository_checked_from_a_subdirectory_reads_the_same_tree(tree, monkeypatch: pytest.MonkeyPatch) -> None:
+    base: Path = tree(FILES)
+    (base / ".git").mkdir()
+    from_top = _check(base, monkeypatch)
+    from_below = _check(base / "etc" / "apache2", monkeypatch)
+    assert from_top == from_below
+    assert ("FCG001", "apache2.conf", 2) in from_top
+    assert not [f for f in from_top if f[0] == "FCG008"]  # the wrapper is found: the root is the repository top
