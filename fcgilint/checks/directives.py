@@ -10,7 +10,8 @@ from fcgilint.checks.registry import Hit, check
 from fcgilint.findings import Edit, Fix
 from fcgilint.knowledge import ArgKind, Context
 from fcgilint.load.apache_syntax import Node, Section
-from fcgilint.load.apache_tree import Placed, ifmodule_key
+from fcgilint.load.apache_tree import ConfigTree, Placed, ifmodule_key
+from fcgilint.load.paths import WINDOWS_PATH
 from fcgilint.templates import is_placeholder
 from fcgilint.model import Model, atol
 from fcgilint.source import Location
@@ -141,8 +142,17 @@ def connect_timeout(model: Model) -> Iterator[Hit]:
     """FcgidConnectTimeout is only read on Windows (fcgid_proc_win.c)."""
     if model.tree is None:
         return
+    if _for_windows(model.tree):
+        return  # there it bounds the connect to a starting process: it does take effect
     for placed in model.tree.named("FcgidConnectTimeout", "IPCConnectTimeout"):
         yield Hit(placed.location, f"{placed.name} has no effect on Unix: mod_fcgid reads it only on Windows")
+
+
+def _for_windows(tree: ConfigTree) -> bool:
+    """The configuration names Windows paths (``D:/Apache24``) or programs (``php-cgi.exe``)."""
+    names = ("ServerRoot", "LoadModule", "Include", "IncludeOptional", "DocumentRoot", "FcgidWrapper", "FCGIWrapper")
+    words = [tree.server_root, *(a for d in tree.named(*names) for a in d.args)]
+    return any(WINDOWS_PATH.match(w) or w.lower().split(" ")[0].endswith(".exe") for w in words)
 
 
 @check("FCG016")

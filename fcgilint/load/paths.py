@@ -9,8 +9,11 @@ an editor, a SARIF viewer or a GitHub annotation needs.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+WINDOWS_PATH = re.compile(r"^([A-Za-z]):[/\\]")
 
 
 @dataclass(frozen=True)
@@ -20,9 +23,18 @@ class PathMap:
     root: Path | None = None
 
     def to_host(self, config_path: str) -> str:
-        """Where a path named in the config lives on this machine."""
+        """Where a path named in the config lives on this machine.
+
+        Under ``--root`` a Windows path (``D:/Apache24/conf``, ``C:\\php``) maps to
+        ``ROOT/D/Apache24/conf``, the drive as a folder; a repository that mirrors one drive
+        without that folder gets ``ROOT/Apache24/conf``."""
         if self.root is not None and config_path.startswith("/"):
             return str(self.root / config_path.lstrip("/"))
+        drive = WINDOWS_PATH.match(config_path)
+        if self.root is not None and drive:
+            rest = config_path[drive.end():].replace("\\", "/").lstrip("/")
+            with_drive = self.root / drive.group(1).upper() / rest
+            return str(with_drive if (self.root / drive.group(1).upper()).is_dir() else self.root / rest)
         return config_path
 
     def to_config(self, host_path: str) -> str:

@@ -33,3 +33,20 @@ def test_a_repository_checked_from_a_subdirectory_reads_the_same_tree(tree, monk
     assert from_top == from_below
     assert ("FCG001", "apache2.conf", 2) in from_top
     assert not [f for f in from_top if f[0] == "FCG008"]  # the wrapper is found: the root is the repository top
+
+
+def test_a_windows_config_maps_under_root_and_gets_windows_facts(tree) -> None:
+    from fcgilint.load.apache_tree import LoadOptions
+    from fcgilint.pipeline import analyse
+
+    base: Path = tree({
+        "Apache24/conf/httpd.conf": 'ServerRoot "D:/Apache24"\nInclude conf/extra/httpd-fcgid.conf\n',
+        "Apache24/conf/extra/httpd-fcgid.conf": 'FcgidConnectTimeout 20\nFcgidWrapper "D:\\\\php\\\\php-cgi.exe" .php\n'
+        "FcgidMaxRequestsPerProcess 500\n",
+    })
+    result = analyse(base / "Apache24/conf/httpd.conf", LoadOptions(root=base))
+    assert not result.model.tree.problems, result.model.tree.problems  # the Include under D:/ was found
+    rules = {f.rule for f in result.findings}
+    assert "FCG000" not in rules and "FCG013" not in rules  # FcgidConnectTimeout does work on Windows
+    (pc,) = result.model.classes
+    assert pc.is_php and pc.php_binary is not None and pc.php_binary.endswith("php-cgi.exe")
