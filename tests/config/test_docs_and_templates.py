@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from fcgilint.rules import load_rules
 from tests.conftest import REPO, write_tree
 from tests.formats.helpers import WRAPPER, chdir, invoke
 
@@ -18,7 +19,8 @@ def test_docs_rules_md_is_in_sync() -> None:
 
 def test_explain_shows_rationale_examples_and_fix() -> None:
     out = invoke(["explain", "FCG001"]).stdout
-    for part in ("request-limit-race", "### Why", "### Reference", "### Bad", "### Good", "Automatic fix:", "FcgidWrapper"):
+    for part in ("request-limit-race", "### What it does", "### Why is this bad?", "### Example", "### Use instead",
+                 "### Fix safety", "### References", "Automatic fix", "FcgidWrapper"):
         assert part in out
 
 
@@ -56,3 +58,14 @@ def test_set_supplies_placeholder_values(tmp_path: Path) -> None:
     (tmp_path / ".fcgilint.yaml").write_text("set:\n  maxreq: 400\n")
     data = run(tmp_path)
     assert "FCG001" not in {f["rule"] for f in data["findings"]}
+
+
+RUFF_SHAPE = ["What it does", "Why is this bad?", "Example", "Use instead", "Fix safety", "References"]
+
+
+def test_every_rule_is_documented_in_ruffs_shape() -> None:
+    sections = (REPO / "docs" / "rules.md").read_text().split("\n## ")[1:]
+    assert len(sections) == len(load_rules())
+    for section in sections:
+        headings = [line[4:] for line in section.splitlines() if line.startswith("### ")]
+        assert headings == RUFF_SHAPE, section.splitlines()[0]
