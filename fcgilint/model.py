@@ -105,6 +105,8 @@ class Model:
     unchecked: list[tuple[str, str]] = field(default_factory=list)
     # Every FcgidWrapper line and what it points at, read once for the model and FCG008.
     targets: list[WrapperTarget] = field(default_factory=list)
+    # The request rate each class should sustain (.fcgilint.yaml ``rate``); None: the capacity rules' default.
+    rate: float | None = None
     # Classes grouped by the place that decides a server value, built on first use by
     # :meth:`sharing` so a 5,000-class tree is grouped once, not once per class.
     _places: dict[str, dict[tuple[object, ...], list[ProcessClass]]] = field(default_factory=dict, init=False, repr=False, compare=False)

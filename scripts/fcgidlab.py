@@ -116,6 +116,8 @@ class Scenario:
     vhosts: tuple[VirtualHost, ...] = ()
     """Name-based virtual hosts on the same port; the first is the default for requests without
     a Host header. Empty: the main server alone serves ``htdocs``, as before."""
+    spawn_score_up_limit: int | None = 100000
+    """FcgidSpawnScoreUpLimit; high by default so loads take seconds, None keeps mod_fcgid's 10."""
 
     def __post_init__(self) -> None:
         if self.limit_source not in ("wrapper", "initialenv", "default"):
@@ -439,7 +441,6 @@ class Lab:
             "",
             f'FcgidIPCDir "{r}/run/fcgid-sock"',
             f'FcgidProcessTableFile "{r}/run/fcgid-shm"',
-            "FcgidSpawnScoreUpLimit 100000",
             f"FcgidInitialEnv {LAB_TAG} {r}",
         ]
         lines += self._fcgid_lines()
@@ -481,6 +482,7 @@ class Lab:
             "FcgidIOTimeout": s.io_timeout,
             "FcgidMaxRequestLen": s.max_request_len,
             "FcgidMaxProcessesPerClass": s.max_processes_per_class,
+            "FcgidSpawnScoreUpLimit": s.spawn_score_up_limit,
         }
         lines += [f"{name} {value}" for name, value in optional.items() if value is not None]
         return lines
