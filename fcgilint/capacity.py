@@ -114,7 +114,9 @@ def recycle_length(pc: ProcessClass) -> Figure:
     if fcgid is not None:
         chain += _chain(fcgid)
         if fcgid.number is not None and fcgid.number < 0:
-            limits.append((1, "a negative FcgidMaxRequestsPerProcess retires after every request (fcgid_bridge.c L198)"))
+            limits.append((
+                1, "a negative FcgidMaxRequestsPerProcess retires after every request (fcgid_bridge.c L198)"
+            ))
         elif fcgid.number:
             limits.append((fcgid.number, "FcgidMaxRequestsPerProcess: mod_fcgid retires the process"))
     if php is not None:
@@ -140,7 +142,8 @@ def sustainable_rate(recycle: Figure, score: dict[str, Value]) -> Figure:
     spawn, term, time_ = (score[n].number for n in ("FcgidSpawnScore", "FcgidTerminationScore", "FcgidTimeScore"))
     chain = list(recycle.chain) + [step for n in SCORE_NAMES[:3] for step in _chain(score[n])]
     if recycle.number is None:
-        return Figure("sustainable rate", None, "not limited by recycling" if recycle.shown == "unlimited" else "unknown", chain)
+        shown = "not limited by recycling" if recycle.shown == "unlimited" else "unknown"
+        return Figure("sustainable rate", None, shown, chain)
     if spawn is None or term is None or time_ is None:
         chain.append(Step("a spawn-score setting cannot be known"))
         return Figure("sustainable rate", None, "unknown", chain)
@@ -190,7 +193,8 @@ def _last(tree: ConfigTree, *names: str) -> Value | None:
         return None
     chosen = placed[-1]
     number = atol(chosen.args[0])
-    return Value(chosen.name, chosen.args[0], number, chosen.location, [Step(f"{chosen.name} {chosen.args[0]}", chosen.location)], "main server")
+    step = Step(f"{chosen.name} {chosen.args[0]}", chosen.location)
+    return Value(chosen.name, chosen.args[0], number, chosen.location, [step], "main server")
 
 
 def mpm_of(tree: ConfigTree) -> tuple[str, str]:
