@@ -263,18 +263,18 @@ def _idle_floor(classes: list[ClassCapacity]) -> Figure:
     return Figure("idle floor", float(total), f"{total} processes", [step])
 
 
+def spawn_score(tree: ConfigTree) -> dict[str, Value]:
+    """The four spawn-score settings, from the main server (they are server-wide)."""
+    return {name: server_value(tree, None, name) for name in SCORE_NAMES}
+
+
 def of(model: Model) -> ServerCapacity | None:
-    """The capacity of every Apache-side class of the model (computed once per run), None without a tree."""
+    """The capacity of every Apache-side class of the model, None without a tree (linear in the classes)."""
     tree = model.tree
     if tree is None:
         return None
-    cached = model.memo.get("capacity")
-    if isinstance(cached, ServerCapacity):
-        return cached
-    score = {name: server_value(tree, None, name) for name in SCORE_NAMES}
+    score = spawn_score(tree)
     max_processes = server_value(tree, None, "FcgidMaxProcesses")
     mpm = workers(tree)
     classes = [_class(pc, score, max_processes, mpm.ceiling) for pc in model.classes if pc.apache_known]
-    result = ServerCapacity(score, max_processes, mpm, classes, _idle_floor(classes))
-    model.memo["capacity"] = result
-    return result
+    return ServerCapacity(score, max_processes, mpm, classes, _idle_floor(classes))

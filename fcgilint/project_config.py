@@ -18,7 +18,7 @@ from fcgilint.findings import Severity
 FILE_NAME = ".fcgilint.yaml"
 KEYS = (
     "root", "entry", "modules", "without_modules", "defines", "select", "ignore",
-    "severity", "fail_on", "rule_dirs", "per_path_ignores", "set", "evidence", "suexec_docroot",
+    "severity", "fail_on", "rule_dirs", "per_path_ignores", "set", "evidence", "suexec_docroot", "rate",
 )
 
 
@@ -45,6 +45,7 @@ class ProjectConfig:
     set: dict[str, str] = field(default_factory=dict)
     evidence: list[Path] = field(default_factory=list)
     suexec_docroot: str | None = None
+    rate: float | None = None  # requests/s each FastCGI class should sustain (FCG021)
     #: (line, col) of each rule id named in select/ignore/severity/per_path_ignores, checked once rules are known
     rule_refs: list[tuple[str, int, int]] = field(default_factory=list)
 
@@ -194,6 +195,13 @@ class _Reader:
             self.config.per_path_ignores[str(glob)] = [v.upper() for v in values]
             self.config.rule_refs.extend((v.upper(), *where) for v in values)
 
+    def key_rate(self, key: str) -> None:
+        """The request rate every class must sustain, a positive number of requests per second."""
+        value = self.data[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise self.fail(self.pos_value(self.data, key), f"rate: {value!r}: expected requests per second above 0")
+        self.config.rate = float(value)
+
     def key_set(self, key: str) -> None:
         table = self.data[key]
         if not isinstance(table, dict) or any(isinstance(v, (dict, list)) for v in table.values()):
@@ -275,6 +283,10 @@ fail_on: warning
 
 # strace captures and Apache logs whose failures are attached to the findings they prove.
 # evidence: [logs/error.log]
+
+# Requests per second each FastCGI class must sustain; FCG021 warns when recycling
+# under mod_fcgid's spawn score caps a class below it (default 20).
+# rate: 50
 
 # Skip rules for some files (glob on the reported file name).
 # per_path_ignores:

@@ -162,6 +162,7 @@ def resolve(choices: Choices) -> Settings:
         without_modules=frozenset([*config.without_modules, *choices.without_modules]),
         defines=tuple((d.partition("=")[0], d.partition("=")[2]) for d in defines),
         placeholders=tuple(dict(merged_sets).items()),
+        rate=config.rate,
         **({"suexec_docroot": config.suexec_docroot} if config.suexec_docroot else {}),
     )
     notes = [f"{r.id}: site rule from {r.source} has no check function; it is documented but cannot fire" for r in chosen if not has_check(r)]

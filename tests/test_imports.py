@@ -22,6 +22,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
               "fcgilint.httpd_directives", "fcgilint.cache")),
     ("load", ("fcgilint.load*",)),
     ("model", ("fcgilint.model", "fcgilint.routes")),
+    ("capacity", ("fcgilint.capacity",)),  # derived from the model's classes
     ("findings", ("fcgilint.findings",)),  # the vocabulary a rule's check produces
     ("rules", ("fcgilint.conditions", "fcgilint.rules", "fcgilint.checks*")),
     ("pipeline", ("fcgilint.pipeline",)),

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 from fcgilint import capacity
 from fcgilint.capacity import ClassCapacity, Figure, ServerCapacity
-from fcgilint.checks import Hit, check
+from fcgilint.checks.recycle import needed_length, raise_limits
+from fcgilint.checks.registry import Hit, check
 from fcgilint.findings import Related
-from fcgilint.fix.recycle import needed_length, raise_limits
 from fcgilint.model import Model, ProcessClass, Value
 from fcgilint.source import Location
 

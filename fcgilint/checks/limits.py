@@ -8,6 +8,7 @@ from functools import partial
 from fcgilint.checks import remedies
 from fcgilint.checks.registry import Hit, NotChecked, Scope, chain_of, check, scope_of, vhost_scope, where
 from fcgilint.findings import Fix, Related, Severity
+from fcgilint.checks.recycle import with_throttle_note
 from fcgilint.knowledge import INT_MAX, PHP_DEFAULT_MAX_REQUESTS
 from fcgilint.model import Model, ProcessClass, Value, atol, server_value
 from fcgilint.source import Location
@@ -57,7 +58,7 @@ def request_limit_race(model: Model) -> Iterator[Hit]:
             related.append(Related(Location(pc.script.display, 1), "the wrapper script, which does not set PHP_FCGI_MAX_REQUESTS"))
         if pc.directive is not None and at != pc.directive.location:
             related.append(Related(pc.directive.location, "the FastCGI class (FcgidWrapper)"))
-        yield Hit(at, message, related, chain_of(php, fcgid), fix=remedies.max_requests(model, pc), scope=scope_of(pc))
+        yield Hit(at, message, related, chain_of(php, fcgid), fix=with_throttle_note(model, remedies.max_requests(model, pc)), scope=scope_of(pc))
     yield from _race_without_class(model)
 
 

@@ -47,6 +47,7 @@ class LoadOptions:
     defines: tuple[tuple[str, str], ...] = ()
     placeholders: tuple[tuple[str, str], ...] = ()  # template values from --set, see fcgilint.templates
     suexec_docroot: str | None = None  # suexec's compiled-in AP_DOC_ROOT (suexec -V); None: by the layout
+    rate: float | None = None  # requests/s each FastCGI class must sustain, see fcgilint.capacity
 
 
 @dataclass

@@ -97,3 +97,35 @@ def test_init_writes_a_commented_starter_that_loads_and_refuses_to_overwrite(tmp
     out = invoke(["init", str(tmp_path)])
     assert out.code == 2 and "already exists" in out.stderr
     assert target.read_text() == before
+
+
+def _throttled_repo(repo: Path, limit: int) -> None:
+    """A vhost whose processes are replaced every ``limit`` requests on both sides (no race)."""
+    (repo / "etc/apache2/sites-enabled").mkdir(parents=True, exist_ok=True)
+    (repo / "usr/local/bin").mkdir(parents=True, exist_ok=True)
+    (repo / "etc/apache2/sites-enabled/shop.conf").write_text(
+        "<VirtualHost *:80>\n    ServerName shop\n    FcgidWrapper /usr/local/bin/shop-php .php\n"
+        f"    FcgidMaxRequestsPerProcess {limit}\n</VirtualHost>\n"
+    )
+    wrapper = repo / "usr/local/bin/shop-php"
+    wrapper.write_text(f"#!/bin/sh\nexport PHP_FCGI_MAX_REQUESTS={limit}\nexec /usr/bin/php-cgi\n")
+    wrapper.chmod(0o755)
+
+
+def test_rate_sets_what_each_class_must_sustain(repo: Path) -> None:
+    _throttled_repo(repo, 300)  # 300 x 1 / (1 + 2) = 100 requests/s under the default spawn score
+    entry = repo / "etc/apache2/sites-enabled/shop.conf"
+    write_config(repo, "root: .\nrate: 50\n")
+    assert "FCG021" not in rules_found(["check", "--select", "FCG021", str(entry)])
+    write_config(repo, "root: .\nrate: 150\n")
+    out = invoke(["check", "--select", "FCG021", "--format", "json", str(entry)])
+    (finding,) = json.loads(out.stdout)["findings"]
+    assert "about 100 req/s" in finding["message"] and "150 req/s" in finding["message"]
+    assert "at least 500" in finding["message"] and finding["fix"]["safe"] is False
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "fast", "true"])
+def test_rate_must_be_a_positive_number(repo: Path, value: str) -> None:
+    write_config(repo, f"root: .\nrate: {value}\n")
+    out = invoke(["check"])
+    assert out.code == 2 and f"{FILE_NAME}:2:7: rate:" in out.stderr

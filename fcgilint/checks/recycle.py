@@ -11,9 +11,11 @@ so the fix is never safe.
 from __future__ import annotations
 
 import math
+import re
 
+from fcgilint import capacity
+from fcgilint.checks.remedies import export_in_wrapper, set_env, set_server_value
 from fcgilint.findings import Fix
-from fcgilint.fix.remedies import export_in_wrapper, set_env, set_server_value
 from fcgilint.knowledge import INT_MAX
 from fcgilint.model import Model, ProcessClass
 
@@ -22,6 +24,24 @@ def needed_length(rate: float, spawn: int, termination: int, time_score: int) ->
     """The smallest recycle length, in whole hundreds, that sustains ``rate`` under the score."""
     exact = rate * (spawn + termination) / time_score
     return max(100, math.ceil(exact / 100) * 100)
+
+
+def throttle_note(model: Model, length: int) -> str:
+    """What a recycle length costs under the spawn score in force, when it is below the rate wanted; else ''."""
+    if model.tree is None or length <= 0:
+        return ""
+    score = capacity.spawn_score(model.tree)
+    spawn, term, time_ = (score[n].number or 0 for n in capacity.SCORE_NAMES[:3])
+    wanted = model.rate if model.rate is not None else capacity.DEFAULT_RATE
+    if time_ <= 0 or spawn + term <= 0 or length * time_ / (spawn + term) >= wanted:
+        return ""
+    rate = length * time_ / (spawn + term)
+    target = needed_length(wanted, spawn, term, time_)
+    return (
+        f"; note: processes are still replaced every {length} requests, which under mod_fcgid's spawn score "
+        f"sustains only about {rate:.1f} req/s (FCG021, {wanted:g} req/s wanted): to serve more, raise "
+        f"PHP_FCGI_MAX_REQUESTS and FcgidMaxRequestsPerProcess together to at least {target} (FCG021's unsafe fix)"
+    )
 
 
 def _php_edits(model: Model, pc: ProcessClass, target: int) -> list:
@@ -50,3 +70,14 @@ def raise_limits(model: Model, pc: ProcessClass, target: int, reason: str) -> Fi
     edits = [*php_edits, *fcgid.edits]
     what = f"set PHP_FCGI_MAX_REQUESTS={target} and {fcgid.description}" if php_edits else fcgid.description
     return Fix(what, edits, safe=False)
+
+
+def with_throttle_note(model: Model, fix: Fix | None) -> Fix | None:
+    """FCG001's fix, saying so when the request limit it sets keeps the class throttled (FCG021)."""
+    if fix is None:
+        return None
+    found = re.search(r"(?:FcgidMaxRequestsPerProcess |PHP_FCGI_MAX_REQUESTS=)(\d+)", fix.description)
+    note = throttle_note(model, int(found.group(1))) if found else ""
+    if note:
+        fix.description += note
+    return fix
