@@ -38,7 +38,7 @@ def throttle_note(model: Model, length: int) -> str:
     rate = length * time_ / (spawn + term)
     target = needed_length(wanted, spawn, term, time_)
     return (
-        f"; note: processes are still replaced every {length} requests, which under mod_fcgid's spawn score "
+        f"; the class still replaces each process every {length} requests, which under mod_fcgid's spawn score "
         f"sustains only about {rate:.1f} req/s (FCG021, {wanted:g} req/s wanted): to serve more, raise "
         f"PHP_FCGI_MAX_REQUESTS and FcgidMaxRequestsPerProcess together to at least {target} (FCG021's unsafe fix)"
     )

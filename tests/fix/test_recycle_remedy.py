@@ -30,7 +30,7 @@ def _rules(conf: Path) -> dict[str, list]:
 def test_fcg001_fix_names_the_throttle_it_keeps(tree) -> None:
     (race,) = _rules(_tree(tree, 20))["FCG001"]
     assert race.fix is not None and race.fix.safe
-    assert "still replaced every 20 requests" in race.fix.description
+    assert "still replaces each process every 20 requests" in race.fix.description
     assert "about 6.7 req/s" in race.fix.description and "FCG021" in race.fix.description
 
 
