@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from fcgilint import capacity
 from fcgilint.capacity import ClassCapacity, Figure, ServerCapacity
 from fcgilint.checks.recycle import needed_length, raise_limits
-from fcgilint.checks.registry import Hit, check
+from fcgilint.checks.registry import Hit, check, scope_of
 from fcgilint.findings import Related
 from fcgilint.model import Model, ProcessClass, Value
 from fcgilint.source import Location
@@ -70,7 +70,7 @@ def _throttle_hit(model: Model, cap: ServerCapacity, cc: ClassCapacity, wanted: 
         f"wait in 1-second steps for a process and end in 503 'can't apply process slot'{advice}"
     )
     related = [Related(_anchor(pc), "the FastCGI class (FcgidWrapper)")] if at != _anchor(pc) else []
-    return Hit(at, message, related, _lines(cc.rate), fix=fix)
+    return Hit(at, message, related, _lines(cc.rate), fix=fix, scope=scope_of(pc))
 
 
 def _share_groups(cap: ServerCapacity) -> dict[Location | None, list[ClassCapacity]]:

@@ -105,3 +105,15 @@ def test_no_tree_no_capacity(tmp_path: Path) -> None:
     wrapper.write_text(WRAPPER.format(php=20))
     wrapper.chmod(0o755)
     assert capacity.of(analyse(wrapper, LoadOptions(root=tmp_path)).model) is None
+
+
+def test_one_throttling_limit_shared_by_many_vhosts_is_one_finding(tree) -> None:
+    vhosts = "".join(
+        f"<VirtualHost *:80>\n  ServerName v{i}.example\n  FcgidWrapper /usr/local/bin/php-wrapper .php\n</VirtualHost>\n"
+        for i in range(3)
+    )
+    root = tree({"httpd.conf": "FcgidMaxRequestsPerProcess 20\n" + vhosts,
+                 "usr/local/bin/php-wrapper": WRAPPER.format(php=20)})
+    result = analyse(root / "httpd.conf", LoadOptions(root=root))
+    (finding,) = [f for f in result.findings if f.rule == "FCG021"]
+    assert finding.location.line == 1 and finding.vhosts == ["v0.example", "v1.example", "v2.example"]
