@@ -101,7 +101,8 @@ def _chain(value: Value) -> list[Step]:
     return [Step(f"{value.name}: {step.text}", step.location, step.dropped) for step in value.chain]
 
 
-def _fmt(number: float) -> str:
+def fmt_rate(number: float) -> str:
+    """A rate as shown: one decimal below 100, whole numbers above."""
     return f"{number:.1f}" if number < 100 else f"{number:.0f}"
 
 
@@ -158,8 +159,8 @@ def sustainable_rate(recycle: Figure, score: dict[str, Value]) -> Figure:
     rate = recycle.number * time_ / cost
     chain.append(Step(f"each process life costs SpawnScore {spawn} + TerminationScore {term} = {cost} points and the "
                       f"score decays {time_} per second (fcgid_spawn_ctl.c L101-113): at most {time_}/{cost} process "
-                      f"starts per second, {recycle.number:.0f} x {time_} / {cost} = {_fmt(rate)} requests/s"))
-    return Figure("sustainable rate", rate, f"{_fmt(rate)} req/s", chain)
+                      f"starts per second, {recycle.number:.0f} x {time_} / {cost} = {fmt_rate(rate)} requests/s"))
+    return Figure("sustainable rate", rate, f"{fmt_rate(rate)} req/s", chain)
 
 
 def burst(recycle: Figure, score: dict[str, Value]) -> Figure:
@@ -172,6 +173,23 @@ def burst(recycle: Figure, score: dict[str, Value]) -> Figure:
     step = Step(f"from idle about {starts:.0f} process starts (FcgidSpawnScoreUpLimit {limit} / FcgidSpawnScore "
                 f"{spawn}) of {recycle.number:.0f} requests each before the first wait")
     return Figure("burst", requests, f"about {requests:.0f} requests", [step])
+
+
+def window_rate(recycle: Figure, score: dict[str, Value], seconds: float) -> float | None:
+    """The most a class serves per second over ``seconds`` from idle: R x (UpLimit + TimeScore x seconds) / SpawnScore.
+
+    The score starts at 0 and an exit is scored only when the process manager reaps
+    it, an error scan or two later (``fcgid_pm_main.c`` L287-292, FcgidErrorScanInterval
+    3 s), so over a short window only the starts count: at most (UpLimit + TimeScore x
+    window) / SpawnScore of them. None when recycling is not throttled.
+    """
+    spawn, term, time_, limit = (score[n].number for n in SCORE_NAMES)
+    if recycle.number is None or None in (spawn, term, time_, limit) or seconds <= 0:
+        return None
+    assert spawn is not None and term is not None and time_ is not None and limit is not None
+    if spawn + term <= 0 or spawn <= 0:
+        return None
+    return recycle.number * (max(limit, 0) + max(time_, 0) * seconds) / spawn / seconds
 
 
 def process_ceiling(pc: ProcessClass, max_processes: Value) -> Figure:

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from fcgilint import capacity_link
 from fcgilint.evidence import Detection, EvidenceError, EvidenceReport, Inferred, analyse, sniff
 from fcgilint.findings import Finding
 from fcgilint.report import Report
@@ -184,6 +185,10 @@ def unexplained(raw: list[Finding], checked: set[str], models: Iterable[Model], 
 def attach(report: Report, raw: list[Finding], models: list[Model], evidence: EvidenceReport) -> Report:
     """A check report with evidence on its findings; reader warnings and unexplained evidence become notes."""
     linked = link(report.findings, models, evidence)
+    extra, load_notes = capacity_link.spread(linked.findings, models, capacity_link.compare(models, evidence))
+    rebuilt = {id(f): replace(f, evidence=[*f.evidence, *extra[id(f)]]) for f in linked.findings if id(f) in extra}
+    findings = [rebuilt.get(id(f), f) for f in linked.findings]
+    attached = [(rebuilt.get(id(f), f), d) for f, d in linked.attached]
     checked = {r.id for r in report.rules}
     notes = [*report.notes, *(f"evidence: {w}" for w in evidence.warnings), *unexplained(raw, checked, models, evidence)]
-    return Report(linked.findings, notes, report.rules, report.sources, linked.attached)
+    return Report(findings, [*notes, *load_notes], report.rules, report.sources, attached)

@@ -256,6 +256,8 @@ def render_text(report: EvidenceReport) -> str:
             f"inferred PHP_FCGI_MAX_REQUESTS={limit.php_fcgi_max_requests} for {where} "
             f"({limit.processes} php-cgi processes exited on their own after that many requests)"
         )
+    for load in report.loads:
+        out.append(f"load of {load.vhost or 'the log'}: {load.requests} requests ({load.source}); {load.summary()}")
     for warning in report.warnings:
         out.append(f"warning: {warning}")
     if not report.detections:

@@ -8,6 +8,7 @@ Public API (stable; the ``check`` and ``fix`` commands rely on it)::
     report.inferred              # list[Inferred]
     report.warnings              # list[str]
     report.inputs                # list[(file, kind)]: what each file was read as
+    report.loads                 # list[Load]: measured rate and concurrency per vhost (access logs)
     report.for_rule("FCG001")    # detections that confirm config rule FCG001
     report.to_json()             # the JSON document described in docs/trace.md
 
@@ -37,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fcgilint.evidence.detect import AccessLogDetector, ErrorLogDetector, StraceCorrelator
+from fcgilint.evidence.load import read_load
 from fcgilint.evidence.logs import AccessLogReader, ErrorLogReader, looks_like_access_log, looks_like_error_log, open_text
 from fcgilint.evidence.model import Collector, Detection, EvidenceReport, Inferred
 from fcgilint.evidence.strace import StraceReader
@@ -164,6 +166,10 @@ def _read_access_log(item: _Input, sink: Collector) -> None:
         raise EvidenceError(f"cannot read {item.path}: {exc}") from exc
     if reader.unparsable:
         sink.warn(f"{item.path}: {reader.unparsable} line(s) not in common/combined format skipped")
+    try:
+        sink.measured(read_load(item.path))
+    except _READ_ERRORS as exc:
+        raise EvidenceError(f"cannot read {item.path}: {exc}") from exc
 
 
 def analyse(paths: list[Path], progress: ProgressHook | None = None) -> EvidenceReport:

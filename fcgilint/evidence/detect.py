@@ -32,7 +32,8 @@ Error-log side (:class:`ErrorLogDetector`): ``fcgi-read-error`` (FCG001;
 output before headers``/``Premature end of script headers`` line of the same
 request), ``shutdown-reset`` (the same pair within seconds of a shutdown
 notice), ``io-timeout`` (FCG003), ``busy-timeout`` (FCG004),
-``request-too-long`` (FCG005), ``spawn-failure`` and ``process-exit:<reason>``
+``request-too-long`` (FCG005), ``no-process-slot`` (the 503 of a class that got no
+process), ``spawn-failure`` and ``process-exit:<reason>``
 per wrapper for the exit reasons that are not routine.  Access log
 (:class:`AccessLogDetector`): ``http-<status>`` per 5xx status.
 """
@@ -529,7 +530,7 @@ class ErrorLogDetector:
         elif _BUSY.search(msg):
             add("busy-timeout", when=when, sample=sample, pid=line.pid)
         elif (slot := _SLOT.search(msg)) is not None:
-            add("spawn-failure", when=when, sample=sample, pid=line.pid, wrapper=slot.group(1).strip())
+            add("no-process-slot", when=when, sample=sample, pid=line.pid, wrapper=slot.group(1).strip())
         elif (spawn := _SPAWN.search(msg)) is not None:
             add("spawn-failure", when=when, sample=sample, pid=line.pid, wrapper=spawn.group(1) or spawn.group(2))
         elif (kind := _request_path_kind(msg)) is not None:

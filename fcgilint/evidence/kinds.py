@@ -109,9 +109,12 @@ KINDS: tuple[Kind, ...] = (
     Kind("request-too-long", ("error log",),
          "`mod_fcgid: HTTP request length N (so far) exceeds MaxRequestLen (M)` (or the old `http request length N >"
          " M`)", "FCG005"),
+    Kind("no-process-slot", ("error log",),
+         "`mod_fcgid: can't apply process slot for WRAPPER`: the 503 of a class that got no process in about a minute"
+         " (spawn score, process ceilings); `wrapper` names the class, and `check --evidence` sets it beside the"
+         " class's capacity"),
     Kind("spawn-failure", ("error log",),
-         "`mod_fcgid: can't apply process slot for WRAPPER` (the 503 of an exhausted class), `can't run`, `spawn"
-         " process ... error`, `can't create process`; `wrapper` names the class"),
+         "`can't run`, `spawn process ... error`, `can't create process`; `wrapper` names the class"),
     Kind("process-exit:<reason>", ("error log",),
          "`mod_fcgid: process WRAPPER(PID) exit(<reason>)` counted per wrapper, for the reasons that are not routine:"
          " `communication-error` (the race's victim), `server-exited` and `normal-exit` (php-cgi quit on its own while"

@@ -46,7 +46,8 @@ _FPM = re.compile(r"^\[(?P<ts>\d\d-\w{3}-\d{4} \d\d:\d\d:\d\d(?:\.\d+)?)\] (?P<l
 _ISO_PREFIX = re.compile(r"(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?)")
 #: A prefix is at most this long (syslog host and tag, a vhost name, a journald header).
 _MAX_PREFIX = 200
-_ACCESS = re.compile(r'^(?P<host>\S+) \S+ \S+ \[(?P<ts>[^\]]+)\] "(?:[^"\\]|\\.)*" (?P<status>\d{3}) ')
+# An optional first field is %v or %v:%p (Debian's vhost_combined).
+_ACCESS = re.compile(r'^(?:\S+ )?(?P<host>\S+) \S+ \S+ \[(?P<ts>[^\]]+)\] "(?:[^"\\]|\\.)*" (?P<status>\d{3}) ')
 
 #: Error-log lines without one of these words cannot feed any detector.
 _ERROR_KEYWORDS = (

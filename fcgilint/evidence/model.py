@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fcgilint.evidence.kinds import RULE_OF_KIND
+from fcgilint.evidence.load import Load
 
 #: At most this many samples per detection (file, line, text).
 MAX_SAMPLES = 5
@@ -88,6 +89,7 @@ class EvidenceReport:
     def recognised(self) -> bool:
         """False when no input was of a known kind: nothing was read, which is not a clean result."""
         return any(kind != "unknown" for _, kind in self.inputs)
+    loads: list[Load] = field(default_factory=list)  # measured load per vhost, from access logs
 
     def for_rule(self, rule_id: str) -> list[Detection]:
         """The detections that confirm config rule ``rule_id`` (e.g. ``FCG001``)."""
@@ -100,6 +102,7 @@ class EvidenceReport:
             "inferred": [i.to_json() for i in self.inferred],
             "warnings": list(self.warnings),
             "inputs": [{"file": f, "kind": k} for f, k in self.inputs],
+            "loads": [load.to_json() for load in self.loads],
         }
 
 
@@ -124,6 +127,7 @@ class Collector:
         self._inferred: list[Inferred] = []
         self._warnings: list[str] = []
         self._inputs: list[tuple[str, str]] = []
+        self._loads: list[Load] = []
 
     def add(
         self,
@@ -184,6 +188,9 @@ class Collector:
     def read(self, source: str, kind: str) -> None:
         """Record what an input file was read as."""
         self._inputs.append((source, kind))
+    def measured(self, loads: list[Load]) -> None:
+        """Add the load an access log shows."""
+        self._loads.extend(loads)
 
     def warn(self, message: str) -> None:
         """Add a warning, once."""
@@ -197,4 +204,6 @@ class Collector:
             slot.detection.pids = sorted(slot.pids)
             detections.append(slot.detection)
         detections.sort(key=lambda d: (d.rule is None, d.rule or "", d.kind, d.socket or "", d.wrapper or ""))
-        return EvidenceReport(detections, list(self._inferred), list(self._warnings), list(self._inputs))
+        return EvidenceReport(
+            detections, list(self._inferred), list(self._warnings), list(self._inputs), list(self._loads)
+        )

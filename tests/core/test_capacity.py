@@ -109,7 +109,8 @@ def test_no_tree_no_capacity(tmp_path: Path) -> None:
 
 def test_one_throttling_limit_shared_by_many_vhosts_is_one_finding(tree) -> None:
     vhosts = "".join(
-        f"<VirtualHost *:80>\n  ServerName v{i}.example\n  FcgidWrapper /usr/local/bin/php-wrapper .php\n</VirtualHost>\n"
+        f"<VirtualHost *:80>\n  ServerName v{i}.example\n"
+        "  FcgidWrapper /usr/local/bin/php-wrapper .php\n</VirtualHost>\n"
         for i in range(3)
     )
     root = tree({"httpd.conf": "FcgidMaxRequestsPerProcess 20\n" + vhosts,

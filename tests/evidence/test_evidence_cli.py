@@ -73,6 +73,23 @@ SCHEMA = {
                 "properties": {"file": {"type": "string"}, "kind": {"enum": ["strace", "error", "access", "unknown"]}},
             },
         },
+        "loads": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["vhost", "source", "requests", "first", "last", "window", "peak_rate", "peak_rate_at",
+                             "peak_concurrency", "peak_concurrency_at"],
+                "properties": {
+                    "vhost": {"type": ["string", "null"]}, "source": {"type": "string"},
+                    "requests": {"type": "integer", "minimum": 1},
+                    "first": {"type": "string"}, "last": {"type": "string"},
+                    "window": {"type": "integer", "minimum": 1, "maximum": 10},
+                    "peak_rate": {"type": "number"}, "peak_rate_at": {"type": "string"},
+                    "peak_concurrency": {"type": ["number", "null"]}, "peak_concurrency_at": {"type": ["string", "null"]},
+                },
+            },
+        },
     },
 }
 

@@ -47,7 +47,7 @@ def test_httpd24_error_log(write) -> None:
         ("request-too-long", "FCG005"): 1,
         ("process-exit:communication-error", None): 2,
         ("process-exit:server-exited", None): 1,
-        ("spawn-failure", None): 1,
+        ("no-process-slot", None): 1,
     }
     read_errors = report.for_rule("FCG001")[0]
     assert read_errors.first == "2026-11-27T22:14:21.641848"
@@ -56,7 +56,7 @@ def test_httpd24_error_log(write) -> None:
     assert "error reading data" in texts[0] and "End of script output" in texts[1]
     exits = next(d for d in report.detections if d.kind == "process-exit:communication-error")
     assert exits.wrapper == WRAPPER and exits.pids == [10179, 10180]
-    slot = next(d for d in report.detections if d.kind == "spawn-failure")
+    slot = next(d for d in report.detections if d.kind == "no-process-slot")
     assert slot.wrapper == WRAPPER
     assert report.warnings == []
 

@@ -26,7 +26,9 @@ def lab_root(scenario: str) -> str:
 def lab_tree(base: Path, scenario: str, php_limit: int = 20, fcgid_limit: int | None = None, wrappers: tuple[str, ...] = ("php-wrapper",)) -> Path:
     """The lab's httpd.conf and wrapper(s) under ``base`` (as ``--root``); returns the entry config."""
     lab = lab_root(scenario)
-    lines = [f'ServerRoot "{lab}"', f'FcgidIPCDir "{lab}/run/fcgid-sock"', "FcgidMaxRequestLen 8388608"]
+    # The captures ran with the lab's high spawn-score limit, so that a load takes seconds.
+    lines = [f'ServerRoot "{lab}"', f'FcgidIPCDir "{lab}/run/fcgid-sock"', "FcgidMaxRequestLen 8388608",
+             "FcgidSpawnScoreUpLimit 100000"]
     if fcgid_limit is not None:
         lines.append(f"FcgidMaxRequestsPerProcess {fcgid_limit}")
     files = {}
