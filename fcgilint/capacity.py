@@ -54,6 +54,7 @@ class Figure:
     number: float | None
     shown: str
     chain: list[Step] = field(default_factory=list)
+    why: str = ""  # what decided it, in a few words
 
     @property
     def known(self) -> bool:
@@ -135,7 +136,7 @@ def recycle_length(pc: ProcessClass) -> Figure:
         return Figure("recycle length", None, "unlimited", chain)
     number, why = min(limits)
     chain.append(Step(f"recycle length R = {number} requests ({why})"))
-    return Figure("recycle length", float(number), f"{number} requests", chain)
+    return Figure("recycle length", float(number), f"{number} requests", chain, why)
 
 
 def sustainable_rate(recycle: Figure, score: dict[str, Value]) -> Figure:

@@ -5,8 +5,8 @@ handler a PHP file gets, then each process class mod_fcgid spawns there (wrapper
 php-cgi, the php.ini chosen and why) and the values the rules compare, each with
 the file:line that decided it. The view is a list of scopes, each a list of
 :class:`Part` made by the functions in :data:`PARTS`; a new view of the same
-model (capacity, say) is one more function in that list, and both the text and
-the JSON rendering pick it up.
+model is one more function in that list, and both the text and the JSON rendering
+pick it up: :func:`capacity_parts` adds what each class sustains and holds.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from fcgilint import __version__
+from fcgilint import __version__, capacity
 from fcgilint.load.apache_tree import VHost
 from fcgilint.model import Model, ProcessClass, Value
 from fcgilint.routes import document_root, php_route
@@ -136,7 +136,45 @@ def _class_part(pc: ProcessClass) -> Part:
     return Part("class", f"process class {pc.command}", rows, where)
 
 
-PARTS: list[PartFn] = [route_part, class_parts]
+def capacity_parts(model: Model, vhost: VHost | None) -> list[Part]:
+    """What each class of the scope sustains and holds; for the main server also the server-wide limits."""
+    cap = capacity.of(model)
+    if cap is None:
+        return []
+    parts = [_server_capacity(cap)] if vhost is None and cap.classes else []
+    for cc in (c for c in cap.classes if c.pc.vhost is vhost):
+        pc = cc.pc
+        rows = [
+            Row("recycle length", cc.recycle.shown, _recycler_location(pc, cc.recycle.number), cc.recycle.why),
+            Row("sustainable rate", cc.rate.shown, None, "R x TimeScore / (SpawnScore + TerminationScore)"),
+            Row("burst from idle", cc.burst.shown, None, "R x SpawnScoreUpLimit / SpawnScore"),
+            Row("process ceiling", cc.processes.shown, pc.values["FcgidMaxProcessesPerClass"].location),
+            Row("concurrency ceiling", cc.concurrency.shown, None, "processes and httpd workers"),
+            _value_row(cc.idle_floor, "idle floor (FcgidMinProcessesPerClass)"),
+        ]
+        parts.append(Part("capacity", f"capacity of {pc.command}", rows, pc.directive.location if pc.directive else None))
+    return parts
+
+
+def _recycler_location(pc: ProcessClass, length: float | None) -> Location | None:
+    for name in ("FcgidMaxRequestsPerProcess", "PHP_FCGI_MAX_REQUESTS"):
+        value = pc.values.get(name)
+        if value is not None and length is not None and value.number == length and value.location is not None:
+            return value.location
+    return None
+
+
+def _server_capacity(cap: capacity.ServerCapacity) -> Part:
+    rows = [_value_row(cap.score[name], name) for name in capacity.SCORE_NAMES]
+    rows.append(_value_row(cap.max_processes, "FcgidMaxProcesses"))
+    workers = cap.workers
+    where = next((s.location for s in workers.ceiling.chain if s.location is not None), None)
+    rows.append(Row("worker ceiling", workers.ceiling.shown, where, f"{workers.mpm} MPM, {workers.mpm_source}"))
+    rows.append(Row("idle floor (all classes)", cap.idle_floor.shown, None, "FcgidMinProcessesPerClass x classes"))
+    return Part("server-capacity", "server capacity (spawn score, ceilings)", rows)
+
+
+PARTS: list[PartFn] = [route_part, class_parts, capacity_parts]
 
 
 def build(model: Model) -> list[ScopeView]:

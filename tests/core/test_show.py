@@ -60,3 +60,18 @@ def test_text_view_and_bad_input() -> None:
     assert "process class /var/www/php-fcgi-scripts/shop/.php-fcgi-starter" in done.stdout
     missing = _show("examples/nowhere")
     assert missing.returncode == 2 and missing.stderr.startswith("fcgilint: ") and "Traceback" not in missing.stderr
+
+
+def test_capacity_is_shown_per_class_and_for_the_server() -> None:
+    scopes = _scopes("hosting")
+    (server,) = _rows(scopes[None], "server-capacity")
+    assert server["FcgidSpawnScore"]["value"] == "1" and server["FcgidSpawnScoreUpLimit"]["why"] == "mod_fcgid default"
+    assert server["worker ceiling"]["value"] == "400 workers" and server["worker ceiling"]["why"].startswith("event MPM")
+    (shop,) = _rows(scopes["shop.example.com"], "capacity")
+    assert shop["recycle length"]["value"] == "1000 requests"
+    assert shop["recycle length"]["file"].endswith("sites-includes/shop.example.com.conf")
+    assert shop["sustainable rate"]["value"] == "333 req/s"
+    assert shop["concurrency ceiling"]["value"] == "100 requests at once"
+    text = _show("--root", "examples/hosting", "examples/hosting/etc/apache2").stdout
+    assert "  capacity of /var/www/php-fcgi-scripts/shop/.php-fcgi-starter (" in text
+    assert "sustainable rate                        333 req/s" in text
