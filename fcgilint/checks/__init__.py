@@ -107,7 +107,6 @@ def _directive_scopes(model: Model) -> dict[Location, list[str | None]]:
 
 # Registration happens on import.
 from fcgilint.checks import (  # noqa: E402,F401
-from fcgilint.checks import (  # noqa: E402,F401
     capacity,
     dead_config,
     directives,
@@ -118,5 +117,4 @@ from fcgilint.checks import (  # noqa: E402,F401
     suexec,
     unknown_directives,
     wrappers,
-)
 )
