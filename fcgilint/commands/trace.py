@@ -256,6 +256,10 @@ def render_text(report: EvidenceReport) -> str:
             f"inferred PHP_FCGI_MAX_REQUESTS={limit.php_fcgi_max_requests} for {where} "
             f"({limit.processes} php-cgi processes exited on their own after that many requests)"
         )
+        if limit.php_fcgi_max_requests > 0:
+            rate = limit.php_fcgi_max_requests / 3  # fcgilint.capacity's formula with mod_fcgid's default scores
+            out.append(f"  recycling every {limit.php_fcgi_max_requests} requests sustains about {rate:.1f} req/s under "
+                       "mod_fcgid's default spawn score (R x 1 / (1 + 2)); `check --evidence` uses the config's own")
     for load in report.loads:
         out.append(f"load of {load.vhost or 'the log'}: {load.requests} requests ({load.source}); {load.summary()}")
     for warning in report.warnings:

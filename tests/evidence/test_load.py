@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -69,3 +70,10 @@ def test_any_mix_of_lines_reads_and_counts_every_access_line(tmp_path_factory, l
     assert sum(load.requests for load in loads) >= valid
     for load in loads:
         assert 0 < load.window <= WINDOW and load.peak_rate > 0
+
+
+def test_trace_says_what_the_inferred_recycle_length_sustains() -> None:
+    capture = Path(__file__).resolve().parents[1] / "data" / "captures" / "race" / "strace.txt.gz"
+    text = render_text(analyse([capture]))
+    assert "inferred PHP_FCGI_MAX_REQUESTS=20" in text
+    assert "recycling every 20 requests sustains about 6.7 req/s under mod_fcgid's default spawn score" in text
