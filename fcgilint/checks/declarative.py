@@ -80,8 +80,11 @@ def _hit(rule: Rule, spec: Declarative, model: Model, pc: ProcessClass, values: 
     others = [v for n, v in values.items() if n != left.name]
     related = [Related(v.location, f"{v.name} = {v.raw}") for v in others if v.location is not None]
     fix = _fix(rule, spec, model, pc)
-    return Hit(where(left, _anchor(pc)), _message(rule, spec, pc, values), related, chain_of(left, *others), fix,
-               scope=scope_of(pc))
+    message = _message(rule, spec, pc, values)
+    # A message that names the class is about the class (hits of several classes merge into one finding
+    # naming them); one that does not is about the place, like a built-in check's hit without a scope.
+    scope = scope_of(pc) if pc.label in message else None
+    return Hit(where(left, _anchor(pc)), message, related, chain_of(left, *others), fix, scope=scope)
 
 
 def _message(rule: Rule, spec: Declarative, pc: ProcessClass, values: dict[str, Value]) -> str:

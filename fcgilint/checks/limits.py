@@ -1,4 +1,4 @@
-"""Checks that compare mod_fcgid's limits with php-cgi's (FCG001, FCG002, FCG004, FCG005, FCG010, FCG014)."""
+"""Checks that compare mod_fcgid's limits with php-cgi's (FCG001, FCG002, FCG004, FCG005, FCG010)."""
 
 from __future__ import annotations
 
@@ -185,12 +185,3 @@ def invalid_php_limit(model: Model) -> Iterator[Hit]:
                 yield Hit(value.location, f"{name}={value.raw}: php-cgi prints '{name} is not valid' and exits before accepting a request, so every request gets a 500", chain=chain_of(value))
             elif raw and not raw.lstrip("+").isdigit():
                 yield Hit(value.location, f"{name}={value.raw!r} is not a number: php-cgi reads it with atoi() as {value.number}" + (" (unlimited)" if value.number == 0 else ""), chain=chain_of(value), severity=Severity.WARNING)
-
-
-@check("FCG014")
-def negative_fcgid_limit(model: Model) -> Iterator[Hit]:
-    """A negative FcgidMaxRequestsPerProcess other than -1 retires every process after one request."""
-    for pc in model.classes:
-        value = pc.values.get("FcgidMaxRequestsPerProcess")
-        if value is not None and value.number is not None and value.number < 0 and value.location is not None:
-            yield Hit(value.location, f"FcgidMaxRequestsPerProcess {value.raw}: mod_fcgid retires each process after a single request (only -1 means unlimited); use a positive limit or 0", chain=chain_of(value))
