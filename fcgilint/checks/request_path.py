@@ -3,6 +3,7 @@
 FCG018: directives httpd cannot run without mod_php; FCG019: the chain of request-body limits
 (httpd's LimitRequestBody, mod_fcgid's FcgidMaxRequestLen, PHP's post_max_size and
 upload_max_filesize, memory_limit), of which the smallest decides what upload works;
+FCG020: the Authorization header never reaching PHP where the configuration tries to pass it;
 FCG032: an open_basedir that shuts php-cgi out of the places a request needs.
 """
 
@@ -312,3 +313,67 @@ def open_basedir_excludes(model: Model) -> Iterator[Hit]:
                 f"add {path} to open_basedir",
                 related, chain_of(basedir), severity=severity, scope=scope_of(pc),
             )
+
+
+# -- Authorization (FCG020) -------------------------------------------------------------------
+
+_PASSES = re.compile(r"\bE=HTTP_AUTHORIZATION:", re.I)
+
+
+def _tries_to_pass(placed: Placed) -> bool:
+    """A RewriteRule or SetEnvIf that copies the Authorization header into HTTP_AUTHORIZATION."""
+    if placed.key == "rewriterule":
+        return any(_PASSES.search(arg) for arg in placed.args[2:])
+    return placed.key in ("setenvif", "setenvifnocase") and bool(placed.args) and \
+        placed.args[0].lower() == "authorization" and any("HTTP_AUTHORIZATION" in a for a in placed.args[2:])
+
+
+def _encloses(outer: Placed, inner: Placed) -> bool:
+    """``outer`` sits in the same vhost and in the same sections as ``inner``, or in enclosing ones."""
+    mine = [id(section) for section, _ in inner.containers]
+    theirs = [id(section) for section, _ in outer.containers]
+    return outer.vhost is inner.vhost and mine[: len(theirs)] == theirs
+
+
+def _engine_on(tree: ConfigTree, rule: Placed) -> bool:
+    """Whether RewriteEngine is On where the rule is (the last RewriteEngine of its context decides)."""
+    state = False
+    for engine in tree.named("RewriteEngine"):
+        if engine.args and _encloses(engine, rule):
+            state = engine.args[0].lower() == "on"
+    return state
+
+
+def _passed_anyway(tree: ConfigTree, rule: Placed) -> Placed | None:
+    """A setting that hands Authorization to php-cgi in the rule's scope whatever the rule does."""
+    for placed in tree.named("CGIPassAuth", "FcgidPassHeader", "RewriteRule", "SetEnvIf", "SetEnvIfNoCase"):
+        if placed.vhost not in (None, rule.vhost) or not placed.args or placed is rule:
+            continue
+        if placed.key == "cgipassauth" and placed.args[0].lower() == "on":
+            return placed
+        if placed.key == "fcgidpassheader" and placed.args[0].lower() == "authorization":
+            return placed
+        if placed.key != "rewriterule" and _tries_to_pass(placed):
+            return placed
+        if placed.key == "rewriterule" and _tries_to_pass(placed) and _engine_on(tree, placed):
+            return placed
+    return None
+
+
+@check("FCG020")
+def authorization_not_passed(model: Model) -> Iterator[Hit]:
+    """An attempt to hand the Authorization header to PHP that cannot work, with nothing else passing it."""
+    tree = model.tree
+    if tree is None or not any(pc.is_php for pc in model.classes):
+        return
+    for rule in tree.named("RewriteRule"):
+        if not _tries_to_pass(rule) or _engine_on(tree, rule) or _passed_anyway(tree, rule) is not None:
+            continue
+        yield Hit(
+            rule.location,
+            "this RewriteRule is meant to hand the Authorization header to PHP, but RewriteEngine is not On where it "
+            "stands, so it never runs: mod_fcgid, like CGI, leaves the header out of php-cgi's variables, and an "
+            "application that authenticates with it (HTTP Basic in PHP, bearer tokens, WebDAV) sees no credentials; "
+            "add 'RewriteEngine On' beside it, or pass the header with 'CGIPassAuth On' (httpd 2.4.13 and later) "
+            "or 'FcgidPassHeader Authorization'",
+        )
