@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import posixpath
 import re
+import shlex
 from collections.abc import Iterator
 
 from fcgilint import knowledge
 from fcgilint.checks.registry import Hit, chain_of, check, scope_of, where
-from fcgilint.findings import Related, Severity
+from fcgilint.checks.remedies import sources_of
+from fcgilint.findings import Edit, Fix, Related, Severity
 from fcgilint.load.apache_syntax import ParsedFile
 from fcgilint.load.apache_tree import ConfigTree, Placed
 from fcgilint.load.wrapper import is_placeholder
@@ -108,12 +110,46 @@ def php_directive_without_mod_php(model: Model) -> Iterator[Hit]:
             yield from _no_effect(model, placed, htaccess, remedy)
         elif stated:
             yield Hit(placed.location, f"{placed.name} is a mod_php directive and mod_php is not loaded: "
-                      f"{_failure(placed, htaccess)}; {remedy}")
+                      f"{_failure(placed, htaccess)}; {remedy}", fix=_move_to_command_line(model, placed))
         elif htaccess or _uses_fcgid(tree):
             yield Hit(placed.location, f"{placed.name} is a mod_php directive, and the loaded files load no mod_php "
                       f"(no LoadModule lines; '-M php' states it): without mod_php {_failure(placed, htaccess)}; "
                       f"where mod_fcgid runs PHP, php-cgi never sees the value either way; {remedy}",
-                      severity=Severity.WARNING)
+                      severity=Severity.WARNING, fix=_move_to_command_line(model, placed))
+
+
+def _move_to_command_line(model: Model, placed: Placed) -> Fix | None:
+    """Remove the line and give php-cgi the value with '-d' on its wrapper's exec line.
+
+    Only when one wrapper script serves the directive's scope; unsafe, because that wrapper may
+    serve other directories too, which then get the value as well.
+    """
+    if placed.key == "phpinidir" or len(placed.args) != 2:
+        return None
+    calls = {id(pc.call): pc for pc in model.classes if pc.is_php and pc.call is not None and pc.script is not None
+             and placed.vhost in (None, pc.vhost)}
+    if len(calls) != 1:
+        return None
+    (pc,) = calls.values()
+    assert pc.call is not None and pc.script is not None
+    source = sources_of(model).get(pc.call.location.file)
+    if source is None:
+        return None
+    lines = source.text.splitlines(keepends=True)
+    number = pc.call.location.line
+    if number > len(lines):
+        return None
+    start = sum(len(line) for line in lines[: number - 1])
+    binary = pc.call.argv[0]
+    at = source.text.find(binary, start, start + len(lines[number - 1]))
+    if at < 0:
+        return None
+    name, value = placed.args
+    value = {"on": "1", "off": "0"}.get(value.lower(), value) if placed.key.endswith("flag") else value
+    define = f" -d {shlex.quote(f'{name}={value}')}"
+    edits = [Edit(placed.file.source.display, placed.line.start, placed.line.end, ""),
+             Edit(source.display, at + len(binary), at + len(binary), define)]
+    return Fix(f"remove {placed.name} {name} and run php-cgi with{define} in {pc.script.display}", edits, safe=False)
 
 
 def _no_effect(model: Model, placed: Placed, htaccess: bool, remedy: str) -> Iterator[Hit]:

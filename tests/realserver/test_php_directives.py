@@ -6,6 +6,7 @@ site keeps working; in the server configuration httpd refuses to start.
 
 from __future__ import annotations
 
+import http.client
 import shutil
 import subprocess
 
@@ -57,4 +58,25 @@ def test_php_value_in_server_config_stops_httpd_from_starting(fcgilint) -> None:
         assert lines[finding["line"] - 1] == HTACCESS_LINE.strip()
         assert finding["severity"] == "error" and "httpd refuses to start" in finding["message"]
     finally:
+        shutil.rmtree(lab.root, ignore_errors=True)
+
+
+def test_the_unsafe_fix_moves_the_value_onto_php_cgis_command_line(fcgilint_fix) -> None:
+    """After 'fix --unsafe-fixes' httpd starts, and php-cgi has the value the php_value line meant."""
+    scenario = fcgidlab.Scenario(name="php-value-fixed", fcgid_max_requests=20, extra_conf=(HTACCESS_LINE.strip(),))
+    lab = fcgidlab.Lab.create(scenario)
+    (lab.docroot / "ini.php").write_text("<?php\necho ini_get('upload_max_filesize'), \"\\n\";\n")
+    try:
+        fcgilint_fix("--unsafe-fixes", "--select", "FCG018", str(lab.conf))
+        assert HTACCESS_LINE.strip() not in lab.conf.read_text()
+        assert "-d upload_max_filesize=64M" in lab.wrapper.read_text()
+        done = subprocess.run([fcgidlab.APACHE, "-t", "-f", str(lab.conf)], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        lab.start()
+        conn = http.client.HTTPConnection("127.0.0.1", lab.port, timeout=30)
+        conn.request("GET", "/ini.php")
+        assert conn.getresponse().read().decode() == "64M\n"
+        conn.close()
+    finally:
+        lab.stop()
         shutil.rmtree(lab.root, ignore_errors=True)
