@@ -37,6 +37,11 @@ _NOUNS = {
     "io-timeout": ("IO timeout", "IO timeouts"),
     "busy-timeout": ("busy timeout", "busy timeouts"),
     "request-too-long": ("request over FcgidMaxRequestLen", "requests over FcgidMaxRequestLen"),
+    "php-directive-without-mod-php": ("'Invalid command' for a mod_php directive",
+                                      "'Invalid command' errors for mod_php directives"),
+    "invalid-command": ("'Invalid command' error", "'Invalid command' errors"),
+    "open-basedir-restriction": ("open_basedir refusal", "open_basedir refusals"),
+    "suexec-policy-violation": ("suexec refusal", "suexec refusals"),
 }
 
 

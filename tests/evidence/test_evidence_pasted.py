@@ -7,6 +7,8 @@ made-up hosts and addresses.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -196,3 +198,11 @@ def test_any_short_prefix_leaves_the_message_as_it_was(prefix: str, line: str) -
     prefixed = parse_error_line(1, f"{prefix} {line}" if prefix else line)
     assert plain is not None and prefixed is not None
     assert (prefixed.msg, prefixed.pid, prefixed.level) == (plain.msg, plain.pid, plain.level)
+
+
+def test_check_evidence_attaches_a_pasted_php_value_failure_to_fcg018(write) -> None:
+    htaccess = write(".htaccess", "php_value upload_max_filesize 64M\n")
+    log = write("error.log", NEW_PATTERNS.splitlines()[0] + "\n")
+    result = runner.invoke(app, ["check", "--format", "json", "--evidence", str(log), str(htaccess)])
+    (finding,) = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "FCG018"]
+    assert finding["evidence"][0].startswith("1 'Invalid command' for a mod_php directive")
