@@ -80,9 +80,11 @@ VERDICTS: dict[str, tuple[set[str], set[str]]] = {
     "ispconfig3-2009__server_conf_vhost.conf.master": (set(), {"FCG018"}),
     "imscp__configs_debian_apache_parts_domain.tpl": (set(), {"FCG001", "FCG002", "FCG018"}),
     "ispcp__configs_debian_apache_parts_dmn_php2_entry.tpl": (set(), {"FCG018"}),  # inside <IfModule mod_php5.c>
-    "kloxong__kloxo_file_apache_tpl_domains.conf.tpl": (set(), {"FCG018"}),
+    "kloxong__kloxo_file_apache_tpl_domains.conf.tpl": (set(), {"FCG018", "FCG033"}),
     # FcgidCmdOptions for /usr/lib/apache2/suexec while FcgidWrapper starts the wrapper: read for nothing
     "ocf-puppet-2018__modules_ocf_www_manifests_mod_fcgid.pp": ({"FCG031"}, set()),
+    # suexec's document root is not known for these layouts (/srv/www, /home): a note, no FCG033
+    "php-vhost-suexec-auto__www.example.com": (set(), {"FCG033"}),
 }
 
 
