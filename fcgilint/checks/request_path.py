@@ -58,15 +58,24 @@ def _states_modules(tree: ConfigTree) -> bool:
     return bool(tree.named("LoadModule"))
 
 
-def _runs_php_through_fcgid(model: Model, placed: Placed, htaccess: bool) -> list[Related]:
+class _PhpClasses:
+    """The PHP classes of a model by vhost, built once per run so a directive per vhost stays linear."""
+
+    def __init__(self, model: Model) -> None:
+        self.every = [pc for pc in model.classes if pc.is_php and pc.directive is not None]
+        self.by_vhost: dict[int, list[ProcessClass]] = {}
+        for pc in self.every:
+            self.by_vhost.setdefault(id(pc.vhost), []).append(pc)
+
+    def of(self, placed: Placed, htaccess: bool) -> list[ProcessClass]:
+        """Classes a directive's scope reaches: all for the main server or a .htaccess, else its vhost's."""
+        return self.every if htaccess or placed.vhost is None else self.by_vhost.get(id(placed.vhost), [])
+
+
+def _runs_php_through_fcgid(classes: list[ProcessClass]) -> list[Related]:
     """Where PHP requests of the directive's scope go to php-cgi instead of mod_php."""
-    found = []
-    for pc in model.classes:
-        if pc.is_php and pc.directive is not None and (htaccess or placed.vhost is None or placed.vhost is pc.vhost):
-            found.append(Related(pc.directive.location, f"PHP runs as php-cgi here ({pc.label})"))
-            if len(found) == 3:
-                break
-    return found
+    return [Related(pc.directive.location, f"PHP runs as php-cgi here ({pc.label})") for pc in classes[:3]
+            if pc.directive is not None]
 
 
 def _uses_fcgid(tree: ConfigTree) -> bool:
@@ -101,24 +110,26 @@ def php_directive_without_mod_php(model: Model) -> Iterator[Hit]:
     loaded = bool(tree.modules & PHP_DIRECTIVE_MODULES)
     stated = _states_modules(tree)
     branches: dict[str, list[int]] = {}
+    php = _PhpClasses(model)
     for placed in tree.named(*PHP_DIRECTIVES):
         if _in_template_branch(branches, placed.file, placed.line.lineno):
             continue  # rendered only for some set-ups; the panel decides, not this file
         htaccess = is_htaccess(tree, placed)
         remedy = _remedy(placed)
         if loaded:
-            yield from _no_effect(model, placed, htaccess, remedy)
+            yield from _no_effect(php.of(placed, htaccess), placed, htaccess, remedy)
         elif stated:
             yield Hit(placed.location, f"{placed.name} is a mod_php directive and mod_php is not loaded: "
-                      f"{_failure(placed, htaccess)}; {remedy}", fix=_move_to_command_line(model, placed))
+                      f"{_failure(placed, htaccess)}; {remedy}",
+                      fix=_move_to_command_line(model, php.of(placed, False), placed))
         elif htaccess or _uses_fcgid(tree):
             yield Hit(placed.location, f"{placed.name} is a mod_php directive, and the loaded files load no mod_php "
                       f"(no LoadModule lines; '-M php' states it): without mod_php {_failure(placed, htaccess)}; "
                       f"where mod_fcgid runs PHP, php-cgi never sees the value either way; {remedy}",
-                      severity=Severity.WARNING, fix=_move_to_command_line(model, placed))
+                      severity=Severity.WARNING, fix=_move_to_command_line(model, php.of(placed, False), placed))
 
 
-def _move_to_command_line(model: Model, placed: Placed) -> Fix | None:
+def _move_to_command_line(model: Model, classes: list[ProcessClass], placed: Placed) -> Fix | None:
     """Remove the line and give php-cgi the value with '-d' on its wrapper's exec line.
 
     Only when one wrapper script serves the directive's scope; unsafe, because that wrapper may
@@ -126,8 +137,7 @@ def _move_to_command_line(model: Model, placed: Placed) -> Fix | None:
     """
     if placed.key == "phpinidir" or len(placed.args) != 2:
         return None
-    calls = {id(pc.call): pc for pc in model.classes if pc.is_php and pc.call is not None and pc.script is not None
-             and placed.vhost in (None, pc.vhost)}
+    calls = {id(pc.call): pc for pc in classes if pc.call is not None and pc.script is not None}
     if len(calls) != 1:
         return None
     (pc,) = calls.values()
@@ -152,9 +162,9 @@ def _move_to_command_line(model: Model, placed: Placed) -> Fix | None:
     return Fix(f"remove {placed.name} {name} and run php-cgi with{define} in {pc.script.display}", edits, safe=False)
 
 
-def _no_effect(model: Model, placed: Placed, htaccess: bool, remedy: str) -> Iterator[Hit]:
+def _no_effect(classes: list[ProcessClass], placed: Placed, htaccess: bool, remedy: str) -> Iterator[Hit]:
     """mod_php is loaded, so httpd accepts the line; it only reaches PHP that mod_php runs."""
-    where = _runs_php_through_fcgid(model, placed, htaccess)
+    where = _runs_php_through_fcgid(classes)
     if htaccess and placed.key.startswith("php_admin"):
         yield Hit(placed.location, f"{placed.name} is not allowed in .htaccess files: every request where httpd reads "
                   f"this file fails with 500 Internal Server Error ('{placed.name} not allowed here'); {remedy}")
@@ -371,29 +381,35 @@ def _encloses(outer: Placed, inner: Placed) -> bool:
     return outer.vhost is inner.vhost and mine[: len(theirs)] == theirs
 
 
-def _engine_on(tree: ConfigTree, rule: Placed) -> bool:
+def _by_vhost(placed: list[Placed]) -> dict[int, list[Placed]]:
+    """Directives by the id of their vhost (None for the main server), in config order."""
+    found: dict[int, list[Placed]] = {}
+    for one in placed:
+        found.setdefault(id(one.vhost), []).append(one)
+    return found
+
+
+def _engine_on(engines: dict[int, list[Placed]], rule: Placed) -> bool:
     """Whether RewriteEngine is On where the rule is (the last RewriteEngine of its context decides)."""
     state = False
-    for engine in tree.named("RewriteEngine"):
+    for engine in engines.get(id(rule.vhost), []):
         if engine.args and _encloses(engine, rule):
             state = engine.args[0].lower() == "on"
     return state
 
 
-def _passed_anyway(tree: ConfigTree, rule: Placed) -> Placed | None:
-    """A setting that hands Authorization to php-cgi in the rule's scope whatever the rule does."""
+def _passers(tree: ConfigTree, engines: dict[int, list[Placed]]) -> set[int]:
+    """Ids of the vhosts (None: the main server, which reaches all) where something hands the header on."""
+    found: set[int] = set()
     for placed in tree.named("CGIPassAuth", "FcgidPassHeader", "RewriteRule", "SetEnvIf", "SetEnvIfNoCase"):
-        if placed.vhost not in (None, rule.vhost) or not placed.args or placed is rule:
+        if not placed.args:
             continue
-        if placed.key == "cgipassauth" and placed.args[0].lower() == "on":
-            return placed
-        if placed.key == "fcgidpassheader" and placed.args[0].lower() == "authorization":
-            return placed
-        if placed.key != "rewriterule" and _tries_to_pass(placed):
-            return placed
-        if placed.key == "rewriterule" and _tries_to_pass(placed) and _engine_on(tree, placed):
-            return placed
-    return None
+        if (placed.key == "cgipassauth" and placed.args[0].lower() == "on") \
+                or (placed.key == "fcgidpassheader" and placed.args[0].lower() == "authorization") \
+                or (placed.key != "rewriterule" and _tries_to_pass(placed)) \
+                or (placed.key == "rewriterule" and _tries_to_pass(placed) and _engine_on(engines, placed)):
+            found.add(id(placed.vhost))
+    return found
 
 
 @check("FCG020")
@@ -402,8 +418,10 @@ def authorization_not_passed(model: Model) -> Iterator[Hit]:
     tree = model.tree
     if tree is None or not any(pc.is_php for pc in model.classes):
         return
+    engines = _by_vhost(tree.named("RewriteEngine"))
+    passed = _passers(tree, engines)
     for rule in tree.named("RewriteRule"):
-        if not _tries_to_pass(rule) or _engine_on(tree, rule) or _passed_anyway(tree, rule) is not None:
+        if not _tries_to_pass(rule) or _engine_on(engines, rule) or passed & {id(None), id(rule.vhost)}:
             continue
         yield Hit(
             rule.location,
