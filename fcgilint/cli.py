@@ -7,18 +7,21 @@ handles the admin-friendly spelling ``fcgilint --fix PATH``.
 
 from __future__ import annotations
 
+import errno
 import gc
+import os
 import sys
+import traceback
 
 import typer
 
-from fcgilint import __version__
+from fcgilint import __version__, exitcodes
 from fcgilint.commands import REGISTRY
 
 app = typer.Typer(
     name="fcgilint",
     help="Find, fix and prove mod_fcgid + php-cgi configuration mistakes.\n\n"
-    "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error.",
+    "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error, 70 internal error.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -61,3 +64,36 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("fcgilint: interrupted", err=True)
         sys.exit(130)
+    except OSError as exc:
+        if exc.errno not in OUTPUT_ERRORS:
+            _internal_error(exc)
+        _silence_stdout()
+        typer.echo(f"fcgilint: cannot write the output: {exc.strerror or exc}", err=True)
+        sys.exit(exitcodes.ERROR)
+    except Exception as exc:  # noqa: BLE001 -- the one place a bug becomes a message and exit 70
+        _internal_error(exc)
+
+
+#: errno values of a stdout that cannot take the report (a full disk, a closed pipe, a quota)
+OUTPUT_ERRORS = frozenset({errno.ENOSPC, errno.EPIPE, errno.EIO, errno.EDQUOT, errno.EFBIG})
+
+
+def _silence_stdout() -> None:
+    """Point fd 1 at /dev/null, so the interpreter's final flush does not fail a second time."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _internal_error(exc: BaseException) -> None:
+    """One line that says it is fcgilint's fault and where, then exit 70 (FCGILINT_TRACEBACK=1: the traceback)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if f"{os.sep}fcgilint{os.sep}" in f.filename] or frames
+    top = os.path.dirname(os.path.dirname(__file__))
+    where = f" at {os.path.relpath(ours[-1].filename, top)}:{ours[-1].lineno}" if ours else ""
+    if os.environ.get("FCGILINT_TRACEBACK"):
+        traceback.print_exception(exc)
+    typer.echo(f"fcgilint: internal error: {type(exc).__name__}: {exc}{where}; this is a bug in fcgilint, not in "
+               "the configuration (FCGILINT_TRACEBACK=1 shows the traceback)", err=True)
+    sys.exit(exitcodes.INTERNAL)

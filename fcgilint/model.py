@@ -23,6 +23,7 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fcgilint.numbers import saturated
 from fcgilint import knowledge
 from fcgilint.load.apache_tree import ConfigTree, Placed, VHost
 from fcgilint.load.php_ini import IniReader, size_bytes
@@ -165,7 +166,7 @@ def atol(text: str) -> int | None:
     if is_placeholder(text) or "${" in text:
         return None
     m = re.match(r"\s*([+-]?\d+)", text)
-    return int(m.group(1)) if m else 0
+    return saturated(m.group(1)) if m else 0
 
 
 def _scope_directives(tree: ConfigTree, vhost: VHost | None, directive: knowledge.Directive) -> list[Placed]:
@@ -196,7 +197,7 @@ def server_value(tree: ConfigTree, vhost: VHost | None, name: str) -> Value:
 
 def _number(directive: knowledge.Directive, raw: str) -> int | None:
     if directive.kind is knowledge.ArgKind.BYTES_STRICT:
-        return int(raw) if re.fullmatch(r"\d+", raw) else None
+        return saturated(raw) if re.fullmatch(r"\d+", raw) else None
     value = atol(raw)
     if directive.key == "fcgidmaxrequestsperprocess" and value == -1:
         return 0  # fcgid_conf.c L522: -1 (the 2.2 default) means unlimited

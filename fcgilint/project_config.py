@@ -209,6 +209,16 @@ class _Reader:
         self.config.set = {str(k): "" if v is None else str(v) for k, v in table.items()}
 
 
+def _refuse_tags(yaml: Any, text: str, path: Path) -> None:
+    """Settings are plain strings, numbers, lists and mappings: an explicit ``!tag`` is an error at its place."""
+    for event in yaml.parse(text):
+        tag = getattr(event, "tag", None)
+        if tag:
+            mark = event.start_mark
+            raise ConfigError(f"{path}:{mark.line + 1}:{mark.column + 1}: YAML tag {tag} is not allowed here; "
+                              "write plain values")
+
+
 def load_config(path: Path) -> ProjectConfig:
     """Parse and validate one config file (rule ids are checked later, against the loaded rules)."""
     from ruamel.yaml import YAML
@@ -219,7 +229,10 @@ def load_config(path: Path) -> ProjectConfig:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     try:
+        _refuse_tags(YAML(typ="rt"), text, path)
         data = YAML(typ="rt").load(text)
+    except ConfigError:
+        raise
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{mark.line + 1}:{mark.column + 1}" if mark else "1:1"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import fnmatch
-import re
 from collections.abc import Iterator
 
+from fcgilint import regexes
 from fcgilint.checks.registry import Hit, check, vhost_scope
 from fcgilint.findings import Related
 from fcgilint.load.apache_tree import ConfigTree, Placed, VHost
@@ -22,11 +22,7 @@ def _section_matches(placed: Placed, name: str) -> bool:
         args = [a.value for a in section.open.args]
         key = section.key
         if key in ("filesmatch",) or (key == "files" and args[:1] == ["~"]):
-            pattern = args[-1] if args else ""
-            try:
-                if not re.search(pattern, name):
-                    return False
-            except re.error:
+            if not regexes.search(args[-1] if args else "", name):
                 return False
         elif key == "files" and args and not fnmatch.fnmatchcase(name, args[0]):
             return False

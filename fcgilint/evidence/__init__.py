@@ -37,6 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from fcgilint.numbers import saturated
 from fcgilint.evidence.detect import AccessLogDetector, ErrorLogDetector, StraceCorrelator
 from fcgilint.evidence.load import read_load
 from fcgilint.evidence.logs import AccessLogReader, ErrorLogReader, looks_like_access_log, looks_like_error_log, open_text
@@ -117,7 +118,7 @@ def _ff_groups(inputs: list[_Input]) -> list[list[tuple[_Input, int | None]]]:
             captures.append([(item, None)])
             continue
         key = str(item.path.parent / match.group("prefix"))
-        groups.setdefault(key, []).append((item, int(match.group("pid"))))
+        groups.setdefault(key, []).append((item, saturated(match.group("pid"))))
     for members in groups.values():
         members.sort(key=lambda member: member[1] or 0)
         captures.append(members)

@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from fcgilint.evidence.kinds import STRACE_INPUTS
+from fcgilint.numbers import saturated
 from fcgilint.evidence.logs import AccessLine, ErrorLine
 from fcgilint.evidence.model import Collector, When
 from fcgilint.evidence.strace import (
@@ -545,7 +546,7 @@ class ErrorLogDetector:
         reason = match.group(3)
         self.sink.add(
             "process-exit:" + reason.replace(" ", "-"), when=_log_when(line.when),
-            sample=(self.source, line.lineno, line.text), pid=int(match.group(2)), wrapper=match.group(1),
+            sample=(self.source, line.lineno, line.text), pid=saturated(match.group(2)), wrapper=match.group(1),
             rule="FCG004" if reason == "busy timeout" else None,
         )
 

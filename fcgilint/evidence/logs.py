@@ -21,6 +21,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from fcgilint.numbers import saturated
+
 _TIME = r"\w{3} \w{3} [ \d]\d \d{2}:\d{2}:\d{2}(?:\.\d+)? \d{4}"
 _LEVELS = r"emerg|alert|crit|error|warn|notice|info|debug|trace[1-8]"
 #: The httpd part of a line, from its first field on; every field but the message is optional.
@@ -146,8 +148,8 @@ def parse_error_line(lineno: int, line: str) -> ErrorLine | None:
     moment = _error_time(match.group("ts")) if match.group("ts") else _prefix_time(line[:offset])
     pid, tid = match.group("pid"), match.group("tid")
     return ErrorLine(
-        lineno, moment, match.group("level") or "", match.group("module") or None, int(pid) if pid else None,
-        int(tid) if tid else None, match.group("errno") or match.group("errno2"), match.group("client"),
+        lineno, moment, match.group("level") or "", match.group("module") or None, saturated(pid) if pid else None,
+        saturated(tid) if tid else None, match.group("errno") or match.group("errno2"), match.group("client"),
         match.group("msg"), line,
     )
 
@@ -211,7 +213,7 @@ class AccessLogReader:
                 if match is None:
                     self.unparsable += 1
                     continue
-                status = int(match.group("status"))
+                status = saturated(match.group("status"))
                 if status >= 500:
                     yield AccessLine(lineno, _access_time(match.group("ts")), status, line)
 

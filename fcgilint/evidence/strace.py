@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import IO, BinaryIO
 
 from fcgilint.evidence.kinds import NEEDLES
+from fcgilint.numbers import saturated
 
 #: Candidate lines that ``-y``/``-yy`` shows to be on files, pipes or TCP sockets
 #: (php reading its scripts, httpd writing to clients) or on php-cgi's end of an
@@ -450,7 +451,7 @@ class StraceReader:
         bracketed, plain, clock, number, name = prefix.groups()
         pid_text = bracketed or plain
         if pid_text is not None:
-            pid = int(pid_text)
+            pid = saturated(pid_text)
         elif self.pid is not None:
             pid = self.pid
         else:
@@ -498,7 +499,7 @@ class StraceReader:
         self._drop_implicit(pid)
         exited = _EXITED_RE.match(body)
         if exited is not None:
-            return Record("exit", pid, "", "", "", stamp, lineno, line, status=int(exited.group(1)))
+            return Record("exit", pid, "", "", "", stamp, lineno, line, status=saturated(exited.group(1)))
         killed = _KILLED_RE.match(body)
         if killed is not None:
             return Record("killed", pid, killed.group(1), "", "", stamp, lineno, line)
@@ -614,11 +615,11 @@ def first_fd(args: str) -> tuple[int | None, str | None]:
         if end != -1 and args[end + 1 : end + 2] in _FD_ENDS:
             digits = args[:cut]
             if digits.isdecimal() and digits.isascii():
-                return int(digits), args[cut + 1 : end]
+                return saturated(digits), args[cut + 1 : end]
     match = _FD_RE.match(args)
     if match is None:
         return None, None
-    return int(match.group(1)), match.group(2)
+    return saturated(match.group(1)), match.group(2)
 
 
 def socket_path(args: str) -> str | None:
@@ -657,7 +658,7 @@ def first_string(args: str) -> str | None:
 
 def poll_fds(args: str) -> list[int]:
     """The fds of a poll() argument list."""
-    return [int(fd) for fd in _POLL_FD_RE.findall(args)]
+    return [saturated(fd) for fd in _POLL_FD_RE.findall(args)]
 
 
 def return_value(result: str) -> int | None:
@@ -666,6 +667,8 @@ def return_value(result: str) -> int | None:
     end = token.find("<")
     if end != -1:
         token = token[:end]
+    if len(token) > 24:  # beyond any 64-bit value in hex or decimal: unparsable, never a slow conversion
+        return None
     try:
         return int(token, 0)
     except ValueError:

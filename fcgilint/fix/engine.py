@@ -165,8 +165,20 @@ def _loop(target: Path, load: LoadOptions, rules: tuple[Rule, ...], options: Opt
             break
         outcome.passes = number
         result = review(analyse(target, load, rules))
+        stuck = _not_removed([a for a in outcome.applied if a.pass_number == number], result)
+        if stuck is not None:
+            raise _abort(outcome, f"the fix of {stuck.finding.rule} at {stuck.finding.location} ({stuck.fix.description}) "
+                         "did not remove its finding: the re-check reports it unchanged, so fixing again would "
+                         f"only repeat the edit at {', '.join(map(str, stuck.edited))}; stopped (--ignore "
+                         f"{stuck.finding.rule} or a suppression lets the other fixes through)")
     outcome.final = result
     return outcome
+
+
+def _not_removed(applied: list[Applied], result: Result) -> Applied | None:
+    """A fix of the last pass whose finding the re-check reports again with the same message."""
+    again = {(f.rule, f.message) for f in result.findings}
+    return next((a for a in applied if (a.finding.rule, a.finding.message) in again), None)
 
 
 def _one_pass(result: Result, tree: Tree, options: Options, outcome: Outcome, number: int) -> bool:

@@ -262,18 +262,34 @@ def parse_lines(source: SourceFile) -> list[Line]:
     return lines
 
 
+MAX_SECTION_DEPTH = 100  # real configs nest a handful of levels; see build_tree
+TOO_DEEP = f"sections nested deeper than {MAX_SECTION_DEPTH} levels"  # fcgilint's limit, not an httpd error
+
+
 def build_tree(lines: list[Line]) -> tuple[list[Node], list[tuple[int, str]]]:
-    """Nest sections the way ``ap_build_config`` does and collect its errors."""
+    """Nest sections the way ``ap_build_config`` does and collect its errors.
+
+    Sections deeper than :data:`MAX_SECTION_DEPTH` are reported and flattened into the
+    deepest one, so every walk over the tree stays far from Python's recursion limit.
+    """
     root: list[Node] = []
     stack: list[Section] = []
     errors: list[tuple[int, str]] = []
+    flattened = 0
     for line in lines:
         if line.template:
             continue
         if line.error:
             errors.append((line.lineno, line.error))
         target = stack[-1].children if stack else root
-        if line.kind is Kind.OPEN:
+        if line.kind is Kind.OPEN and len(stack) >= MAX_SECTION_DEPTH:
+            if not flattened:
+                errors.append((line.lineno, f"{TOO_DEEP}: fcgilint reads the deeper ones as part of the "
+                               "enclosing section and may miss what they mean"))
+            flattened += 1
+        elif line.kind is Kind.CLOSE and flattened:
+            flattened -= 1
+        elif line.kind is Kind.OPEN:
             section = Section(open=line, close=None)
             target.append(section)
             stack.append(section)

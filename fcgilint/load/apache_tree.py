@@ -20,8 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fcgilint.numbers import saturated
+from fcgilint import regexes
 from fcgilint.knowledge import CONDITIONAL_SECTIONS, PER_DIR_SECTIONS
-from fcgilint.load.apache_syntax import Line, Node, ParsedFile, Section, parse
+from fcgilint.load.apache_syntax import TOO_DEEP, Line, Node, ParsedFile, Section, parse
 from fcgilint.load.paths import PathMap
 from fcgilint.source import Location, SourceError, read_source
 from fcgilint.templates import fill_words
@@ -255,7 +257,8 @@ class _Loader:
         display = parsed.source.display
         for lineno, message in parsed.errors:
             if wanted(message) and (display, lineno) not in self.forgiven:
-                self.tree.problems.append(Problem(Location(display, lineno), message, "syntax"))
+                kind = "read" if message.startswith(TOO_DEEP) else "syntax"
+                self.tree.problems.append(Problem(Location(display, lineno), message, kind))
 
     def _forgive_unclosed(self, node: Section, file: ParsedFile) -> None:
         """httpd reads the body of a true ``<IfModule>``/``<IfDefine>``/... with
@@ -400,8 +403,8 @@ def version_matches(args: list[str]) -> bool:
             return not version_matches([op, want])
     if op in ("~",) or want.startswith("/"):
         pattern = want.strip("/")
-        return re.search(pattern, ".".join(map(str, HTTPD_VERSION))) is not None
-    given = [int(p) for p in re.findall(r"\d+", want)[:3]]
+        return regexes.search(pattern, ".".join(map(str, HTTPD_VERSION))) is True  # httpd refuses an invalid one
+    given = [saturated(p) for p in re.findall(r"\d+", want)[:3]]
     parts = tuple(given + [0] * (3 - len(given)))  # mod_version: omitted minor/patch are 0, so "2.4" is 2.4.0
     have = HTTPD_VERSION
     return {"=": have == parts, "==": have == parts, ">": have > parts, ">=": have >= parts, "<": have < parts, "<=": have <= parts}.get(op, False)

@@ -57,13 +57,63 @@ def read_ini(host: Path, paths: PathMap) -> IniFile:
     return ini
 
 
+_WHITESPACE = " \t\n\r\v\f"
+_SHIFTS = {"g": 30, "m": 20, "k": 10}
+_PREFIXES = {"x": 16, "o": 8, "b": 2}
+_ULONG = 2**64
+
+
 def size_bytes(value: str) -> int | None:
-    """PHP's shorthand bytes (``zend_atol``): digits with an optional K/M/G suffix, 1024-based."""
-    m = re.match(r"^\s*(-?\d+)\s*([kKmMgG]?)", value)
-    if not m:
+    """A size exactly as PHP 8.2 reads it (``zend_ini_parse_quantity``, signed).
+
+    Leading ``0x``/``0o``/``0b``/``0`` choose the base; the *last* character is the
+    K/M/G multiplier whatever stands between (``1.5M`` is 1M, ``5MB`` is 5 bytes); an
+    out-of-range value wraps like PHP's 64-bit arithmetic. Linear in the length.
+    None where no digit leads (PHP reads 0, but a template placeholder is unknown).
+    """
+    text = value.strip(_WHITESPACE)
+    negative = text[:1] == "-"
+    digits = text[1:] if text[:1] in ("+", "-") else text
+    if not digits or digits[0] not in _HEX[:10]:
         return None
-    number = int(m.group(1))
-    return number * {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[m.group(2).lower()]
+    base, start = (8 if digits[0] == "0" else 10), 0
+    if digits[0] == "0" and len(digits) > 1 and not digits[1].isdigit():
+        if digits[1].lower() in _SHIFTS:
+            return 0
+        base, start = _PREFIXES.get(digits[1].lower(), 0), 2
+        if not base or not _digits_follow(digits, start):
+            return 0
+    number, end, overflow = _strtoul(digits, start, base)
+    if negative and not overflow:
+        number = -number % _ULONG
+    rest = digits[end:].lstrip(_WHITESPACE)
+    if rest:
+        shift = _SHIFTS.get(rest[-1].lower())
+        if shift is not None:
+            number = (number << shift) % _ULONG
+    return number - _ULONG if number >= 2**63 else number
+
+
+def _digits_follow(text: str, at: int) -> bool:
+    """After ``0x``/``0o``/``0b`` PHP wants a digit at once: no blank, sign or second prefix."""
+    if at >= len(text) or text[at] in _WHITESPACE or text[at] in "+-":
+        return False
+    return not (text[at] == "0" and text[at + 1 : at + 2].lower() in ("x", "o", "b"))
+
+
+def _strtoul(text: str, start: int, base: int) -> tuple[int, int, bool]:
+    """C ``strtoull``: the value (ULONG_MAX on overflow), where the digits end, and whether it overflowed."""
+    end = start
+    allowed = _HEX[:base]
+    while end < len(text) and text[end].lower() in allowed:
+        end += 1
+    if end - start > 70:  # far beyond 64 bits in any base; never convert a huge digit string
+        return _ULONG - 1, end, True
+    number = int(text[start:end], base) if end > start else 0
+    return (number, end, False) if number < _ULONG else (_ULONG - 1, end, True)
+
+
+_HEX = "0123456789abcdef"
 
 
 def php_version_hint(binary: str) -> str | None:

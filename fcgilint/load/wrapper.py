@@ -12,6 +12,7 @@ that is already in the environment changes the environment even without
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,8 @@ from pathlib import Path
 from fcgilint.load.paths import PathMap
 from fcgilint.source import Location, SourceError, SourceFile, read_source
 from fcgilint.templates import fill, is_placeholder
+
+MAX_SOURCED = 32  # files one wrapper may pull in with `.`/`source`: real wrappers source one or two
 
 _CONTROL = frozenset({"if", "then", "else", "elif", "fi", "case", "esac", "for", "while", "until", "do", "done", "{", "}", "function"})
 _OPENERS = frozenset({"if", "case", "for", "while", "until"})
@@ -285,7 +288,7 @@ class _Run:
     done: bool = False
 
     def execute(self, source: SourceFile, path: Path, seen: set[str]) -> None:
-        seen.add(str(path))
+        seen.add(os.path.realpath(path))
         for lineno, command in _commands(source.text):
             if self.done:
                 return
@@ -356,7 +359,10 @@ class _Run:
 
     def source_file(self, target: str, where: Location, path: Path, seen: set[str]) -> None:
         host = Path(self.paths.to_host(target)) if target.startswith("/") else path.parent / target
-        if str(host) in seen:
+        if os.path.realpath(host) in seen:
+            return
+        if len(seen) >= MAX_SOURCED:
+            self.notes.append(f"{where}: sources {target}, more than {MAX_SOURCED} files deep; not followed")
             return
         try:
             sourced = read_source(host, self.paths.display(str(host)))
