@@ -134,7 +134,8 @@ def _unchanged(result: Result) -> Result:
     return result
 
 
-def run(target: Path, load: LoadOptions, rules: tuple[Rule, ...], options: Options, review: Review = _unchanged) -> Outcome:
+def run(target: Path, load: LoadOptions, rules: tuple[Rule, ...], options: Options,
+        review: Review = _unchanged) -> Outcome:
     """Fix ``target`` until clean or stuck; raises FixError after restoring every file.
 
     Every pass fixes only what ``review`` leaves of the findings, so a finding the
@@ -167,10 +168,11 @@ def _loop(target: Path, load: LoadOptions, rules: tuple[Rule, ...], options: Opt
         result = review(analyse(target, load, rules))
         stuck = _not_removed([a for a in outcome.applied if a.pass_number == number], result)
         if stuck is not None:
-            raise _abort(outcome, f"the fix of {stuck.finding.rule} at {stuck.finding.location} ({stuck.fix.description}) "
-                         "did not remove its finding: the re-check reports it unchanged, so fixing again would "
-                         f"only repeat the edit at {', '.join(map(str, stuck.edited))}; stopped (--ignore "
-                         f"{stuck.finding.rule} or a suppression lets the other fixes through)")
+            where = f"{stuck.finding.rule} at {stuck.finding.location}"
+            raise _abort(outcome, f"the fix of {where} ({stuck.fix.description}) did not remove its finding: the "
+                         "re-check reports it unchanged, so fixing again would only repeat the edit at "
+                         f"{', '.join(map(str, stuck.edited))}; stopped (--ignore {stuck.finding.rule} or a "
+                         "suppression lets the other fixes through)")
     outcome.final = result
     return outcome
 
@@ -203,14 +205,16 @@ def _one_pass(result: Result, tree: Tree, options: Options, outcome: Outcome, nu
     return True
 
 
-def _writable(fixes: list[tuple[Finding, Fix]], sources: dict[str, SourceFile], tree: Tree, writing: bool) -> tuple[list[tuple[Finding, Fix]], list[str]]:
+def _writable(fixes: list[tuple[Finding, Fix]], sources: dict[str, SourceFile], tree: Tree,
+              writing: bool) -> tuple[list[tuple[Finding, Fix]], list[str]]:
     """Drop fixes that touch a file we must not or cannot write, saying why once per file."""
     verdict: dict[str, str | None] = {}
     for _, fix in fixes:
         for edit in fix.edits:
             if edit.file not in verdict:
                 source = sources.get(edit.file)
-                verdict[edit.file] = f"{edit.file}: not a loaded file; not edited" if source is None else target_of(source.path, tree, writing)[1]
+                unloaded = f"{edit.file}: not a loaded file; not edited"
+                verdict[edit.file] = unloaded if source is None else target_of(source.path, tree, writing)[1]
     usable = [(f, fix) for f, fix in fixes if all(verdict[e.file] is None for e in fix.edits)]
     return usable, [r for r in verdict.values() if r is not None]
 

@@ -78,7 +78,8 @@ def target_of(path: Path, tree: Tree, writing: bool = True) -> tuple[Path | None
                       "the old text; not edited (make it a single file or a symlink)")
     writable = os.access(real, os.W_OK) and os.access(os.path.dirname(real), os.W_OK | os.X_OK)
     if writing and not writable:
-        return None, f"{real}: no permission to replace this file (the file and its directory must be writable); not edited"
+        return None, (f"{real}: no permission to replace this file (the file and its directory must be writable); "
+                      "not edited")
     return Path(real), None
 
 
