@@ -20,9 +20,9 @@ stated in the route's steps rather than guessed.
 from __future__ import annotations
 
 import fnmatch
-import re
 from dataclasses import dataclass, field
 
+from fcgilint import regexes
 from fcgilint.load.apache_tree import ConfigTree, Placed, VHost
 from fcgilint.load.wrapper import is_placeholder
 
@@ -103,10 +103,7 @@ def _matches(pattern: str, text: str, regex: bool, prefix: bool = False) -> bool
 
 
 def _search(pattern: str, text: str) -> bool:
-    try:
-        return re.search(pattern, text) is not None
-    except re.error:
-        return False
+    return regexes.search(pattern, text) is True  # time-bounded: a config's regex may backtrack for minutes
 
 
 def _merged(tree: ConfigTree, names: tuple[str, ...], vhost: VHost | None, directory: str, file: str) -> list[Placed]:

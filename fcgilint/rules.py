@@ -61,35 +61,46 @@ def rules_dir() -> Path:
 
 def _examples(raw: Any, where: str) -> tuple[Example, ...]:
     out = []
+    if not isinstance(raw, list | None):
+        raise RuleError(f"{where}:1:1: bad/good examples must be a list")
     for item in raw or []:
-        files = {str(k): str(v) for k, v in dict(item["files"]).items()}
+        if not isinstance(item, dict) or not isinstance(item.get("files"), dict) or not item["files"]:
+            raise RuleError(f"{where}:1:1: an example must be a mapping with a non-empty 'files' mapping")
+        files = {str(k): str(v) for k, v in item["files"].items()}
         entry = str(item.get("entry") or next(iter(files)))
         if entry not in files:
-            raise RuleError(f"{where}: example entry {entry!r} is not one of its files")
+            raise RuleError(f"{where}:1:1: example entry {entry!r} is not one of its files")
         out.append(Example(files=files, entry=entry, note=str(item.get("note", ""))))
     return tuple(out)
 
 
 def load_rule(path: Path) -> Rule:
-    """Read and validate one rule file."""
+    """Read and validate one rule file; every error names the file, line and column."""
+    from ruamel.yaml.error import MarkedYAMLError
+
     try:
         data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{mark.line + 1}:{mark.column + 1}" if mark else "1:1"
+        raise RuleError(f"{path}:{where}: invalid YAML: {exc.problem or exc.context}") from None
     except Exception as exc:  # ruamel raises many types; all mean "not a valid rule file"
-        raise RuleError(f"{path}: {exc}") from None
+        raise RuleError(f"{path}:1:1: not a valid rule file: {exc}") from None
     if not isinstance(data, dict):
-        raise RuleError(f"{path}: a rule file must be a mapping")
+        raise RuleError(f"{path}:1:1: a rule file must be a mapping")
     missing = [k for k in REQUIRED if k not in data]
     if missing:
-        raise RuleError(f"{path}: missing keys: {', '.join(missing)}")
-    try:
-        severity = Severity(data["severity"])
-    except ValueError:
-        raise RuleError(f"{path}: severity must be error, warning or info") from None
+        raise RuleError(f"{path}:1:1: missing keys: {', '.join(missing)}")
+    if not isinstance(data["severity"], str) or data["severity"] not in {s.value for s in Severity}:
+        raise RuleError(f"{path}:1:1: severity must be error, warning or info")
     examples = data["examples"] or {}
+    if not isinstance(examples, dict) or not isinstance(data.get("fix") or {}, dict):
+        raise RuleError(f"{path}:1:1: examples and fix must be mappings")
     condition = _condition(path, data)
     return Rule(
-        id=str(data["id"]), name=str(data["name"]), title=str(data["title"]), severity=severity,
-        rationale=str(data["rationale"]).strip(), reference=str(data["reference"]).strip(), remedy=str(data["remedy"]).strip(),
+        id=str(data["id"]), name=str(data["name"]), title=str(data["title"]), severity=Severity(data["severity"]),
+        rationale=str(data["rationale"]).strip(), reference=str(data["reference"]).strip(),
+        remedy=str(data["remedy"]).strip(),
         bad=_examples(examples.get("bad"), str(path)), good=_examples(examples.get("good"), str(path)),
         fix=dict(data.get("fix") or {}), source=str(path), condition=condition,
     )

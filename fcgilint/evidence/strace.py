@@ -380,7 +380,10 @@ def display_stamp(record: Record) -> str | None:
         return None
     if ":" in record.stamp:
         return record.stamp
-    when = datetime.fromtimestamp(float(record.stamp), UTC)
+    try:
+        when = datetime.fromtimestamp(float(record.stamp), UTC)
+    except (OverflowError, OSError, ValueError):  # past year 9999 or before 1: shown as printed
+        return record.stamp
     return when.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 

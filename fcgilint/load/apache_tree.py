@@ -112,6 +112,9 @@ Containers = tuple[tuple[Section, ParsedFile], ...]
 Context = tuple[VHost | None, Containers]  # where a directive takes effect: its vhost and sections
 
 
+MAX_INCLUDE_DIR_DEPTH = 128  # AP_MAX_FNMATCH_DIR_DEPTH of server/util.c
+
+
 @dataclass
 class Problem:
     """Something httpd would refuse or that stops fcgilint from seeing part of the tree."""
@@ -336,10 +339,21 @@ class _Loader:
         elif not optional:
             self._problem(origin, f"Could not open configuration file {pattern}: No such file or directory", "include")
 
-    def _include_path(self, host: str, origin: Location, context: Context) -> None:
+    def _include_path(self, host: str, origin: Location, context: Context, within: tuple[str, ...] = ()) -> None:
+        """A file, or a directory read like ``ap_dir_nofnmatch``: every entry, sorted, recursively.
+
+        A directory reached again inside itself (a symlink loop) is reported once and not
+        re-read: httpd fails there after 40 levels of links, and re-reading every file at
+        each level would multiply the work by the depth.
+        """
         if os.path.isdir(host):
+            real = os.path.realpath(host)
+            if real in within or len(within) >= MAX_INCLUDE_DIR_DEPTH:
+                self._problem(origin, f"{host}: the directory includes itself (a symlink loop); httpd stops with "
+                              "'Too many levels of symbolic links'", "include")
+                return
             for entry in sorted(os.listdir(host)):
-                self._include_path(os.path.join(host, entry), origin, context)
+                self._include_path(os.path.join(host, entry), origin, context, (*within, real))
             return
         self.load_file(self.tree.paths.to_config(host), origin, context)
 

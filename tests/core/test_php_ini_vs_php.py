@@ -48,3 +48,28 @@ def test_values_and_sizes_match_php(tmp_path: Path, lines: list[str]) -> None:
             raw = ours[key][0]
             assert raw == theirs[key][0], (key, lines)
             assert size_bytes(raw) == theirs[key][1], (key, raw)
+
+
+_PIECES = ["0", "1", "7", "9", "00", "0x", "0X", "0o", "0b", "ff", "1f", " ", "\t", "k", "K", "m", "M", "g", "G",
+           "B", ".", "-", "+", "e3", "x", "99999999999999999999", "1.5", "08"]
+quantities = st.lists(st.sampled_from(_PIECES), min_size=1, max_size=6).map("".join)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(quantities, min_size=50, max_size=50))
+def test_any_size_string_reads_like_php_8_2(values: list[str]) -> None:
+    """Prefixes, junk between number and multiplier, overflow: ``ini_parse_quantity`` of the real php decides."""
+    code = "echo json_encode(array_map(fn($v) => @ini_parse_quantity($v), json_decode(stream_get_contents(STDIN))));"
+    done = subprocess.run([PHP, "-n", "-r", code], input=json.dumps(values), capture_output=True, text=True,
+                          check=True, timeout=20)
+    theirs = json.loads(done.stdout)
+    ours = [size_bytes(v) for v in values]
+    differ = [(v, o, t) for v, o, t in zip(values, ours, theirs, strict=True) if (0 if o is None else o) != t]
+    assert not differ, differ
+
+
+def test_the_sizes_php_8_2_reads_differently_from_older_readers() -> None:
+    assert size_bytes("0x2000000") == 32 * 1024 * 1024
+    assert size_bytes("5MB") == 5
+    assert size_bytes("1.5M") == 1024 * 1024
+    assert size_bytes("9" * 5000) == -1  # out of range: PHP's overflow result, read in linear time

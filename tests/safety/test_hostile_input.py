@@ -23,7 +23,7 @@ from fcgilint.pipeline import InputError, analyse
 from tests.safety.support import COUNTS, REPO
 
 LONG = bool(os.environ.get("FCGILINT_SAFETY_LONG"))
-BOUND = 20.0  # seconds for any one input on a loaded 2-core machine; each takes well under one
+BOUND = 60.0  # seconds: a hang guard for any one input on a loaded 2-core machine; each takes about one
 
 
 def fcgilint(*args: str, cwd: Path = REPO, stdout: int | None = subprocess.PIPE) -> subprocess.CompletedProcess[str]:
@@ -111,6 +111,64 @@ def test_a_fix_that_does_not_remove_its_finding_stops_and_names_it(tmp_path: Pat
     assert done.returncode == 2
     assert f"the fix of FCG001 at {conf}:3" in done.stderr and "did not remove its finding" in done.stderr
     assert conf.read_text() == original
+
+
+def test_junit_output_stays_valid_xml_with_control_characters(tmp_path: Path) -> None:
+    import xml.dom.minidom
+
+    conf = tmp_path / "httpd.conf"
+    conf.write_bytes(b"FcgidWrapper /usr/bin/php-cgi\x01\x1b\xed\xa0\x80 .php\nFcgidIOTimeout 4\x0b0\n")
+    done = fcgilint("check", "--format", "junit", str(conf))
+    document = xml.dom.minidom.parseString(done.stdout)  # raises on invalid XML
+    assert document.getElementsByTagName("failure") and "\\x01" in done.stdout
+
+
+def test_a_directory_include_with_3000_files_and_a_symlink_loop(tmp_path: Path) -> None:
+    conf_d = tmp_path / "conf.d"
+    conf_d.mkdir()
+    for i in range(3000):
+        (conf_d / f"s{i:04}.conf").write_text(f"# site {i}\n")
+    (conf_d / "loop").symlink_to(".")
+    conf = f"ServerRoot {tmp_path}\nInclude conf.d/\nFcgidWrapper /usr/bin/php-cgi .php\n"
+    (tmp_path / "httpd.conf").write_text(conf)
+    done = fcgilint("check", "--select", "FCG000", str(tmp_path / "httpd.conf"))  # httpd: 0.15 s; was 33 s here
+    assert done.returncode == 1 and "the directory includes itself (a symlink loop)" in done.stdout
+
+
+def test_strace_timestamps_past_year_9999(tmp_path: Path) -> None:
+    """The real race capture, every -ttt stamp moved past 9999-12-31: shown as printed."""
+    shifted = []
+    for capture in sorted((REPO / "tests/data/captures/race-ttt-ff").glob("trace.*[0-9]")):
+        target = tmp_path / capture.name
+        target.write_text("".join("2534023" + line[5:] if line.startswith("17958") else line
+                                  for line in capture.read_text().splitlines(keepends=True)))
+        shifted.append(str(target))
+    done = fcgilint("trace", *shifted)
+    assert done.returncode == 1 and "253402" in done.stdout, done.stderr
+
+
+def test_one_long_strace_line(tmp_path: Path) -> None:
+    """8 MB (100 MB in the long run) in one line: read in linear time, bounded memory."""
+    trace = tmp_path / "trace.out"
+    size = (100 if LONG else 8) << 20
+    trace.write_text('124 12:00:00.000001 read(3, "' + "a" * size + '", 65536) = -1 ECONNRESET (Connection reset'
+                     ' by peer)\n')
+    done = fcgilint("trace", "--format", "json", str(trace))
+    assert done.returncode in (0, 1), done.stderr
+
+
+@pytest.mark.parametrize("body, where", [("id: [\n", ":2:1: invalid YAML"),
+                                         ("id: !!python/name:os.system\n", ":1:5: invalid YAML"),
+                                         ("id: FCG700\n", ":1:1: missing keys"),
+                                         ("id: X\nname: x\ntitle: t\nseverity: info\nrationale: r\nreference: r\n"
+                                          "remedy: r\nexamples: {bad: [1]}\n", ":1:1: an example must be")])
+def test_a_malformed_site_rule_file_is_named_with_line_and_column(tmp_path: Path, body: str, where: str) -> None:
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules/bad.yaml").write_text(body)
+    (tmp_path / ".fcgilint.yaml").write_text("rule_dirs: [rules]\n")
+    (tmp_path / "httpd.conf").write_text("FcgidWrapper /usr/bin/php-cgi .php\n")
+    done = fcgilint("check", "httpd.conf", cwd=tmp_path)
+    assert done.returncode == 2 and f"{tmp_path / 'rules/bad.yaml'}{where}" in done.stderr, done.stderr
 
 
 INGREDIENTS = [
