@@ -86,6 +86,9 @@ class VirtualHost:
     """FcgidWrapper's command instead of the wrapper script, e.g. ``"{php_cgi} -c {ini}"``."""
     wrapper_script: str | None = None
     """The wrapper script's text instead of the default one; ``{php_cgi}`` and ``{ini}`` are filled."""
+    htaccess: tuple[str, ...] | None = None
+    """When given, the docroot allows overrides (AllowOverride All) and its ``.htaccess`` holds the
+    FcgidWrapper line followed by these lines; the vhost then sets only its limit."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -146,7 +149,9 @@ class Scenario:
         kwargs["workloads"] = tuple(Workload(**w) for w in kwargs.get("workloads", ()))
         kwargs["extra_conf"] = tuple(kwargs.get("extra_conf", ()))
         kwargs["vhosts"] = tuple(
-            VirtualHost(**{**v, "lines": tuple(v.get("lines", ()))}) for v in kwargs.get("vhosts", ())
+            VirtualHost(**{**v, "lines": tuple(v.get("lines", ())),
+                           "htaccess": None if v.get("htaccess") is None else tuple(v["htaccess"])})
+            for v in kwargs.get("vhosts", ())
         )
         return cls(**kwargs)
 
@@ -358,6 +363,8 @@ class Lab:
         )
         wrapper.write_text(self._fill(vhost, script))
         wrapper.chmod(0o755)
+        if vhost.htaccess is not None:
+            (docroot / ".htaccess").write_text("\n".join([self._wrapper_line(vhost), *vhost.htaccess]) + "\n")
         if vhost.included:
             self.vhost_include(vhost).parent.mkdir(parents=True, exist_ok=True)
             self.vhost_include(vhost).write_text("\n".join(self._vhost_fcgid_lines(vhost)) + "\n")
@@ -368,9 +375,12 @@ class Lab:
     def _fill(self, vhost: VirtualHost, text: str) -> str:
         return text.replace("{php_cgi}", PHP_CGI).replace("{ini}", str(self.vhost_php_ini(vhost)))
 
-    def _vhost_fcgid_lines(self, vhost: VirtualHost) -> list[str]:
+    def _wrapper_line(self, vhost: VirtualHost) -> str:
         command = self._fill(vhost, vhost.wrapper_line) if vhost.wrapper_line else str(self.vhost_wrapper(vhost))
-        lines = [f"FcgidWrapper {command} .php"]
+        return f"FcgidWrapper {command} .php"
+
+    def _vhost_fcgid_lines(self, vhost: VirtualHost) -> list[str]:
+        lines = [] if vhost.htaccess is not None else [self._wrapper_line(vhost)]
         if vhost.fcgid_max_requests is not None:
             lines.append(f"FcgidMaxRequestsPerProcess {vhost.fcgid_max_requests}")
         return lines
@@ -390,6 +400,7 @@ class Lab:
             "        Options +ExecCGI",
             "        Require all granted",
             "        AddHandler fcgid-script .php",
+            *(["        AllowOverride All"] if vhost.htaccess is not None else []),
             "    </Directory>",
             *(f"    {line}" for line in [*inner, *vhost.lines]),
             "</VirtualHost>",

@@ -58,8 +58,19 @@ def run(model: Model, rules: Iterable[Rule]) -> Outcome:
             else:
                 groups.setdefault((item.location, _cause(item)), []).append(item)
         outcome.findings.extend(_finding(rule, hits, homes) for hits in groups.values())
+    _no_fix_into_htaccess(model, outcome.findings)
     outcome.findings.sort(key=Finding.sort_key)
     return outcome
+
+
+def _no_fix_into_htaccess(model: Model, findings: list[Finding]) -> None:
+    """A fix never writes into a .htaccess: httpd answers every request of the directory with a 500
+    for a directive not allowed there, and the remedy belongs to the vhost or directory that owns it."""
+    files = {p.file.source.display for p in model.tree.directives if p.htaccess} if model.tree is not None else set()
+    for finding in findings:
+        edits = finding.fix.edits if finding.fix is not None else []
+        if any(e.file in files or e.file.replace("\\", "/").rsplit("/", 1)[-1] == ".htaccess" for e in edits):
+            finding.fix = None
 
 
 def _cause(hit: Hit) -> str:

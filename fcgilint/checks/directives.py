@@ -104,6 +104,11 @@ def _arity(placed: Placed, directive: knowledge.Directive) -> Iterator[Hit]:
 
 
 def _context(placed: Placed, directive: knowledge.Directive) -> Iterator[Hit]:
+    if placed.htaccess and directive.context in (Context.SERVER, Context.SERVER_VHOST):
+        where = next((s.open.args[0].value for s, _ in reversed(placed.containers) if s.open.args), "the directory")
+        yield Hit(placed.location, f"{placed.name} not allowed here: a .htaccess cannot hold it, so httpd answers every "
+                  f"request under {where} with 500 ('{placed.name} not allowed here'); set it in the vhost's config")
+        return
     if placed.in_directory and directive.context in (Context.SERVER, Context.SERVER_VHOST):
         section = placed.containers[-1][0].open.name
         yield Hit(placed.location, f"{placed.name} not allowed in <{section}> context: httpd refuses to start")

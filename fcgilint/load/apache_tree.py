@@ -89,6 +89,7 @@ class Placed:
     args: list[str]
     vhost: VHost | None
     containers: tuple[tuple[Section, ParsedFile], ...]
+    htaccess: bool = False  # read from a per-directory file (.htaccess): no fix writes there
 
     @property
     def key(self) -> str:
@@ -219,6 +220,7 @@ class _Loader:
         self.reported: set[str] = set()
         self.forgiven: set[tuple[str, int]] = set()
         self.envvars: dict[str, str] = {}
+        self.in_htaccess = False
         tree.modules.update((DEFAULT_MODULES | {module_key(m) for m in options.modules}) - {module_key(m) for m in options.without_modules})
         tree.defines.update(dict(options.defines))
 
@@ -306,7 +308,7 @@ class _Loader:
 
     def directive(self, line: Line, file: ParsedFile, vhost: VHost | None, containers: tuple[tuple[Section, ParsedFile], ...]) -> None:
         args = self.arguments(line)
-        placed = Placed(line=line, file=file, args=args, vhost=vhost, containers=containers)
+        placed = Placed(line=line, file=file, args=args, vhost=vhost, containers=containers, htaccess=self.in_htaccess)
         self.tree.directives.append(placed)
         key = line.key
         location = placed.location
@@ -436,4 +438,89 @@ def load_tree(entry: Path, options: LoadOptions) -> ConfigTree:
     loader = _Loader(tree, options)
     loader._read_envvars()
     loader.load_file(config_entry, None)
+    read_htaccess(loader)
     return tree
+
+
+# -- per-directory files -----------------------------------------------------------------------
+# httpd reads AccessFileName (.htaccess) in every directory of a request's path where AllowOverride
+# allows something (2.4's default: None). fcgilint reads those of each vhost's DocumentRoot and of each
+# plain <Directory> path the configuration names, not deeper: deeper files belong to the site's content,
+# which a configuration check does not walk. Their directives take effect inside the <Directory> that
+# allows them, after its own lines, as httpd merges them.
+
+
+def _directory_path(section: Section) -> str | None:
+    args = [a.value for a in section.open.args]
+    if section.key != "directory" or len(args) != 1 or args[0] == "~" or "${" in args[0] or "*" in args[0]:
+        return None
+    return args[0].rstrip("/") or "/"
+
+
+Override = tuple[str, Placed]  # an AllowOverride(List) line and the <Directory> path it is in
+
+
+def _override(overrides: list[Override], path: str) -> tuple[bool, Containers] | None:
+    """Whether AllowOverride/AllowOverrideList lets a .htaccess in ``path`` be read, and the
+    <Directory> whose lines it joins; None when no section allows it (httpd's default None)."""
+    best: tuple[int, int, Placed] | None = None
+    for index, (base, placed) in enumerate(overrides):
+        if path == base or path.startswith(base.rstrip("/") + "/"):
+            rank = (base.count("/"), index)
+            if best is None or rank >= best[:2]:
+                best = (*rank, placed)
+    if best is None:
+        return None
+    placed = best[2]
+    words = {a.lower() for a in placed.args}
+    allowed = bool(words - {"none"}) if placed.key == "allowoverridelist" else any(
+        w.startswith(("fileinfo", "all")) for w in words)
+    return allowed, placed.containers
+
+
+def _overrides(tree: ConfigTree, vhost: VHost | None) -> list[Override]:
+    found = []
+    for placed in tree.scoped(("AllowOverride", "AllowOverrideList"), vhost):
+        section = next((s for s, _ in reversed(placed.containers) if s.key == "directory"), None)
+        base = _directory_path(section) if section is not None else None
+        if base is not None:
+            found.append((base, placed))
+    return found
+
+
+def read_htaccess(loader: _Loader) -> None:
+    """Read the .htaccess of each vhost's DocumentRoot and configured <Directory>, as httpd would.
+
+    A main-server <Directory> is read once, for the main server, whose lines reach every vhost;
+    a vhost's DocumentRoot and own <Directory> paths are read for that vhost. One pass over the
+    directives, one lookup per scope: the work grows with the tree, not with vhosts times lines."""
+    tree = loader.tree
+    names = [d.args[0] for d in tree.scoped(("AccessFileName",), None) if d.args] or [".htaccess"]
+    dirs: dict[int, dict[str, None]] = {}
+    for placed in tree.directives:
+        for section, _file in placed.containers:
+            if (path := _directory_path(section)) is not None:
+                dirs.setdefault(id(placed.vhost), {})[path] = None
+    main = _overrides(tree, None)
+    reads: list[tuple[str, Context]] = []
+    for vhost in [None, *tree.vhosts]:
+        overrides = main if vhost is None else main + _overrides(tree, vhost)
+        root = _document_root(tree, vhost) if vhost is not None or not tree.vhosts else None
+        for path in dict.fromkeys([*([root] if root else []), *dirs.get(id(vhost), {})]):
+            decided = _override(overrides, path)
+            if decided is not None and decided[0]:
+                reads += [(f"{path.rstrip('/')}/{name}", (vhost, decided[1])) for name in names]
+    loader.in_htaccess = True
+    for config_path, context in reads:
+        if os.path.isfile(tree.paths.to_host(config_path)):
+            loader.load_file(config_path, None, context)
+    loader.in_htaccess = False
+    tree._index = None  # the lookups index the directives read so far
+
+
+def _document_root(tree: ConfigTree, vhost: VHost | None) -> str | None:
+    for scope in ([vhost] if vhost is not None else []) + [None]:
+        found = [d for d in tree.scoped(("DocumentRoot",), scope) if d.args and not d.in_directory]
+        if found:
+            return found[-1].args[0].rstrip("/") or "/"
+    return None

@@ -79,3 +79,34 @@ def test_fcg009_is_judged_per_vhost_on_the_hosting_example() -> None:
         ("FCG009", ("blog.example.com",)), ("FCG040", ("blog.example.com",))]
     exposed = [f for f in exposed if f.rule == "FCG009"]
     assert exposed[0].location.file.endswith("conf-enabled/php8.2-cgi.conf") and exposed[0].location.line == 8
+
+
+HTACCESS = {
+    "etc/apache2/apache2.conf": "ServerRoot /etc/apache2\nInclude sites/*.conf\n",
+    "etc/apache2/sites/a.conf": "<VirtualHost *:80>\n    ServerName a.example\n    DocumentRoot /srv/a\n"
+    "    <Directory /srv/a>\n        AllowOverride FileInfo\n    </Directory>\n</VirtualHost>\n",
+    "etc/apache2/sites/b.conf": "<VirtualHost *:80>\n    ServerName b.example\n    DocumentRoot /srv/b\n</VirtualHost>\n",
+    "srv/a/.htaccess": "AddHandler fcgid-script .php\nFcgidWrapper /usr/local/bin/php-wrapper .php\nFcgidMaxRequestsPerProcess 20\n",
+    "srv/b/.htaccess": "AddHandler fcgid-script .php\nFcgidWrapper /usr/local/bin/php-wrapper .php\n",
+    "usr/local/bin/php-wrapper": WRAPPER,
+}
+
+
+def test_htaccess_is_read_where_allowoverride_allows_it_and_never_fixed(tree) -> None:
+    result = _analyse(tree, HTACCESS)
+    (pc,) = result.model.classes  # b.example's .htaccess is not read: AllowOverride None by default
+    assert pc.vhost is not None and pc.vhost.server_name == "a.example" and pc.directive is not None
+    assert pc.directive.htaccess and pc.directive.location.file.endswith("srv/a/.htaccess")
+    (race,) = [f for f in result.findings if f.rule == "FCG001"]
+    assert race.vhosts == ["a.example"] and race.fix is not None
+    assert all(not e.file.endswith(".htaccess") for e in race.fix.edits)  # the remedy goes to the vhost
+    (misplaced,) = [f for f in result.findings if f.rule == "FCG007"]
+    assert misplaced.location.line == 3 and "not allowed here" in misplaced.message
+
+
+def test_a_htaccess_checked_alone_is_never_written(tree) -> None:
+    base: Path = tree({"srv/a/.htaccess": "FcgidWrapper /usr/local/bin/php-wrapper .php\n",
+                       "usr/local/bin/php-wrapper": WRAPPER})
+    result = analyse(base / "srv/a/.htaccess", LoadOptions(root=base))
+    assert [f.rule for f in result.findings if f.rule == "FCG001"] == ["FCG001"]
+    assert all(f.fix is None or not any(e.file.endswith(".htaccess") for e in f.fix.edits) for f in result.findings)
