@@ -36,7 +36,8 @@ from fcgilint.model import Model, ProcessClass, Step, Value, atol, server_value
 
 SCORE_NAMES = ("FcgidSpawnScore", "FcgidTerminationScore", "FcgidTimeScore", "FcgidSpawnScoreUpLimit")
 
-# httpd's MPM defaults: server/mpm/event/mpm_default.h L52 (ThreadsPerChild 25),
+# httpd's MPM defaults (line numbers of httpd trunk; 2.4 has the same values, checked against apache2 -t in the
+# tests): server/mpm/event/mpm_default.h L52 (ThreadsPerChild 25),
 # server/mpm/event/event.c L121 (ServerLimit 16), L139 (ThreadLimit 64); worker.c the same;
 # server/mpm/prefork/prefork.c L76 (ServerLimit 256, which is also MaxRequestWorkers' default, L1376).
 THREADED_DEFAULTS = {"threadsperchild": 25, "serverlimit": 16, "threadlimit": 64}
