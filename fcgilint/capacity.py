@@ -29,9 +29,10 @@ the model's values.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from fcgilint.knowledge import INT_MAX
-from fcgilint.load.apache_tree import ConfigTree
+from fcgilint.load.apache_tree import ConfigTree, VHost
 from fcgilint.model import Model, ProcessClass, Step, Value, atol, server_value
 
 SCORE_NAMES = ("FcgidSpawnScore", "FcgidTerminationScore", "FcgidTimeScore", "FcgidSpawnScoreUpLimit")
@@ -286,6 +287,49 @@ def _idle_floor(classes: list[ClassCapacity]) -> Figure:
 def spawn_score(tree: ConfigTree) -> dict[str, Value]:
     """The four spawn-score settings, from the main server (they are server-wide)."""
     return {name: server_value(tree, None, name) for name in SCORE_NAMES}
+
+
+def vhost_names(model: Model, pc: ProcessClass) -> set[str]:
+    """ServerName and ServerAlias values of the class's vhost, lower case."""
+    if pc.vhost is None or model.tree is None:
+        return set()
+    names = {pc.vhost.server_name.lower()} if pc.vhost.server_name else set()
+    for alias in model.tree.scoped(("ServerAlias",), pc.vhost):
+        names.update(a.lower() for a in alias.args)
+    return names
+
+
+def logged_by(tree: ConfigTree, source: str) -> list[VHost | None] | None:
+    """The vhosts (None: main server) whose CustomLog/TransferLog writes ``source``, None if none does."""
+    target = Path(source).resolve()
+    found: list[VHost | None] = []
+    for placed in tree.named("CustomLog", "TransferLog"):
+        if not placed.args or placed.args[0].startswith("|"):
+            continue
+        named = placed.args[0]
+        if not named.startswith("/"):
+            named = f"{tree.server_root.rstrip('/')}/{named}"
+        if Path(tree.paths.to_host(named)).resolve() == target:
+            found.append(placed.vhost)
+    return found or None
+
+
+def measured_classes(model: Model, vhost: str | None, source: str) -> list[ProcessClass]:
+    """The classes an access log's requests went to: by %v, by CustomLog, or the only class there is."""
+    apache = [pc for pc in model.classes if pc.apache_known]
+    if vhost is not None:
+        return [pc for pc in apache if vhost.lower() in vhost_names(model, pc)]
+    scopes = logged_by(model.tree, source) if model.tree is not None else None
+    if scopes is not None:
+        return [pc for pc in apache if any(pc.vhost is s for s in scopes)]
+    return apache if len(apache) == 1 else []
+
+
+def measured_peak(model: Model, pc: ProcessClass) -> tuple[float, str] | None:
+    """The highest rate measured for the class's requests (``--evidence`` access logs), and where."""
+    peaks = [(rate, f"measured at {at} in {source}") for vhost, source, rate, at in model.measured
+             if any(c is pc for c in measured_classes(model, vhost, source))]
+    return max(peaks) if peaks else None
 
 
 def of(model: Model) -> ServerCapacity | None:

@@ -13,13 +13,11 @@ explain is never silent.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from fcgilint import capacity
 from fcgilint.evidence import Detection, EvidenceReport
 from fcgilint.evidence.load import Load
 from fcgilint.findings import Finding
-from fcgilint.load.apache_tree import VHost
 from fcgilint.model import Model, ProcessClass
 from fcgilint.source import Location
 
@@ -42,43 +40,9 @@ class Comparison:
             self.alarming.add(id(pc))
 
 
-def _names(model: Model, pc: ProcessClass) -> set[str]:
-    """ServerName and ServerAlias values of the class's vhost, lower case."""
-    if pc.vhost is None or model.tree is None:
-        return set()
-    names = {pc.vhost.server_name.lower()} if pc.vhost.server_name else set()
-    for alias in model.tree.scoped(("ServerAlias",), pc.vhost):
-        names.update(a.lower() for a in alias.args)
-    return names
-
-
-def _logged_by(model: Model, source: str) -> list[VHost | None] | None:
-    """The vhosts (None: main server) whose CustomLog/TransferLog writes ``source``, None if none does."""
-    tree = model.tree
-    if tree is None:
-        return None
-    target = Path(source).resolve()
-    found: list[VHost | None] = []
-    for placed in tree.named("CustomLog", "TransferLog"):
-        if not placed.args or placed.args[0].startswith("|"):
-            continue
-        named = placed.args[0]
-        if not named.startswith("/"):
-            named = f"{tree.server_root.rstrip('/')}/{named}"
-        if Path(tree.paths.to_host(named)).resolve() == target:
-            found.append(placed.vhost)
-    return found or None
-
-
 def classes_of(load: Load, model: Model) -> list[ProcessClass]:
-    """The classes whose requests the load counts: by %v, by CustomLog, or the only class there is."""
-    apache = [pc for pc in model.classes if pc.apache_known]
-    if load.vhost is not None:
-        return [pc for pc in apache if load.vhost.lower() in _names(model, pc)]
-    scopes = _logged_by(model, load.source)
-    if scopes is not None:
-        return [pc for pc in apache if any(pc.vhost is s for s in scopes)]
-    return apache if len(apache) == 1 else []
+    """The classes whose requests the load counts (see :func:`fcgilint.capacity.measured_classes`)."""
+    return capacity.measured_classes(model, load.vhost, load.source)
 
 
 def _load_line(load: Load, cap: capacity.ServerCapacity, cc: capacity.ClassCapacity) -> tuple[str, bool]:

@@ -8,6 +8,7 @@ and nothing on stdout, where machine formats must arrive whole.
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,6 +59,9 @@ def _run(choices: Choices, fmt: str, inline_ignores: bool, baseline: Path | None
     try:
         settings = resolve(choices)
         evidence = read_evidence(settings.evidence)
+        if evidence is not None and evidence.loads:
+            settings.load = replace(settings.load, measured=tuple(
+                (load.vhost, load.source, load.peak_rate, load.peak_text) for load in evidence.loads))
         results = [analyse(target, settings.load, settings.selection.rules) for target in settings.targets]
         report = build_report(results, settings, inline_ignores)
         if evidence is not None:

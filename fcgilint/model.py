@@ -108,6 +108,8 @@ class Model:
     targets: list[WrapperTarget] = field(default_factory=list)
     # The request rate each class should sustain (.fcgilint.yaml ``rate``); None: the capacity rules' default.
     rate: float | None = None
+    # Peaks measured in access logs (vhost from %v or None, log file, requests/s, when), from --evidence.
+    measured: tuple[tuple[str | None, str, float, str], ...] = ()
     # Classes grouped by the place that decides a server value, built on first use by
     # :meth:`sharing` so a 5,000-class tree is grouped once, not once per class.
     _places: dict[str, dict[tuple[object, ...], list[ProcessClass]]] = field(default_factory=dict, init=False, repr=False, compare=False)

@@ -77,7 +77,7 @@ def analyse(target: Path, options: LoadOptions, rules: tuple[Rule, ...] | None =
         raise InputError(str(exc)) from None
     except OSError as exc:
         raise InputError(f"{target}: {exc.strerror or exc}") from None
-    model.rate = options.rate
+    model.rate, model.measured = options.rate, options.measured
     outcome = checks.run(model, rules)
     unchecked = model.unchecked + [(n.rule, n.why) for n in outcome.unchecked]
     notes = [f"{rule}: not checked: {why}" for rule, why in unchecked]

@@ -163,7 +163,7 @@ def resolve(choices: Choices) -> Settings:
         defines=tuple((d.partition("=")[0], d.partition("=")[2]) for d in defines),
         placeholders=tuple(dict(merged_sets).items()),
         rate=config.rate,
-        **({"suexec_docroot": config.suexec_docroot} if config.suexec_docroot else {}),
+        suexec_docroot=config.suexec_docroot or None,
     )
     notes = [f"{r.id}: site rule from {r.source} has no check function; it is documented but cannot fire" for r in chosen if not has_check(r)]
     evidence = list(choices.evidence) or list(config.evidence)  # the command line wins, as for every key

@@ -31,6 +31,11 @@ def _recycler(pc: ProcessClass, length: int) -> Value | None:
     return None
 
 
+def _rate(number: float) -> str:
+    """``20`` for a whole number (a setting), ``56.8`` for a measured one."""
+    return f"{number:g}" if float(number).is_integer() else capacity.fmt_rate(number)
+
+
 def demand(model: Model) -> float:
     """The rate each class should sustain: the project's setting, else the default."""
     return model.rate if model.rate is not None else capacity.DEFAULT_RATE
@@ -42,15 +47,18 @@ def recycle_throttle(model: Model) -> Iterator[Hit]:
     cap = capacity.of(model)
     if cap is None:
         return
-    wanted = demand(model)
     for cc in cap.classes:
         rate, recycle = cc.rate, cc.recycle
+        wanted, source = demand(model), "it should sustain"
+        peak = capacity.measured_peak(model, cc.pc) if rate.number is not None else None
+        if peak is not None and peak[0] > wanted:
+            wanted, source = peak[0], f"it served ({peak[1]})"
         if rate.number is None or recycle.number is None or rate.number >= wanted:
             continue
-        yield _throttle_hit(model, cap, cc, wanted)
+        yield _throttle_hit(model, cap, cc, wanted, source)
 
 
-def _throttle_hit(model: Model, cap: ServerCapacity, cc: ClassCapacity, wanted: float) -> Hit:
+def _throttle_hit(model: Model, cap: ServerCapacity, cc: ClassCapacity, wanted: float, source: str) -> Hit:
     pc, length = cc.pc, int(cc.recycle.number or 0)
     spawn, term, time_ = (cap.score[n].number or 0 for n in capacity.SCORE_NAMES[:3])
     decider = _recycler(pc, length)
@@ -61,12 +69,12 @@ def _throttle_hit(model: Model, cap: ServerCapacity, cc: ClassCapacity, wanted: 
         target = needed_length(wanted, spawn, term, time_)
         advice = (f"; raise PHP_FCGI_MAX_REQUESTS and FcgidMaxRequestsPerProcess together to at least {target} "
                   f"(or lower FcgidTerminationScore/FcgidSpawnScore)")
-        reason = f"recycling every {length} requests sustains only {cc.rate.shown}, {wanted:g} req/s wanted"
+        reason = f"recycling every {length} requests sustains only {cc.rate.shown}, {_rate(wanted)} req/s wanted"
         fix = raise_limits(model, pc, target, reason)
     message = (
         f"{pc.label} replaces each process every {length} requests; mod_fcgid's spawn score (SpawnScore {spawn} + "
         f"TerminationScore {term} per process, decaying {time_} per second) then lets it serve only about "
-        f"{cc.rate.shown} after a burst of {cc.burst.shown}, below the {wanted:g} req/s it should sustain: requests "
+        f"{cc.rate.shown} after a burst of {cc.burst.shown}, below the {_rate(wanted)} req/s {source}: requests "
         f"wait in 1-second steps for a process and end in 503 'can't apply process slot'{advice}"
     )
     related = [Related(_anchor(pc), "the FastCGI class (FcgidWrapper)")] if at != _anchor(pc) else []

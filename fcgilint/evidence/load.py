@@ -81,6 +81,11 @@ class Load:
             return WINDOW
         return int(min(WINDOW, self.last - self.first + 1))
 
+    @property
+    def peak_text(self) -> str:
+        """When the busiest window starts, as shown."""
+        return _clock(self.peak_rate_at)
+
     def summary(self) -> str:
         """``peak 45 req/s at 14:02:10 (10-s window), up to 12 requests at once``."""
         text = f"peak {self.peak_rate:.1f} req/s at {_clock(self.peak_rate_at)} ({self.window}-s window)"

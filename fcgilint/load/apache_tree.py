@@ -50,6 +50,8 @@ class LoadOptions:
     placeholders: tuple[tuple[str, str], ...] = ()  # template values from --set, see fcgilint.templates
     suexec_docroot: str | None = None  # suexec's compiled-in AP_DOC_ROOT (suexec -V); None: by the layout
     rate: float | None = None  # requests/s each FastCGI class must sustain, see fcgilint.capacity
+    # Peaks measured in access logs, (vhost from %v or None, log file, requests/s, when): see fcgilint.capacity
+    measured: tuple[tuple[str | None, str, float, str], ...] = ()
 
 
 @dataclass

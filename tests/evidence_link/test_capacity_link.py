@@ -40,8 +40,9 @@ def _access(path: Path, vhost: str | None, per_second: int, seconds: int = 30) -
     return path
 
 
-def _check(base: Path, conf: Path, *evidence: Path) -> dict:
+def _check(base: Path, conf: Path, *evidence: Path, select: tuple[str, ...] = ()) -> dict:
     args = [arg for path in evidence for arg in ("--evidence", str(path))]
+    args += [arg for rule in select for arg in ("--select", rule)]
     out = invoke(["check", "--root", str(base), "--format", "json", str(conf), *args])
     assert out.code in (0, 1), out.stderr
     return json.loads(out.stdout)
@@ -56,10 +57,19 @@ def test_the_measured_peak_goes_on_the_throttle_finding_of_its_vhost(tmp_path: P
     assert "this class sustains 6.7 req/s" in line and "(the peak is above it)" in line
 
 
+def test_the_measured_peak_is_the_rate_fcg021_asks_for(tmp_path: Path) -> None:
+    conf = _tree(tmp_path, 1000)  # both classes sustain 333 req/s: no FCG021 at the default 20 req/s
+    assert not [f for f in _check(tmp_path, conf)["findings"] if f["rule"] == "FCG021"]
+    report = _check(tmp_path, conf, _access(tmp_path / "busy.log", "blog.example", 400))
+    (throttle,) = [f for f in report["findings"] if f["rule"] == "FCG021"]
+    assert throttle["vhost"] == "blog.example" or throttle.get("vhosts") == ["blog.example"]
+    assert "below the 400 req/s it served (measured at 2026-11-27 14:02:00 in " in throttle["message"]
+    assert any("peak 400.0 req/s" in e for e in throttle["evidence"])
+
+
 def test_a_load_above_a_class_without_a_capacity_finding_is_a_note(tmp_path: Path) -> None:
-    conf = _tree(tmp_path, 1000)  # shop sustains 333 req/s: no FCG021
-    report = _check(tmp_path, conf, _access(tmp_path / "busy.log", "blog.example", 2500))
-    assert not [f for f in report["findings"] if f["rule"] == "FCG021"]
+    conf = _tree(tmp_path, 1000)
+    report = _check(tmp_path, conf, _access(tmp_path / "busy.log", "blog.example", 2500), select=("FCG005",))
     (note,) = [n for n in report["notes"] if n.startswith("capacity of ")]
     assert "blog.example" in note and "peak 2500.0 req/s" in note and "sustains 333 req/s" in note
     assert "at most 2000 req/s over 10 s from idle (the peak is above it)" in note
