@@ -20,6 +20,7 @@ pytestmark = pytest.mark.skipif(shutil.which("pre-commit") is None or shutil.whi
 
 HOOK_FILES = (".pre-commit-hooks.yaml", "pyproject.toml", "README.md", "fcgilint", "rules")
 RACE = "<VirtualHost *:80>\n    FcgidWrapper /usr/local/bin/php-wrapper .php\n</VirtualHost>\n"
+EXAMPLE = REPO / "examples" / "ci" / "pre-commit-config.yaml"
 FIXED = "FcgidMaxRequestsPerProcess 500\nFcgidMaxRequestLen 8388608\n" + RACE
 
 
@@ -44,18 +45,28 @@ def hook_repo(base: Path) -> tuple[Path, str]:
     return repo, git(repo, "rev-parse", "HEAD")
 
 
+def example_config(hooks: Path, rev: str, hook: str) -> str:
+    """examples/ci/pre-commit-config.yaml with its placeholder repo:/rev: pointed at the local hook repository."""
+    text = EXAMPLE.read_text()
+    repo_line = next(line for line in text.splitlines() if line.strip().startswith("- repo: "))
+    rev_line = next(line for line in text.splitlines() if line.strip().startswith("rev: "))
+    text = text.replace(repo_line, f"  - repo: {hooks}").replace(rev_line, f"    rev: {rev}")
+    return text.replace("- id: fcgilint-check", f"- id: {hook}")
+
+
 def project(base: Path, hooks: Path, rev: str, apache: str, hook: str = "fcgilint-check") -> Path:
     repo = base / "project"
     write_tree(repo, {"etc/apache2/apache2.conf": apache, "usr/local/bin/php-wrapper": WRAPPER})
-    (repo / ".pre-commit-config.yaml").write_text(f"repos:\n  - repo: {hooks}\n    rev: {rev}\n    hooks:\n      - id: {hook}\n")
+    (repo / ".pre-commit-config.yaml").write_text(example_config(hooks, rev, hook))
     git(repo, "init", "-q")
     git(repo, "add", ".")
     return repo
 
 
-def pre_commit(repo: Path, home: Path) -> subprocess.CompletedProcess[str]:
+def pre_commit(repo: Path, home: Path, *files: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1", "GITHUB_ACTIONS": ""}
-    return subprocess.run(["pre-commit", "run", "--all-files", "--color", "never"], cwd=repo, env=env, capture_output=True, text=True, timeout=600)
+    which = ["--files", *files] if files else ["--all-files"]
+    return subprocess.run(["pre-commit", "run", *which, "--color", "never"], cwd=repo, env=env, capture_output=True, text=True, timeout=600)
 
 
 def test_check_hook_finds_the_tree_without_a_config_and_passes_once_fixed(tmp_path: Path) -> None:
@@ -94,3 +105,41 @@ def test_hook_manifest_declares_both_hooks() -> None:
     hooks = {h["id"]: h for h in YAML(typ="safe").load((REPO / ".pre-commit-hooks.yaml").read_text())}
     assert set(hooks) == {"fcgilint-check", "fcgilint-fix"}
     assert all(h["language"] == "python" and h["pass_filenames"] is False for h in hooks.values())
+
+
+def test_example_config_has_the_repo_and_rev_shape_pre_commit_expects() -> None:
+    from ruamel.yaml import YAML
+
+    (entry,) = YAML(typ="safe").load(EXAMPLE.read_text())["repos"]
+    assert entry["repo"].startswith("https://") and entry["repo"].endswith(".git")
+    assert entry["rev"] == "v0.1.0" and [h["id"] for h in entry["hooks"]] == ["fcgilint-check"]
+
+
+WRAPPER_NAMES = (
+    "usr/local/bin/php-wrapper", "var/www/cgi-bin/php-fcgi", "usr/lib/cgi-bin/php-fastcgi", "srv/fcgi/php8.2-fcgi",
+    "var/www/fcgi-bin/example.org", "home/u/php-fcgi-starter", "opt/site/php.fcgi", "usr/local/bin/start-php.sh",
+    "etc/apache2/sites-enabled/example", "etc/php/8.2/cgi/php.ini", ".fcgilint.yaml",
+)
+UNRELATED = ("README.md", "src/app.py", "docs/index.html", "bin/deploy")
+
+
+def test_file_patterns_cover_common_wrapper_names() -> None:
+    import re
+
+    from ruamel.yaml import YAML
+
+    hooks = YAML(typ="safe").load((REPO / ".pre-commit-hooks.yaml").read_text())
+    pattern = re.compile(hooks[0]["files"])  # pre-commit matches with Python's re.search
+    assert [n for n in WRAPPER_NAMES if not pattern.search(n)] == []
+    assert [n for n in UNRELATED if pattern.search(n)] == []
+
+
+def test_a_commit_touching_only_a_wrapper_runs_the_hook(tmp_path: Path) -> None:
+    hooks, rev = hook_repo(tmp_path)
+    repo = project(tmp_path, hooks, rev, RACE)
+    write_tree(repo, {"etc/apache2/apache2.conf": RACE.replace("php-wrapper", "php-fcgi"), "usr/local/bin/php-fcgi": WRAPPER})
+    git(repo, "add", ".")
+    only_wrapper = pre_commit(repo, tmp_path / "cache", "usr/local/bin/php-fcgi")
+    assert only_wrapper.returncode == 1 and "Failed" in only_wrapper.stdout, only_wrapper.stdout + only_wrapper.stderr
+    unrelated = pre_commit(repo, tmp_path / "cache", ".pre-commit-config.yaml")
+    assert unrelated.returncode == 0 and "Skipped" in unrelated.stdout, unrelated.stdout
