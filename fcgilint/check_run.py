@@ -72,6 +72,7 @@ def _run(choices: Choices, fmt: str, inline_ignores: bool, baseline: Path | None
             count = baselines.write(write_baseline, report.findings, report.sources)
             print(f"fcgilint: recorded {count} finding(s) in {write_baseline}", file=sys.stderr)
             return exitcodes.OK
+        baseline = baseline or settings.config.baseline
         if baseline is not None:
             known = baselines.read(baseline)
             report = Report(baselines.new_only(report.findings, report.sources, known), report.notes, report.rules, report.sources, report.attached)

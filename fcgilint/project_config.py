@@ -18,7 +18,7 @@ from fcgilint.findings import Severity
 FILE_NAME = ".fcgilint.yaml"
 KEYS = (
     "root", "entry", "modules", "without_modules", "defines", "select", "ignore",
-    "severity", "fail_on", "rule_dirs", "per_path_ignores", "set", "evidence", "suexec_docroot", "rate",
+    "severity", "fail_on", "rule_dirs", "per_path_ignores", "set", "evidence", "suexec_docroot", "rate", "baseline",
 )
 
 
@@ -46,6 +46,8 @@ class ProjectConfig:
     evidence: list[Path] = field(default_factory=list)
     suexec_docroot: str | None = None
     rate: float | None = None  # requests/s each FastCGI class should sustain (FCG021)
+    #: the baseline file ``check`` compares with, as ``--baseline`` does
+    baseline: Path | None = None
     #: (line, col) of each rule id named in select/ignore/severity/per_path_ignores, checked once rules are known
     rule_refs: list[tuple[str, int, int]] = field(default_factory=list)
 
@@ -132,6 +134,13 @@ class _Reader:
         if not isinstance(value, str) or not value.startswith("/"):
             raise self.fail(self.pos_value(self.data, key), "suexec_docroot: expected an absolute path (suexec -V)")
         self.config.suexec_docroot = value.rstrip("/") or "/"
+
+    def key_baseline(self, key: str) -> None:
+        """A baseline file relative to this file; it may not exist yet (``--write-baseline`` creates it)."""
+        value = self.data[key]
+        if not isinstance(value, str) or not value:
+            raise self.fail(self.pos_key(key), "baseline: expected a file path")
+        self.config.baseline = self.resolve_path(value)
 
     def key_modules(self, key: str) -> None:
         self.config.modules = self.strings(key)
@@ -300,6 +309,10 @@ fail_on: warning
 # Requests per second each FastCGI class must sustain; FCG021 warns when recycling
 # under mod_fcgid's spawn score caps a class below it (default 20).
 # rate: 50
+
+# Report only findings not recorded in this file (written by
+# `fcgilint check --write-baseline FILE`); --baseline on the command line wins.
+# baseline: .fcgilint-baseline.json
 
 # Skip rules for some files (glob on the reported file name).
 # per_path_ignores:

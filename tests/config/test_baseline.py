@@ -53,3 +53,22 @@ def test_not_a_baseline_is_a_usage_error(repo: Path) -> None:
     assert out.code == 2 and "baseline.json:1:2" in out.stderr
     (repo / "baseline.json").write_text("[]")
     assert invoke([*CHECK, "--baseline", "baseline.json"]).code == 2
+
+
+def test_baseline_key_in_the_project_config_is_used_relative_to_it(repo: Path) -> None:
+    (repo / "ci").mkdir()
+    (repo / ".fcgilint.yaml").write_text("root: .\nentry: etc/apache2/apache2.conf\nbaseline: ci/known.json\n")
+    missing = invoke(["check"])
+    assert missing.code == 2 and "ci/known.json: cannot read" in missing.stderr
+    assert invoke(["check", "--write-baseline", "ci/known.json"]).code == 0
+    conf = repo / ENTRY
+    conf.write_text(conf.read_text() + "FcgidConnectTimeout 30\n")
+    out = invoke(["check", "--format", "json"])
+    assert out.code == 0 and [f["rule"] for f in json.loads(out.stdout)["findings"]] == ["FCG013"]  # info: below --fail-on
+    assert invoke(["check", "--baseline", "ci/known.json", "--format", "json"]).stdout == out.stdout
+
+
+def test_baseline_key_must_be_a_path(repo: Path) -> None:
+    (repo / ".fcgilint.yaml").write_text("root: .\nbaseline: [a, b]\n")
+    out = invoke(["check"])
+    assert out.code == 2 and ".fcgilint.yaml:2:1: baseline: expected a file path" in out.stderr
