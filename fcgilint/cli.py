@@ -23,7 +23,7 @@ app = typer.Typer(
     help="Find, fix and prove mod_fcgid + php-cgi configuration mistakes.\n\n"
     "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error, 70 internal error.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 
