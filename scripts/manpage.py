@@ -105,7 +105,7 @@ def command_section(name: str, command: Any) -> list[str]:
         elif param.param_type_name == "argument" and getattr(param, "help", None):
             out.append(".TP")
             out.append(metavar(param))
-            out.append(escape(" ".join(str(getattr(param, "help")).split())))
+            out.append(escape(" ".join(str(param.help).split())))
     return out
 
 
