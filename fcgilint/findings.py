@@ -63,6 +63,8 @@ class Finding:
     # The virtual hosts (ServerName; None: the main server) the finding concerns, or None
     # when it concerns no scope (a file that does not load). Several: one shared root cause.
     vhosts: list[str | None] | None = None
+    #: httpd would not load the tree (FCG000, or a directive httpd refuses): shown whatever select/ignore say
+    refused: bool = False
 
     def sort_key(self) -> tuple[str, int, str]:
         return (self.location.file, self.location.line, self.rule)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fcgilint import checks
+from fcgilint.checks.registry import REFUSALS
 from fcgilint.findings import Finding
 from fcgilint.load.apache_tree import LoadOptions, load_tree
 from fcgilint.load.paths import PathMap
@@ -82,4 +83,15 @@ def analyse(target: Path, options: LoadOptions, rules: tuple[Rule, ...] | None =
     unchecked = model.unchecked + [(n.rule, n.why) for n in outcome.unchecked]
     notes = [f"{rule}: not checked: {why}" for rule, why in unchecked]
     notes += [note for pc in model.classes for note in pc.notes]
-    return Result(target=entry, kind=kind, model=model, findings=outcome.findings, notes=notes)
+    return Result(target=entry, kind=kind, model=model, findings=outcome.findings + refusals(model, rules), notes=notes)
+
+
+def refusals(model: Model, rules: tuple[Rule, ...]) -> list[Finding]:
+    """What httpd refuses to load, from the refusal rules that --select/--ignore left out.
+
+    A CI job with ``select: [FCG001]`` must still fail on a tree httpd will not
+    start with: no selection makes an unloadable tree pass.
+    """
+    chosen = {r.id for r in rules}
+    left_out = tuple(r for r in load_rules() if r.id in REFUSALS and r.id not in chosen)
+    return [f for f in checks.run(model, left_out).findings if f.refused] if left_out else []

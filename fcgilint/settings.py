@@ -217,4 +217,9 @@ def build_report(results: list[Result], settings: Settings, inline_ignores: bool
         outcome = apply(findings, sources, set(rules), unused_rule.severity if unused_rule else Severity.INFO)
         findings = outcome.kept + ([f for f in outcome.unused if not path_ignored(f, settings.config)] if unused_rule else [])
     notes = settings.notes + [n for r in results for n in unfilled(r.model)] + [n for r in results for n in r.notes]
-    return Report(sorted(findings, key=Finding.sort_key), notes, settings.selection.rules, sources)
+    forced = sorted({f.rule for f in findings if f.refused and f.rule not in rules})
+    if forced:
+        them = "it" if len(forced) == 1 else "them"
+        notes.append(f"{', '.join(forced)} shown although the rule selection leaves {them} out: httpd would refuse to load this tree")
+    shown = settings.selection.rules + tuple(r for r in settings.rules if r.id in forced)
+    return Report(sorted(findings, key=Finding.sort_key), notes, shown, sources)

@@ -24,7 +24,7 @@ def load_problems(model: Model) -> Iterator[Hit]:
         return
     for problem in model.tree.problems:
         if problem.kind != "syntax":
-            yield Hit(problem.location, problem.message)
+            yield Hit(problem.location, problem.message, refused=True)
 
 
 @check("FCG006")
@@ -49,10 +49,10 @@ def rejected_or_misread(model: Model) -> Iterator[Hit]:
         return
     for problem in model.tree.problems:
         if problem.kind == "syntax":
-            yield Hit(problem.location, f"httpd refuses this: {problem.message}")
+            yield Hit(problem.location, f"httpd refuses this: {problem.message}", refused=True)
     for placed in model.tree.directives:
-        yield from _trailing_comment(placed)
         directive = knowledge.lookup(placed.name)
+        yield from _trailing_comment(placed, directive)
         if directive is not None:
             yield from _arity(placed, directive)
             yield from _context(placed, directive)
@@ -61,13 +61,17 @@ def rejected_or_misread(model: Model) -> Iterator[Hit]:
                 yield from _wrapper_args(placed)
 
 
-def _trailing_comment(placed: Placed) -> Iterator[Hit]:
+def _trailing_comment(placed: Placed, directive: knowledge.Directive | None) -> Iterator[Hit]:
+    """A ``# note`` after the arguments; httpd refuses it when the extra words exceed the directive's arity."""
     args = placed.line.args
     for index, arg in enumerate(args):
         if arg.value.startswith("#") and not arg.quoted and index > 0:
             tail = " ".join(a.value for a in args[index:])
             fix = _move_comment_fix(placed, index)
-            yield Hit(placed.location, f"'{tail}' is not a comment: httpd only starts comments at the beginning of a line, so these words are arguments of {placed.name} (an error, or a silently different value)", fix=fix)
+            refused = directive is not None and 0 <= directive.max_args < len(placed.args)
+            effect = "httpd refuses to start" if refused else "a silently different value, or an error"
+            message = f"'{tail}' is not a comment: httpd only starts comments at the beginning of a line, so these words are arguments of {placed.name} ({effect})"
+            yield Hit(placed.location, message, fix=fix, refused=refused)
             return
 
 
@@ -100,7 +104,7 @@ def _arity(placed: Placed, directive: knowledge.Directive) -> Iterator[Hit]:
     if count < low or (high >= 0 and count > high):
         want = f"{low}" if low == high else (f"{low}-{high}" if high >= 0 else f"at least {low}")
         extra = " ('=' is not Apache syntax)" if "=" in placed.args else ""
-        yield Hit(placed.location, f"{placed.name} takes {want} argument(s), {count} given: httpd refuses to start{extra}")
+        yield Hit(placed.location, f"{placed.name} takes {want} argument(s), {count} given: httpd refuses to start{extra}", refused=True)
 
 
 def _context(placed: Placed, directive: knowledge.Directive) -> Iterator[Hit]:
@@ -111,9 +115,9 @@ def _context(placed: Placed, directive: knowledge.Directive) -> Iterator[Hit]:
         return
     if placed.in_directory and directive.context in (Context.SERVER, Context.SERVER_VHOST):
         section = placed.containers[-1][0].open.name
-        yield Hit(placed.location, f"{placed.name} not allowed in <{section}> context: httpd refuses to start")
+        yield Hit(placed.location, f"{placed.name} not allowed in <{section}> context: httpd refuses to start", refused=True)
     elif placed.vhost is not None and directive.context is Context.SERVER:
-        yield Hit(placed.location, f"{placed.name} cannot occur within <VirtualHost> section: httpd refuses to start")
+        yield Hit(placed.location, f"{placed.name} cannot occur within <VirtualHost> section: httpd refuses to start", refused=True)
 
 
 def _value(placed: Placed, directive: knowledge.Directive) -> Iterator[Hit]:
@@ -121,15 +125,15 @@ def _value(placed: Placed, directive: knowledge.Directive) -> Iterator[Hit]:
         return
     raw = placed.args[0]
     if directive.kind is ArgKind.BYTES_STRICT and not re.fullmatch(r"\d+", raw):
-        yield Hit(placed.location, f"{placed.name} requires a non-negative integer (plain bytes, no K/M/G suffix); '{raw}' makes httpd refuse to start")
+        yield Hit(placed.location, f"{placed.name} requires a non-negative integer (plain bytes, no K/M/G suffix); '{raw}' makes httpd refuse to start", refused=True)
     elif directive.kind is ArgKind.SECONDS_POSITIVE and (atol(raw) or 0) <= 0:
-        yield Hit(placed.location, f"{placed.name} must be greater than 0; '{raw}' makes httpd refuse to start")
+        yield Hit(placed.location, f"{placed.name} must be greater than 0; '{raw}' makes httpd refuse to start", refused=True)
     elif directive.kind in (ArgKind.ATOL, ArgKind.SECONDS_POSITIVE) and not re.fullmatch(r"-?\d+", raw.strip()):
         read = re.match(r"\s*-?\d+", raw)
         value = read.group(0).strip() if read else "0"
         yield Hit(placed.location, f"{placed.name} '{raw}' is read with atol() as {value}" + (" (unlimited)" if value == "0" and directive.key == "fcgidmaxrequestsperprocess" else "") + "; write the plain number")
     elif directive.kind is ArgKind.FLAG and raw.lower() not in ("on", "off"):
-        yield Hit(placed.location, f"{placed.name} must be On or Off; httpd refuses '{raw}'")
+        yield Hit(placed.location, f"{placed.name} must be On or Off; httpd refuses '{raw}'", refused=True)
 
 
 def _wrapper_args(placed: Placed) -> Iterator[Hit]:
@@ -137,9 +141,9 @@ def _wrapper_args(placed: Placed) -> Iterator[Hit]:
     if is_placeholder(" ".join(args)):
         return  # the words of an unrendered template tag are not the suffix httpd will see
     if len(args) >= 2 and args[1] != "virtual" and (not args[1].startswith(".") or args[1] == "." or "/" in args[1] or "\\" in args[1]):
-        yield Hit(placed.location, f"Invalid wrapper file extension '{args[1]}': it must start with '.' and contain no slash")
+        yield Hit(placed.location, f"Invalid wrapper file extension '{args[1]}': it must start with '.' and contain no slash", refused=True)
     if len(args) == 3 and args[2] != "virtual":
-        yield Hit(placed.location, f"Invalid wrapper flag '{args[2]}': only 'virtual' is allowed")
+        yield Hit(placed.location, f"Invalid wrapper flag '{args[2]}': only 'virtual' is allowed", refused=True)
 
 
 @check("FCG013")

@@ -49,6 +49,7 @@ class Hit:
     fix: Fix | None = None
     severity: Severity | None = None  # only when one rule has a milder and a graver form
     scope: Scope | None = None  # the class or vhost the hit is about, when it is about one
+    refused: bool = False  # httpd would not start with this: see Finding.refused
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ class NotChecked:
 
 CheckFn = Callable[[Model], Iterable[Hit | NotChecked]]
 CHECKS: dict[str, CheckFn] = {}
+#: Rules whose refused hits run and are reported even when --select/--ignore leave the rule out.
+REFUSALS = ("FCG000", "FCG007")
 
 
 def check(rule_id: str) -> Callable[[CheckFn], CheckFn]:

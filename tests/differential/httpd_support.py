@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fcgilint import knowledge
-from fcgilint.checks.directives import rejected_or_misread
+from fcgilint.checks.directives import load_problems, rejected_or_misread
 from fcgilint.load.apache_tree import DEFAULT_MODULES, ConfigTree, LoadOptions, load_tree, module_key
 from fcgilint.model import build_model
 from fcgilint.pipeline import sniff
@@ -250,19 +250,10 @@ def fcgilint_entries(tree: ConfigTree, exclude: Path | None = None) -> list[Entr
 
 
 def fcgilint_refusals(tree: ConfigTree) -> list[str]:
-    """What fcgilint says httpd would refuse: syntax and include problems, FCG007's refusals.
+    """What fcgilint marks as refused by httpd: the ``refused`` hits of FCG000 and FCG007.
 
-    FCG007 reports ``Directive 5 # note`` as a misplaced comment (with a fix)
-    rather than as an argument-count error; httpd refuses it when the extra words
-    exceed the directive's arity, so that case counts as a refusal here.
+    These are the findings ``--select``/``--ignore`` cannot hide, so the real
+    httpd is the judge of the flag.
     """
-    found = [f"{p.location}: {p.message}" for p in tree.problems if p.kind in ("syntax", "include", "read")]
-    for hit in rejected_or_misread(build_model(tree)):
-        if "refuse" in hit.message or hit.message.startswith("Invalid wrapper"):
-            found.append(f"{hit.location}: {hit.message}")
-    for placed in tree.directives:
-        directive = knowledge.lookup(placed.name)
-        commented = any(a.value.startswith("#") and not a.quoted for a in placed.line.args[1:])
-        if directive is not None and commented and 0 <= directive.max_args < len(placed.args):
-            found.append(f"{placed.location}: {placed.name} with a trailing '#' has {len(placed.args)} arguments")
-    return found
+    model = build_model(tree)
+    return [f"{hit.location}: {hit.message}" for hit in [*load_problems(model), *rejected_or_misread(model)] if hit.refused]
