@@ -35,6 +35,7 @@ def check(
     diff: bool = typer.Option(False, "--diff", help="Print a unified diff of the safe fixes; write nothing."),
     fix: bool = typer.Option(False, "--fix", help="Apply the safe fixes, as 'fcgilint fix' does."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Check from scratch: neither reuse nor store the output of an earlier run on unchanged files."),
+    unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes", help="With --diff or --fix: the unsafe fixes too (raised timeouts, body sizes, PHP limits)."),
 ) -> None:
     """Check a server's config tree, a config repository, a wrapper or a php.ini.
 
@@ -49,7 +50,9 @@ def check(
             raise common.fail("--diff previews and --fix writes: give one of them")
         from fcgilint.commands.fix import from_check
 
-        raise typer.Exit(from_check(choices, not no_inline_ignores, exit_zero, write=fix))
+        raise typer.Exit(from_check(choices, not no_inline_ignores, exit_zero, write=fix, unsafe=unsafe_fixes))
+    if unsafe_fixes:
+        raise common.fail("--unsafe-fixes applies with --diff or --fix")
     from fcgilint.check_run import run
 
     code = run(choices, output_format, inline_ignores=not no_inline_ignores, baseline=baseline, write_baseline=write_baseline, exit_zero=exit_zero, no_cache=no_cache)

@@ -20,14 +20,14 @@ from fcgilint.commands import common
 if TYPE_CHECKING:
     from fcgilint.evidence import Detection, EvidenceReport
     from fcgilint.findings import Finding
-    from fcgilint.fix.engine import Options, Outcome
+    from fcgilint.fix.engine import FixError, Options, Outcome
     from fcgilint.pipeline import Result
     from fcgilint.settings import Choices, Settings
 
 UnsafeOpt = typer.Option(False, "--unsafe-fixes", help="Also apply fixes that change behaviour (raised timeouts, body sizes, PHP limits).")
 BackupOpt = typer.Option(False, "--backup", help="Keep the original of every written file as FILE.bak (FILE.bak.1, ... if taken).")
 SuffixOpt = typer.Option(None, "--backup-suffix", help="Suffix of backup files (implies --backup); default .bak.")
-VerifyOpt = typer.Option(None, "--verify", help="Shell command run after writing (e.g. 'apachectl -t'); on failure every file is restored.")
+VerifyOpt = typer.Option(None, "--verify", help="Shell command that checks the server config (Debian: 'apache2ctl -t', which reads envvars; elsewhere 'apachectl -t'). Run once before writing (a command that already fails stops the run) and after; on failure every file is restored.")
 DiffOpt = typer.Option(False, "--diff", help="Print a unified diff of the fixes and write nothing.")
 PathsArg = typer.Argument(None, help="Config directory (with apache2.conf/httpd.conf), entry config, wrapper script or php.ini. Default: entry from .fcgilint.yaml, else every apache2.conf/httpd.conf under the root or working directory.")
 FailOnOpt = typer.Option(None, "--fail-on", help="Lowest severity that makes the exit code 1: error, warning or info (default warning).")
@@ -139,6 +139,11 @@ def run(choices: Choices, options: Options, inline_ignores: bool, exit_zero: boo
         reviewer = Reviewer(settings, inline_ignores, read_evidence(settings.evidence))
     except UsageError as exc:
         raise common.fail(str(exc)) from None
+    if options.write and options.verify:
+        try:
+            engine.verify_before(options.verify)
+        except engine.FixError as exc:
+            return _stopped(exc)
     remaining: list[Finding] = []
     for path in settings.targets:
         try:
@@ -146,10 +151,7 @@ def run(choices: Choices, options: Options, inline_ignores: bool, exit_zero: boo
         except InputError as exc:
             raise common.fail(str(exc)) from None
         except engine.FixError as exc:
-            if exc.output:
-                typer.echo(exc.output, err=True)
-            typer.echo(f"fcgilint: {exc}", err=True)
-            return exc.exit_code
+            return _stopped(exc)
         if options.write:
             typer.echo(report(outcome, reviewer), nl=False)
         else:
@@ -161,11 +163,19 @@ def run(choices: Choices, options: Options, inline_ignores: bool, exit_zero: boo
     return exit_code(remaining, settings.selection, exit_zero)
 
 
-def from_check(choices: Choices, inline_ignores: bool, exit_zero: bool, write: bool) -> int:
-    """``check --diff`` / ``check --fix``: the same run as ``fix --diff`` / ``fix`` with safe fixes."""
+def _stopped(exc: FixError) -> int:
+    """What the --verify command printed, then why the run stopped; exit 2."""
+    if exc.output:
+        typer.echo(exc.output, err=True)
+    typer.echo(f"fcgilint: {exc}", err=True)
+    return exc.exit_code
+
+
+def from_check(choices: Choices, inline_ignores: bool, exit_zero: bool, write: bool, unsafe: bool = False) -> int:
+    """``check --diff`` / ``check --fix``: the same run as ``fix --diff`` / ``fix``."""
     from fcgilint.fix.engine import Options
 
-    return run(choices, Options(write=write), inline_ignores, exit_zero)
+    return run(choices, Options(unsafe=unsafe, write=write), inline_ignores, exit_zero)
 
 
 def _removes(applied_finding: Finding, reviewer: Reviewer) -> list[str]:
@@ -209,7 +219,7 @@ def preview_summary(outcome: Outcome, reviewer: Reviewer) -> str:
     unsafe = sum(1 for f in outcome.remaining if f.fix is not None and not f.fix.safe and not any(a.finding is f for a in outcome.applied))
     text = f"{len(outcome.applied)} fix(es) shown, nothing written."
     if unsafe:
-        text += f" {unsafe} unsafe fix(es) hidden (--unsafe-fixes)."
+        text += f" {unsafe} unsafe fix(es) not shown: add --unsafe-fixes to see them."
     for applied in outcome.applied:
         removes = _removes(applied.finding, reviewer)
         if removes:

@@ -308,6 +308,24 @@ def _abort(outcome: Outcome, reason: str, output: str = "", exit_code: int = exi
     return FixError(reason + restored, output, exit_code)
 
 
+def verify_before(command: str) -> None:
+    """Run the ``--verify`` command once before anything is written.
+
+    A command that already fails (httpd refusing the tree as it is, or
+    ``apache2 -t -f`` without Debian's envvars) would otherwise look like a
+    failure the fixes caused, and every fix would be rolled back for nothing.
+    """
+    try:
+        done = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=VERIFY_TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        raise FixError(f"--verify {command!r} did not finish within {VERIFY_TIMEOUT}s before any change; nothing was written") from None
+    if done.returncode != 0:
+        output = (done.stdout + done.stderr).strip()
+        hint = "; Debian's envvars was not read: use 'apache2ctl -t'" if "Config variable ${APACHE_" in output else ""
+        message = f"--verify {command!r} already fails before any change (exit code {done.returncode}){hint}; nothing was written"
+        raise FixError(message, output)
+
+
 def _verify(command: str, outcome: Outcome) -> None:
     """Run the user's check of the written config; on failure restore every file."""
     try:

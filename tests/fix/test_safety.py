@@ -77,7 +77,8 @@ def test_failed_write_of_a_second_file_restores_the_first(tmp_path: Path, monkey
 def test_failing_verify_restores_every_file_and_backup(site: Path) -> None:
     site.chmod(0o600)
     before = snapshot(site.parent)
-    result = invoke("fix", "--backup", "--verify", "echo Syntax error on line 3 >&2; exit 1", str(site))
+    refuses_the_fix = f"! grep -q FcgidMaxRequestsPerProcess {site} || {{ echo Syntax error on line 3 >&2; exit 1; }}"
+    result = invoke("fix", "--backup", "--verify", refuses_the_fix, str(site))
     assert result.exit_code == 2
     assert "Syntax error on line 3" in result.output and "restored" in result.output
     assert snapshot(site.parent) == before

@@ -102,3 +102,24 @@ def test_check_diff_without_paths_finds_the_entries(repo: Path) -> None:
     outcome = invoke(["check", "--diff", "--root", "."])
     assert outcome.code in (0, 1), outcome.stderr
     assert outcome.stdout.startswith("--- a/")
+
+
+UNSAFE = {
+    "etc/apache2/apache2.conf": "FcgidMaxRequestsPerProcess 500\nFcgidIOTimeout 20\n"
+    "<VirtualHost *:80>\n    FcgidWrapper /usr/local/bin/php-wrapper .php\n</VirtualHost>\n",
+    "usr/local/bin/php-wrapper": "#!/bin/sh\nexec /usr/bin/php-cgi -d max_execution_time=60\n",
+}
+
+
+def test_check_diff_hint_names_an_option_check_accepts(tmp_path: Path) -> None:
+    from tests.formats.helpers import make_repo
+
+    with chdir(make_repo(tmp_path, UNSAFE)):
+        safe = invoke(["check", "--diff", "--root", ".", ENTRY])
+        assert "2 unsafe fix(es) not shown: add --unsafe-fixes to see them." in safe.stderr
+        assert "FcgidIOTimeout" not in safe.stdout
+        unsafe = invoke(["check", "--diff", "--unsafe-fixes", "--root", ".", ENTRY])
+        assert unsafe.code in (0, 1), unsafe.stderr
+        assert "+    FcgidIOTimeout " in unsafe.stdout and "unsafe fix(es) not shown" not in unsafe.stderr
+        alone = invoke(["check", "--unsafe-fixes", "--root", ".", ENTRY])
+        assert alone.code == 2 and "--unsafe-fixes applies with --diff or --fix" in alone.stderr
