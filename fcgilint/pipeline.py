@@ -6,7 +6,7 @@ order is visible in one place.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from fcgilint import checks
@@ -90,8 +90,9 @@ def refusals(model: Model, rules: tuple[Rule, ...]) -> list[Finding]:
     """What httpd refuses to load, from the refusal rules that --select/--ignore left out.
 
     A CI job with ``select: [FCG001]`` must still fail on a tree httpd will not
-    start with: no selection makes an unloadable tree pass.
+    start with: no selection makes an unloadable tree pass. Their fixes are
+    dropped: ``fix`` edits only for the rules it was asked to run.
     """
     chosen = {r.id for r in rules}
     left_out = tuple(r for r in load_rules() if r.id in REFUSALS and r.id not in chosen)
-    return [f for f in checks.run(model, left_out).findings if f.refused] if left_out else []
+    return [replace(f, fix=None) for f in checks.run(model, left_out).findings if f.refused] if left_out else []

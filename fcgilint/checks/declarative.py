@@ -120,6 +120,8 @@ def _fix(rule: Rule, spec: Declarative, model: Model, pc: ProcessClass) -> Fix |
         number = _target(target, c)
         if number is None:
             return None
+        if target.name == "max_execution_time" and op in (">", ">="):
+            return remedies.io_timeout_for(number)  # CPU seconds: the documented margin of wall-clock time
         return number + (1 if op == ">" else -1 if op == "<" else 0)
 
     values = _values(spec, pc) or {}

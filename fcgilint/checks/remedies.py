@@ -24,6 +24,24 @@ from fcgilint.load.wrapper import Setting
 from fcgilint.model import CMDOPTION_OF, Model, Place, ProcessClass, Value, place_of, server_value
 from fcgilint.source import Location, SourceFile
 
+#: Room above the larger PHP body limit: the multipart encoding of an upload of
+#: upload_max_filesize (boundaries, part headers, the other fields), and PHP's own
+#: check answering first (its warning names post_max_size; mod_fcgid's 500 names nothing).
+BODY_MARGIN = 1024 * 1024
+
+
+def io_timeout_for(max_execution_time: int) -> int:
+    """FcgidIOTimeout for a max_execution_time: 25 % more, at least 10 s more.
+
+    On Linux php-cgi's max_execution_time counts CPU time, so a request spends
+    longer than that in wall-clock time, which is what FcgidIOTimeout counts;
+    the margin lets PHP's own timeout ("Maximum execution time exceeded", with
+    the script's name) fire before mod_fcgid cuts the request off with a bare
+    500. 30 s gives mod_fcgid's default, 40 s.
+    """
+    return max_execution_time + max(10, -(-max_execution_time // 4))
+
+
 # The spelling FcgidCmdOptions documents for the options we may write.
 OPTION_SPELLING = {"maxrequestsperprocess": "MaxRequestsPerProcess", "iotimeout": "IOTimeout"}
 Want = Callable[[ProcessClass], int | None]
@@ -310,14 +328,16 @@ def scope_busy_timeout(model: Model, vhost: VHost | None, longer: list[Value]) -
 
 
 def request_length(model: Model, pc: ProcessClass) -> Fix | None:
-    """FCG005: FcgidMaxRequestLen up to post_max_size / upload_max_filesize."""
+    """FCG005: FcgidMaxRequestLen up to the larger of post_max_size and upload_max_filesize, plus BODY_MARGIN."""
     length = pc.values["FcgidMaxRequestLen"]
 
     def want(c: ProcessClass) -> int | None:
-        return max((n for n in (_number(c, "post_max_size"), _number(c, "upload_max_filesize")) if n is not None), default=None)
+        larger = max((n for n in (_number(c, "post_max_size"), _number(c, "upload_max_filesize")) if n is not None), default=None)
+        return larger + BODY_MARGIN if larger is not None else None
 
     post, upload = pc.values["post_max_size"], pc.values["upload_max_filesize"]
-    reason = f"post_max_size is {_origin(post)}, upload_max_filesize is {_origin(upload)}, FcgidMaxRequestLen was {_origin(length)}"
+    reason = (f"post_max_size is {_origin(post)}, upload_max_filesize is {_origin(upload)}, FcgidMaxRequestLen was {_origin(length)};"
+              " 1 MiB more for the multipart encoding, so PHP's own limit answers first")
     return _unsafe(set_server_value(model, pc, "FcgidMaxRequestLen", want, False, reason))
 
 

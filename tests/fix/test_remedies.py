@@ -115,6 +115,13 @@ def test_limits_raised_only_with_unsafe_fixes(tree) -> None:
     assert {f.rule for f in outcome.remaining if f.fix is not None and not f.fix.safe} >= {"FCG003", "FCG004", "FCG005"}
     outcome = fix(conf, unsafe=True)
     text = conf.read_text()
-    assert "FcgidIOTimeout 600\n" in text and "FcgidBusyTimeout 600\n" in text and f"FcgidMaxRequestLen {20 * 1024 * 1024}\n" in text
+    # max_execution_time 600 s of CPU time: 25 % more; the larger body limit (20M) plus 1 MiB of multipart room
+    assert "FcgidIOTimeout 750\n" in text and "FcgidBusyTimeout 750\n" in text and f"FcgidMaxRequestLen {21 * 1024 * 1024}\n" in text
     assert not {f.rule for f in outcome.remaining} & {"FCG003", "FCG004", "FCG005"}
 
+
+
+def test_timeout_margin_is_a_quarter_and_at_least_ten_seconds() -> None:
+    from fcgilint.fix.remedies import io_timeout_for
+
+    assert [io_timeout_for(s) for s in (1, 30, 40, 60, 600)] == [11, 40, 50, 75, 750]
