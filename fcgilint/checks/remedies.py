@@ -19,7 +19,7 @@ from fcgilint import knowledge
 from fcgilint.findings import Edit, Fix
 from fcgilint.knowledge import INT_MAX
 from fcgilint.load.apache_syntax import Kind, Line, Section
-from fcgilint.load.apache_tree import ConfigTree, Placed, VHost
+from fcgilint.load.apache_tree import ConfigTree, Placed, VHost, ifmodule_key
 from fcgilint.load.wrapper import Setting
 from fcgilint.model import CMDOPTION_OF, Model, Place, ProcessClass, Value, place_of, server_value
 from fcgilint.source import Location, SourceFile
@@ -128,14 +128,29 @@ def _set_option(placed: Placed, option: str, number: str) -> list[Edit]:
 
 
 def _insert_in_vhost(vhost: VHost, text_line: str) -> list[Edit]:
-    """A new last line of the <VirtualHost>, indented like its other children."""
-    section = vhost.section
+    """A new last line of the vhost's ``<IfModule mod_fcgid.c>`` block if it has one, else of the <VirtualHost>.
+
+    A vhost that keeps its mod_fcgid directives in such a block stays readable and
+    keeps loading where mod_fcgid is absent; the new line is indented like the
+    block's other children.
+    """
+    section = _fcgid_block(vhost.section) or vhost.section
     if section.close is None:
         return []
     source = vhost.file.source
     indent = _child_indent(source, section)
     close = section.close
     return [Edit(source.display, close.start, close.start, f"{indent}{text_line}{newline_of(source.text)}")]
+
+
+def _fcgid_block(section: Section) -> Section | None:
+    """The last closed ``<IfModule mod_fcgid.c>`` (or ``fcgid_module``) directly inside ``section``."""
+    blocks = [
+        child for child in section.children
+        if isinstance(child, Section) and child.key == "ifmodule" and child.close is not None and child.open.args
+        and ifmodule_key(child.open.args[0].value) == "fcgid"
+    ]
+    return blocks[-1] if blocks else None
 
 
 def _child_indent(source: SourceFile, section: Section) -> str:

@@ -37,3 +37,36 @@ def test_main_server_without_busy_timeout_inserts_after_the_fcgid_block(tmp_path
     conf = tmp_path / "httpd.conf"
     conf.write_text("<IfModule mod_fcgid.c>\n\tFcgidIOTimeout 900\n</IfModule>\n")
     assert _remedy_text(conf, in_vhost=False) == "<IfModule mod_fcgid.c>\n\tFcgidIOTimeout 900\n\tFcgidBusyTimeout 900\n</IfModule>\n"
+
+
+IFMODULE_VHOST = """\
+<VirtualHost *:80>
+    ServerName example.org
+    <IfModule mod_fcgid.c>
+        FcgidWrapper /usr/bin/php-cgi .php
+    </IfModule>
+    DocumentRoot /var/www
+</VirtualHost>
+"""
+
+
+def test_insert_goes_inside_the_vhost_ifmodule_fcgid_block(tmp_path: Path) -> None:
+    from tests.fix.fix_support import fix
+
+    conf = tmp_path / "httpd.conf"
+    conf.write_text(IFMODULE_VHOST)
+    outcome = fix(conf)
+    assert [a.finding.rule for a in outcome.applied] == ["FCG001"]
+    assert conf.read_text() == IFMODULE_VHOST.replace(
+        "        FcgidWrapper /usr/bin/php-cgi .php\n", "        FcgidWrapper /usr/bin/php-cgi .php\n        FcgidMaxRequestsPerProcess 500\n")
+
+
+def test_a_negated_or_other_module_block_is_not_used(tmp_path: Path) -> None:
+    from tests.fix.fix_support import fix
+
+    conf = tmp_path / "httpd.conf"
+    text = ("<VirtualHost *:80>\n  FcgidWrapper /usr/bin/php-cgi .php\n  <IfModule !mod_fcgid.c>\n    Redirect / http://example.org/\n"
+            "  </IfModule>\n  <IfModule mod_headers.c>\n    Header set X a\n  </IfModule>\n</VirtualHost>\n")
+    conf.write_text(text)
+    fix(conf)
+    assert conf.read_text() == text.replace("</VirtualHost>", "  FcgidMaxRequestsPerProcess 500\n</VirtualHost>")
