@@ -164,7 +164,8 @@ def request_length(model: Model) -> Iterator[Hit]:
         names = " and ".join(f"{v.name} = {v.raw} ({v.number} bytes, {v.decided_by})" for v in bigger)
         message = (
             f"FcgidMaxRequestLen is {length.number} bytes ({length.decided_by}) but PHP accepts {names} for "
-            f"{pc.label}: a request body between the two is rejected by mod_fcgid with a 500 before PHP sees it; "
+            f"{pc.label}: a request body larger than {length.number} bytes that PHP would accept is rejected by mod_fcgid "
+            f"with a 500 before PHP sees it; "
             f"set FcgidMaxRequestLen to at least {need}"
         )
         related = [r for v in bigger for r in _related(v, f"{v.name} = {v.raw}")]
