@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -55,7 +56,7 @@ def register(app: typer.Typer) -> None:
 
 
 def trace(
-    files: list[Path] = typer.Argument(None, help="strace output (-f or -ff files), error.log, access.log; .gz is fine."),
+    files: list[Path] = typer.Argument(None, help="strace output (-f or -ff files), error.log, access.log; .gz is fine; - reads standard input."),
     output_format: str = typer.Option("text", "--format", help="text or json."),
     live: bool = typer.Option(False, "--live", help="Attach strace to the running httpd and php-cgi processes, then analyse."),
     seconds: int = typer.Option(30, "--seconds", help="With --live: how long to trace."),
@@ -69,10 +70,11 @@ def trace(
     try:
         if output_format not in ("text", "json"):
             raise _Refusal(f"--format {output_format}: use text or json")
-        paths = _inputs(files or [], live, seconds, output, max_mb, pid)
-        report = analyse(paths, progress=_progress_hook(paths))
+        with tempfile.TemporaryDirectory(prefix="fcgilint-") as spool:
+            paths, labels = _stdin_spooled(_inputs(files or [], live, seconds, output, max_mb, pid), Path(spool))
+            report = analyse(paths, progress=_progress_hook(paths), labels=labels)
         if not report.recognised:
-            raise _Refusal(f"nothing recognised in {', '.join(str(p) for p in paths)}: {UNRECOGNISED}")
+            raise _Refusal(f"nothing recognised in {', '.join(labels.get(p, str(p)) for p in paths)}: {UNRECOGNISED}")
     except (_Refusal, EvidenceError) as exc:
         typer.echo(f"fcgilint: {exc}", err=True)
         raise typer.Exit(exitcodes.ERROR) from None
@@ -94,6 +96,18 @@ def _inputs(files: list[Path], live: bool, seconds: int, output: Path, max_mb: i
         raise _Refusal("--seconds and --max-mb must be positive")
     capture_live(output, seconds, max_mb * 1024 * 1024, pid)
     return [output]
+
+
+def _stdin_spooled(paths: list[Path], spool: Path) -> tuple[list[Path], dict[Path, str]]:
+    """``-`` is standard input (``zcat error.log.gz | fcgilint trace -``), spooled to a file the readers can sniff and reread."""
+    if sum(1 for p in paths if str(p) == "-") > 1:
+        raise _Refusal("'-' (standard input) can be given once")
+    if Path("-") not in paths:
+        return paths, {}
+    copy = spool / "stdin"
+    with copy.open("wb") as handle:
+        shutil.copyfileobj(sys.stdin.buffer, handle)
+    return [copy if str(p) == "-" else p for p in paths], {copy: "-"}
 
 
 def _progress_hook(paths: list[Path]) -> ProgressHook | None:
@@ -207,17 +221,26 @@ def capture_live(output: Path, seconds: int, max_bytes: int, parent: int | None 
 
     # Only the calls the detectors read: keeps the traced server fast and the file small.
     cmd = [strace, *_STRACE_FLAGS, "-e", live_filter(), "-o", str(output)]
-    for pid in [chosen, *server_pids(processes, chosen)]:
+    children = server_pids(processes, chosen)
+    for pid in [chosen, *children]:
         cmd += ["-p", str(pid)]
     try:
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     except OSError as exc:
         raise _Refusal(f"--live: cannot start strace: {exc}") from None
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.2)
-        if output.exists() and output.stat().st_size >= max_bytes:
-            break
+    sys.stderr.write(
+        f"tracing httpd {chosen} and {len(children)} of its processes (workers, php-cgi; new ones are followed) "
+        f"for {seconds} s or {max_bytes // (1024 * 1024)} MiB into {output}; Ctrl-C stops early and reads what was captured\n"
+    )
+    progress = _LiveProgress(output, seconds)
+    try:
+        while not progress.over() and proc.poll() is None:
+            time.sleep(0.2)
+            if progress.tick() >= max_bytes:
+                break
+    except KeyboardInterrupt:
+        sys.stderr.write("\nstopped by Ctrl-C\n")
+    progress.done()
     if proc.poll() is None:
         proc.send_signal(signal.SIGINT)
         try:
@@ -229,6 +252,55 @@ def capture_live(output: Path, seconds: int, max_bytes: int, parent: int | None 
     if not output.exists() or output.stat().st_size == 0:
         first = next((line for line in err.splitlines() if line.strip()), "no output")
         raise _Refusal(f"--live: strace captured nothing ({first})")
+
+
+class _LiveProgress:
+    """Elapsed time and what strace has written so far, on stderr while ``--live`` captures.
+
+    On a terminal one line is rewritten every second; otherwise (a log, CI) a line
+    is printed every ten seconds, so a long capture is never silent.
+    """
+
+    def __init__(self, output: Path, seconds: int) -> None:
+        self.output = output
+        self.seconds = seconds
+        self.start = time.monotonic()
+        self.terminal = sys.stderr.isatty()
+        self.every = 1.0 if self.terminal else 10.0
+        self.shown_at = self.start
+        self.offset = self.lines = self.broken = 0
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.start
+
+    def over(self) -> bool:
+        return self.elapsed() >= self.seconds
+
+    def tick(self) -> int:
+        """Count what strace added since the last call; show a line when due. Returns the output size."""
+        try:
+            with self.output.open("rb") as handle:
+                handle.seek(self.offset)
+                chunk = handle.read()
+        except OSError:
+            return 0
+        cut = chunk.rfind(b"\n") + 1  # count whole lines only; the rest is read next time
+        self.offset += cut
+        self.lines += chunk.count(b"\n", 0, cut)
+        self.broken += chunk.count(b"ECONNRESET", 0, cut) + chunk.count(b"EPIPE", 0, cut)
+        if time.monotonic() - self.shown_at >= self.every:
+            self.shown_at = time.monotonic()
+            self.show("\r" if self.terminal else "", "" if self.terminal else "\n")
+        return self.offset
+
+    def show(self, start: str, end: str) -> None:
+        text = f"{start}  {self.elapsed():4.0f} s of {self.seconds} s: {self.lines} syscalls seen, {self.broken} ECONNRESET/EPIPE{end}"
+        sys.stderr.write(text)
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        self.tick()
+        self.show("\r" if self.terminal else "", "\n")
 
 
 # ---------------------------------------------------------------------------

@@ -70,6 +70,10 @@ class _Input:
     path: Path
     kind: str
     has_pid: bool = True
+    label: str = ""  # the name shown in samples and warnings ("-" for standard input)
+
+    def __post_init__(self) -> None:
+        self.label = self.label or str(self.path)
 
 
 def _head_lines(path: Path) -> list[str]:
@@ -83,7 +87,7 @@ def _head_lines(path: Path) -> list[str]:
 
 
 def sniff(path: Path) -> str:
-    """``strace``, ``error``, ``access`` or ``unknown``, by majority of the first lines."""
+    """``strace``, ``error``, ``access``, ``empty`` or ``unknown``, by majority of the first lines."""
     return _sniff(path).kind
 
 
@@ -91,6 +95,8 @@ def _sniff(path: Path) -> _Input:
     if not path.is_file():
         raise EvidenceError(f"cannot read {path}: not a file")
     lines = _head_lines(path)
+    if not lines:
+        return _Input(path, "empty")
     votes = {"strace": 0, "error": 0, "access": 0}
     for line in lines:
         if _STRACE_LINE.match(line):
@@ -129,7 +135,7 @@ def _read_strace(capture: list[tuple[_Input, int | None]], sink: Collector, prog
     correlator = StraceCorrelator(sink)
     for item, pid in capture:
         reader = StraceReader(item.path, pid=pid, wanted=correlator.wants)
-        source = str(item.path)
+        source = item.label
         size = item.path.stat().st_size
         hook = (lambda done, _s=size, _n=source: progress(done, _s, _n)) if progress else None
         try:
@@ -146,7 +152,7 @@ def _read_strace(capture: list[tuple[_Input, int | None]], sink: Collector, prog
 
 def _read_error_log(item: _Input, sink: Collector) -> None:
     reader = ErrorLogReader(item.path)
-    detector = ErrorLogDetector(sink, str(item.path))
+    detector = ErrorLogDetector(sink, item.label)
     try:
         for line in reader.lines():
             detector.feed(line)
@@ -154,32 +160,36 @@ def _read_error_log(item: _Input, sink: Collector) -> None:
         raise EvidenceError(f"cannot read {item.path}: {exc}") from exc
     detector.finish()
     if reader.unparsable:
-        sink.warn(f"{item.path}: {reader.unparsable} line(s) not in a default error-log format skipped")
+        sink.warn(f"{item.label}: {reader.unparsable} line(s) not in a default error-log format skipped")
 
 
 def _read_access_log(item: _Input, sink: Collector) -> None:
     reader = AccessLogReader(item.path)
-    detector = AccessLogDetector(sink, str(item.path))
+    detector = AccessLogDetector(sink, item.label)
     try:
         for line in reader.errors():
             detector.feed(line)
     except _READ_ERRORS as exc:
         raise EvidenceError(f"cannot read {item.path}: {exc}") from exc
     if reader.unparsable:
-        sink.warn(f"{item.path}: {reader.unparsable} line(s) not in common/combined format skipped")
+        sink.warn(f"{item.label}: {reader.unparsable} line(s) not in common/combined format skipped")
     try:
         sink.measured(read_load(item.path))
     except _READ_ERRORS as exc:
         raise EvidenceError(f"cannot read {item.path}: {exc}") from exc
 
 
-def analyse(paths: list[Path], progress: ProgressHook | None = None) -> EvidenceReport:
+def analyse(paths: list[Path], progress: ProgressHook | None = None, labels: dict[Path, str] | None = None) -> EvidenceReport:
     """Read every file in ``paths`` and return what they show.
 
+    ``labels`` names files in samples and warnings by something else than their
+    path (standard input, spooled to a temporary file, is shown as ``-``).
     Raises :class:`EvidenceError` when a file cannot be read.
     """
     sink = Collector()
     inputs = [_sniff(Path(p)) for p in paths]
+    for item in inputs:
+        item.label = (labels or {}).get(item.path, item.label)
     traces = [item for item in inputs if item.kind == "strace"]
     for capture in _ff_groups(traces):
         _read_strace(capture, sink, progress)
@@ -188,7 +198,9 @@ def analyse(paths: list[Path], progress: ProgressHook | None = None) -> Evidence
             _read_error_log(item, sink)
         elif item.kind == "access":
             _read_access_log(item, sink)
+        elif item.kind == "empty":
+            sink.warn(f"{item.label}: empty; nothing to read")
         elif item.kind == "unknown":
-            sink.warn(f"{item.path}: not strace output nor an Apache error/access log; skipped")
-        sink.read(str(item.path), item.kind)
+            sink.warn(f"{item.label}: not strace output nor an Apache error/access log; skipped")
+        sink.read(item.label, item.kind)
     return sink.report()

@@ -240,3 +240,33 @@ def test_progress_only_on_a_terminal_and_for_large_input(monkeypatch: pytest.Mon
     for done in (500, 500, 2000):
         show(done, 1000, "big.out")
     assert capsys.readouterr().err == "\rreading big.out:  50%\rreading big.out: 100%\n"
+
+
+CAPTURE = Path(__file__).resolve().parents[1] / "data" / "captures" / "race"
+
+
+def test_dash_reads_standard_input_as_a_pipe_would_give_it() -> None:
+    """``cat error.log | fcgilint trace -``: the same detections, samples named ``-``."""
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    log = (CAPTURE / "error.log").read_bytes()
+    piped = subprocess.run([sys.executable, "-m", "fcgilint", "trace", "-", "--format", "json"], input=log, cwd=repo,
+                           capture_output=True, timeout=120)
+    named = subprocess.run([sys.executable, "-m", "fcgilint", "trace", str(CAPTURE / "error.log"), "--format", "json"],
+                           cwd=repo, capture_output=True, timeout=120)
+    assert piped.returncode == named.returncode == 1, piped.stderr
+    ours, theirs = json.loads(piped.stdout), json.loads(named.stdout)
+    assert [(d["kind"], d["count"]) for d in ours["detections"]] == [(d["kind"], d["count"]) for d in theirs["detections"]]
+    assert {s["file"] for d in ours["detections"] for s in d["samples"]} == {"-"}
+    twice = runner.invoke(app, ["trace", "-", "-"], input="")
+    assert twice.exit_code == 2 and "'-' (standard input) can be given once" in twice.output
+
+
+def test_an_empty_log_is_called_empty(tmp_path: Path) -> None:
+    empty = tmp_path / "error.log"
+    empty.write_text("\n\n")
+    result = runner.invoke(app, ["trace", str(empty), "--format", "json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["warnings"] == [f"{empty}: empty; nothing to read"]

@@ -64,3 +64,26 @@ def test_live_capture_sees_php_cgi_retire_and_leaves_the_server_running(lab, tmp
     logged = lab.error_counts()
     # A race shows as "error reading data" or, when the write already fails, "error writing data".
     assert races <= logged.get("error_reading", 0) + logged.get("error_writing", 0)
+    # Never silent: what it attached to and how to stop at once, then progress at least every 10 s.
+    assert f"tracing httpd {main} and " in stderr and "Ctrl-C stops early" in stderr
+    progress = [line for line in stderr.splitlines() if " s of 12 s: " in line]
+    assert len(progress) >= 2 and int(progress[-1].split(": ")[1].split()[0]) > 0  # syscalls seen
+
+
+def test_ctrl_c_stops_the_capture_and_reads_what_was_captured(lab, tmp_path: Path) -> None:
+    import signal
+
+    output = tmp_path / "live.strace"
+    started = time.monotonic()
+    trace = subprocess.Popen(
+        [sys.executable, "-m", "fcgilint", "trace", "--live", "--pid", str(lab.main_pid()), "--seconds", "120",
+         "--output", str(output), "--format", "json"],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    time.sleep(2)
+    fcgidlab.run_load(lab.port, fcgidlab.Workload(requests=60, concurrency=2), time_limit=10)
+    trace.send_signal(signal.SIGINT)
+    stdout, stderr = trace.communicate(timeout=60)
+    assert trace.returncode in (0, 1), stderr
+    assert time.monotonic() - started < 60 and "stopped by Ctrl-C" in stderr
+    assert "detections" in json.loads(stdout) and output.stat().st_size > 0
