@@ -21,6 +21,7 @@ from fcgilint.settings import Choices, UsageError, build_report, resolve
 
 if TYPE_CHECKING:
     from fcgilint.evidence import EvidenceReport
+    from fcgilint.formats.text import TextOptions
 
 
 def _error(message: str) -> int:
@@ -28,31 +29,57 @@ def _error(message: str) -> int:
     return exitcodes.ERROR
 
 
-def run(choices: Choices, output_format: str | None, inline_ignores: bool, baseline: Path | None, write_baseline: Path | None,
-        exit_zero: bool, no_cache: bool = False) -> int:
-    """Run a check and print it, or print the stored output of an identical run on unchanged files
-    (:mod:`fcgilint.cache`); returns the exit code."""
+def run(
+    choices: Choices, output_format: str | None, inline_ignores: bool, baseline: Path | None, write_baseline: Path | None,
+    exit_zero: bool, no_cache: bool = False, text: TextOptions | None = None, output_file: Path | None = None,
+) -> int:
+    """Run a check and print it (or write it to ``output_file``), or give the stored output of an
+    identical run on unchanged files (:mod:`fcgilint.cache`); returns the exit code."""
     fmt = output_format or default_format()
     if fmt not in FORMATS:
         return _error(f"--format {fmt}: use {', '.join(FORMATS)}")
+    out = _Output(text, output_file)
     if not cache.enabled(no_cache) or write_baseline is not None or choices.evidence or Path("-") in choices.paths:
-        return _run(choices, fmt, inline_ignores, baseline, write_baseline, exit_zero, [])
-    entry_cache = cache.Cache((choices, fmt, inline_ignores, baseline, exit_zero))
+        return _run(choices, fmt, inline_ignores, baseline, write_baseline, exit_zero, [], out)
+    # The text switches and whether colour reaches a terminal shape the output as much as the inputs do.
+    entry_cache = cache.Cache((choices, fmt, inline_ignores, baseline, exit_zero, text, output_file, sys.stdout.isatty()))
     entry = entry_cache.lookup()
     if entry is not None:
-        sys.stdout.write(entry.output)
-        sys.stdout.flush()
-        return entry.code
+        return entry.code if out.write(entry.output) else exitcodes.ERROR
     printed: list[str] = []
     with cache.recording() as reads:
-        code = _run(choices, fmt, inline_ignores, baseline, write_baseline, exit_zero, printed)
+        code = _run(choices, fmt, inline_ignores, baseline, write_baseline, exit_zero, printed, out)
     if code != exitcodes.ERROR and printed:
         entry_cache.store(reads, printed[0], code)
     return code
 
 
+class _Output:
+    """Where the report goes: standard output, or ``--output-file`` (a file is no terminal: no colour on auto)."""
+
+    def __init__(self, text: TextOptions | None, path: Path | None) -> None:
+        self.text = text
+        self.path = path
+
+    def render(self, fmt: str, report: Report) -> str:
+        return render(fmt, report, self.text, self.path or sys.stdout)
+
+    def write(self, output: str) -> bool:
+        """False (after one line on stderr) when the file cannot be written."""
+        if self.path is None:
+            sys.stdout.write(output)
+            sys.stdout.flush()
+            return True
+        try:
+            self.path.write_text(output, encoding="utf-8")
+        except OSError as exc:
+            _error(f"--output-file {self.path}: cannot write: {exc.strerror or exc}")
+            return False
+        return True
+
+
 def _run(choices: Choices, fmt: str, inline_ignores: bool, baseline: Path | None, write_baseline: Path | None,
-         exit_zero: bool, printed: list[str]) -> int:
+         exit_zero: bool, printed: list[str], out: _Output) -> int:
     """The check itself; what it prints on stdout is also appended to ``printed`` (runs with evidence: never)."""
     from fcgilint import baseline as baselines
 
@@ -78,9 +105,9 @@ def _run(choices: Choices, fmt: str, inline_ignores: bool, baseline: Path | None
             report = Report(baselines.new_only(report.findings, report.sources, known), report.notes, report.rules, report.sources, report.attached)
     except (UsageError, InputError, baselines.BaselineError) as exc:
         return _error(str(exc))
-    output = render(fmt, report)
-    sys.stdout.write(output)
-    sys.stdout.flush()
+    output = out.render(fmt, report)
+    if not out.write(output):
+        return exitcodes.ERROR
     if not settings.evidence:
         printed.append(output)
     return exit_code(report.findings, settings.selection, exit_zero)

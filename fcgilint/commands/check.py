@@ -36,6 +36,12 @@ def check(
     fix: bool = typer.Option(False, "--fix", help="Apply the safe fixes, as 'fcgilint fix' does."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Check from scratch: neither reuse nor store the output of an earlier run on unchanged files."),
     unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes", help="With --diff or --fix: the unsafe fixes too (raised timeouts, body sizes, PHP limits)."),
+    verbose: bool = common.VerboseOpt,
+    quiet: bool = common.QuietOpt,
+    color: str = common.ColorOpt,
+    group_by: str = common.GroupOpt,
+    statistics: bool = common.StatisticsOpt,
+    output_file: Path | None = common.OutputFileOpt,
 ) -> None:
     """Check a server's config tree, a config repository, a wrapper or a php.ini.
 
@@ -44,18 +50,20 @@ def check(
     """
     from fcgilint.settings import Choices
 
+    text = common.text_options(verbose, quiet, color, group_by, statistics)
     choices = Choices(list(paths or []), root, module, without_module, define, select, ignore, fail_on, config, set_values, list(evidence))
     if diff or fix:
         if diff and fix:
             raise common.fail("--diff previews and --fix writes: give one of them")
         from fcgilint.commands.fix import from_check
 
-        raise typer.Exit(from_check(choices, not no_inline_ignores, exit_zero, write=fix, unsafe=unsafe_fixes))
+        raise typer.Exit(from_check(choices, not no_inline_ignores, exit_zero, write=fix, unsafe=unsafe_fixes, text=text))
     if unsafe_fixes:
         raise common.fail("--unsafe-fixes applies with --diff or --fix")
     from fcgilint.check_run import run
 
-    code = run(choices, output_format, inline_ignores=not no_inline_ignores, baseline=baseline, write_baseline=write_baseline, exit_zero=exit_zero, no_cache=no_cache)
+    code = run(choices, output_format, inline_ignores=not no_inline_ignores, baseline=baseline, write_baseline=write_baseline, exit_zero=exit_zero,
+               no_cache=no_cache, text=text, output_file=output_file)
     raise typer.Exit(code)
 
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from fcgilint import exitcodes
+
+if TYPE_CHECKING:
+    from fcgilint.formats.text import TextOptions
 
 RootOpt = typer.Option(None, "--root", help="Map absolute config paths into this directory (a repository that mirrors /).")
 ModuleOpt = typer.Option([], "--module", "-M", help="Treat this module as loaded (e.g. php7, suexec). Repeatable.")
@@ -17,6 +22,23 @@ ConfigOpt = typer.Option(None, "--config", help="Use this .fcgilint.yaml instead
 SetOpt = typer.Option([], "--set", help="NAME=VALUE for a template placeholder ({NAME}, %name%, {{ name }}). Repeatable.")
 NoInlineOpt = typer.Option(False, "--no-inline-ignores", help="Ignore '# fcgilint: disable=...' comments.")
 ExitZeroOpt = typer.Option(False, "--exit-zero", help="Exit 0 even when findings remain (errors still exit 2).")
+VerboseOpt = typer.Option(False, "--verbose", "-v", "--show-provenance", help="Text: under each finding, the related places, the provenance chain, the fix and the offending line.")
+QuietOpt = typer.Option(False, "--quiet", "-q", help="Text: the findings only, without notes and the closing summary.")
+ColorOpt = typer.Option("auto", "--color", help="Text: auto (on a terminal, unless NO_COLOR is set), always or never.")
+GroupOpt = typer.Option("none", "--group-by", help="Text: none, file or vhost: a header per file or virtual host, the findings below it.")
+StatisticsOpt = typer.Option(False, "--statistics", help="Text: counts per rule instead of the findings.")
+OutputFileOpt = typer.Option(None, "--output-file", "-o", help="Write the report to this file instead of standard output.")
+
+
+def text_options(verbose: bool, quiet: bool, color: str, group_by: str, statistics: bool = False) -> TextOptions:
+    """The text switches, checked: a wrong value is a usage error."""
+    from fcgilint.formats.text import COLOR_CHOICES, GROUP_CHOICES, TextOptions
+
+    if color not in COLOR_CHOICES:
+        raise fail(f"--color {color}: use {', '.join(COLOR_CHOICES)}")
+    if group_by not in GROUP_CHOICES:
+        raise fail(f"--group-by {group_by}: use {', '.join(GROUP_CHOICES)}")
+    return TextOptions(verbose=verbose, quiet=quiet, statistics=statistics, color=color, group_by=group_by)
 
 
 def fail(message: str) -> typer.Exit:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from fcgilint.evidence import Detection, EvidenceReport
     from fcgilint.findings import Finding
     from fcgilint.fix.engine import FixError, Options, Outcome
+    from fcgilint.formats.text import TextOptions
     from fcgilint.pipeline import Result
     from fcgilint.settings import Choices, Settings
 
@@ -52,6 +53,9 @@ def fix(
     backup_suffix: str | None = SuffixOpt,
     verify: str | None = VerifyOpt,
     diff: bool = DiffOpt,
+    verbose: bool = common.VerboseOpt,
+    quiet: bool = common.QuietOpt,
+    color: str = common.ColorOpt,
 ) -> None:
     """Apply the fixes of the findings, re-load and re-check until nothing is left to fix.
 
@@ -77,7 +81,7 @@ def fix(
         raise common.fail("--diff writes nothing: --verify and --backup do not apply")
     choices = Choices(list(paths or []), root, module, without_module, define, select, ignore, fail_on, config, set_values, list(evidence))
     options = Options(unsafe=unsafe_fixes, write=not diff, backup_suffix=suffix, verify=verify)
-    raise typer.Exit(run(choices, options, not no_inline_ignores, exit_zero))
+    raise typer.Exit(run(choices, options, not no_inline_ignores, exit_zero, common.text_options(verbose, quiet, color, "none")))
 
 
 @dataclass
@@ -126,7 +130,7 @@ class Reviewer:
         return [*(f"evidence: {w}" for w in self.evidence.warnings), *notes]
 
 
-def run(choices: Choices, options: Options, inline_ignores: bool, exit_zero: bool) -> int:
+def run(choices: Choices, options: Options, inline_ignores: bool, exit_zero: bool, text: TextOptions | None = None) -> int:
     """Resolve the settings like ``check``, then fix (or preview) every target; the exit code of the whole run."""
     from fcgilint.check_run import read_evidence
     from fcgilint.fix import engine
@@ -153,7 +157,7 @@ def run(choices: Choices, options: Options, inline_ignores: bool, exit_zero: boo
         except engine.FixError as exc:
             return _stopped(exc)
         if options.write:
-            typer.echo(report(outcome, reviewer), nl=False)
+            typer.echo(report(outcome, reviewer, text), nl=False)
         else:
             typer.echo(outcome.diff, nl=False)
             typer.echo(preview_summary(outcome, reviewer), err=True)
@@ -171,11 +175,11 @@ def _stopped(exc: FixError) -> int:
     return exc.exit_code
 
 
-def from_check(choices: Choices, inline_ignores: bool, exit_zero: bool, write: bool, unsafe: bool = False) -> int:
+def from_check(choices: Choices, inline_ignores: bool, exit_zero: bool, write: bool, unsafe: bool = False, text: TextOptions | None = None) -> int:
     """``check --diff`` / ``check --fix``: the same run as ``fix --diff`` / ``fix``."""
     from fcgilint.fix.engine import Options
 
-    return run(choices, Options(unsafe=unsafe, write=write), inline_ignores, exit_zero)
+    return run(choices, Options(unsafe=unsafe, write=write), inline_ignores, exit_zero, text)
 
 
 def _removes(applied_finding: Finding, reviewer: Reviewer) -> list[str]:
@@ -184,17 +188,27 @@ def _removes(applied_finding: Finding, reviewer: Reviewer) -> list[str]:
     return [f"    removes: {summary(d)}" for d in reviewer.removed_by(applied_finding)]
 
 
-def report(outcome: Outcome, reviewer: Reviewer) -> str:
-    """What was fixed (rule, place, remedy, the values and failures behind it), what was refused, what remains."""
-    from fcgilint.formats.text import plain
+def report(outcome: Outcome, reviewer: Reviewer, text: TextOptions | None = None) -> str:
+    """What was fixed (rule, place, remedy, the failures it removes), what was refused, what remains.
+
+    The remaining findings are one line each, as ``check`` prints them; ``-v`` adds
+    the values behind each fix and each remaining finding's details.
+    """
+    import sys
+
+    from fcgilint.formats.text import TextOptions
+    from fcgilint.formats.text import render as render_text
+    from fcgilint.report import Report
     from fcgilint.rules import load_rules
 
+    text = text or TextOptions()
     lines: list[str] = []
     for applied in outcome.applied:
         edited = ", ".join(str(loc) for loc in dict.fromkeys(applied.edited))
         lines.append(f"fixed {applied.finding.rule} {applied.finding.location}: {applied.fix.description}")
         lines.append(f"    edited: {edited}")
-        lines.extend(f"    because: {r.location}: {r.note}" for r in applied.finding.related)
+        if text.verbose:
+            lines.extend(f"    because: {r.location}: {r.note}" for r in applied.finding.related)
         lines.extend(_removes(applied.finding, reviewer))
     lines.extend(f"not fixed: {reason}" for reason in outcome.refused)
     lines.extend(f"removed {path}: a temporary file left by a killed run" for path in outcome.cleaned)
@@ -206,8 +220,8 @@ def report(outcome: Outcome, reviewer: Reviewer) -> str:
     if outcome.final is not None:
         lines.append("remaining:" if outcome.remaining else "nothing remains.")
         if outcome.remaining:
-            rules = {r.id: r for r in load_rules()}
-            lines.append(plain(list(outcome.remaining), list(outcome.final.notes), rules, True).rstrip("\n"))
+            remaining = Report(list(outcome.remaining), list(outcome.final.notes), load_rules())
+            lines.append(render_text(remaining, text, sys.stdout).rstrip("\n"))
             unsafe = sum(1 for f in outcome.remaining if f.fix is not None and not f.fix.safe)
             if unsafe:
                 lines.append(f"{unsafe} unsafe fix(es) not applied: review them, then run with --unsafe-fixes.")

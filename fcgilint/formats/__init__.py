@@ -11,6 +11,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from fcgilint.formats.text import TextOptions
     from fcgilint.report import Report
 
 FORMATS = ("text", "json", "sarif", "github", "junit")
@@ -23,12 +24,17 @@ def default_format(environ: dict[str, str] | None = None) -> str:
     return "github" if env.get("GITHUB_ACTIONS") == "true" else "text"
 
 
-def render(name: str, report: Report) -> str:
-    """Render a report in one of :data:`FORMATS`; the module is imported only when used."""
+def render(name: str, report: Report, text: TextOptions | None = None, stream: object = None) -> str:
+    """Render a report in one of :data:`FORMATS`; the module is imported only when used.
+
+    ``text`` and ``stream`` (where the output goes, for colour on a terminal) only concern ``text``.
+    """
     if name not in _MODULES:
         raise ValueError(f"unknown format {name!r}; use {', '.join(FORMATS)}")
     module = import_module(f"fcgilint.formats.{_MODULES[name]}")
-    return module.render(report)
+    if name == "text":
+        return str(module.render(report, text, stream))
+    return str(module.render(report))
 
 
 def clean(text: str) -> str:

@@ -1,59 +1,152 @@
-"""Text for people: Rich colours and a source excerpt on a terminal, plain otherwise.
+"""Text for people: one line per finding, the details on ``-v``, colour on a terminal.
 
-Plain text (piped, ``NO_COLOR`` set, or ``TERM=dumb``) keeps the historical
-``file:line: severity RULE name: message`` lines that scripts grep. Rich is
-imported only for a terminal, because importing it costs start-up time that
-pre-commit users pay on every commit.
+Each finding is one ``file:line: severity RULE name: message`` line, the shape
+ruff, shellcheck's gcc format and compilers print and scripts grep; the evidence
+a finding carries (``--evidence``) follows it. ``-v`` (``--show-provenance``)
+adds the related places, the provenance chain, the fix and the offending line
+with a caret. ``--group-by file|vhost`` prints a header per file or per virtual
+host and the findings below it; ``--statistics`` prints counts per rule instead;
+``--quiet`` drops the notes and the closing summary. Colour is plain ANSI (no
+import cost for pre-commit users): on a terminal unless ``NO_COLOR`` or
+``TERM=dumb``, forced with ``--color always`` or ``FORCE_COLOR``.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from fcgilint.findings import Finding
 from fcgilint.report import Report
-from fcgilint.source import SourceIndex
 from fcgilint.rules import Rule
+from fcgilint.source import SourceIndex
 
-STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+COLOR_CHOICES = ("auto", "always", "never")
+GROUP_CHOICES = ("none", "file", "vhost")
+STYLE = {"error": "1;31", "warning": "33", "info": "36", "place": "1", "rule": "1", "head": "1;4", "dim": "2", "caret": "1;35", "key": "34"}
+
+#: A line as parts of (text, style name or "").
+Line = list[tuple[str, str]]
 
 
-def use_colour() -> bool:
-    """A terminal that did not opt out of colour (https://no-color.org convention)."""
+@dataclass(frozen=True)
+class TextOptions:
+    """How the text report looks (the command-line switches)."""
+
+    verbose: bool = False
+    quiet: bool = False
+    statistics: bool = False
+    color: str = "auto"
+    group_by: str = "none"
+
+
+def use_colour(choice: str = "auto", stream: object = None) -> bool:
+    """``--color``: always, never, or auto (a terminal that did not opt out, https://no-color.org)."""
+    if choice in ("always", "never"):
+        return choice == "always"
     if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
-    return bool(os.environ.get("FORCE_COLOR")) or sys.stdout.isatty()
+    isatty = getattr(stream or sys.stdout, "isatty", None)
+    return bool(os.environ.get("FORCE_COLOR")) or bool(isatty and isatty())
 
 
 def summary(findings: list[Finding]) -> str:
-    """One closing line with counts per severity."""
+    """One closing line with counts per severity and how many the fixer can take."""
     if not findings:
         return "No findings."
     counts = Counter(f.severity.value for f in findings)
     parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in ("error", "warning", "info") if counts[s]]
-    return f"{len(findings)} finding{'s' if len(findings) != 1 else ''} ({', '.join(parts)})."
+    text = f"{len(findings)} finding{'s' if len(findings) != 1 else ''} ({', '.join(parts)})."
+    safe = sum(1 for f in findings if f.fix is not None and f.fix.safe)
+    unsafe = sum(1 for f in findings if f.fix is not None and not f.fix.safe)
+    if safe or unsafe:
+        text += f" {safe} fixable with `fcgilint fix`" + (f", {unsafe} more with --unsafe-fixes." if unsafe else ".")
+    return text
 
 
-def plain(findings: list[Finding], notes: list[str], rules: dict[str, Rule], verbose: bool = True) -> str:
-    """file:line: severity RULE name: message, then related places and the provenance chain."""
-    out: list[str] = []
+def head(f: Finding, rules: dict[str, Rule], place: bool = True) -> Line:
+    rule = rules.get(f.rule)
+    where = [(str(f.location), "place"), (": ", "")] if place else [(f"{f.location.line}: ", "place")]
+    return [*where, (f.severity.value, f.severity.value), (" ", ""), (f.rule, "rule"), (f" {rule.name}" if rule else "", ""), (f": {f.message}", "")]
+
+
+def details(f: Finding, sources: SourceIndex, verbose: bool) -> list[Line]:
+    """Evidence always (it was asked for); related places, provenance, fix and excerpt on -v."""
+    out: list[Line] = []
+    if verbose:
+        out.extend([(text, "caret" if text.rstrip().endswith("^") else "dim")] for text in excerpt(f, sources))
+        out.extend([("    related", "key"), (f": {r.location}: {r.note}", "")] for r in f.related)
+        if f.chain:
+            out.append([("    provenance", "key"), (":", "")])
+            out.extend([(f"      {step}", "")] for step in f.chain)
+    out.extend([("    evidence", "key"), (f": {line}", "")] for line in f.evidence)
+    if verbose and f.fix is not None:
+        out.append([(f"    fix{'' if f.fix.safe else ' (unsafe)'}", "key"), (f": {f.fix.description}", "")])
+    return out
+
+
+def _vhost_label(f: Finding) -> str:
+    """The group header of ``--group-by vhost``: the ServerNames the finding reaches."""
+    if f.vhosts is None:
+        return "not tied to a virtual host"
+    return ", ".join("the main server" if v is None else v for v in f.vhosts) or "the main server"
+
+
+def groups(findings: list[Finding], by: str) -> list[tuple[str, list[Finding]]]:
+    """Findings under a header per file or per vhost, in report order."""
+    table: dict[str, list[Finding]] = {}
     for f in findings:
-        rule = rules.get(f.rule)
-        name = f" {rule.name}" if rule else ""
-        out.append(f"{f.location}: {f.severity.value} {f.rule}{name}: {f.message}")
-        out.extend(f"    related: {r.location}: {r.note}" for r in f.related)
-        if verbose and f.chain:
-            out.append("    provenance:")
-            out.extend(f"      {step}" for step in f.chain)
-        out.extend(f"    evidence: {line}" for line in f.evidence)
-        if f.fix is not None:
-            out.append(f"    fix{'' if f.fix.safe else ' (unsafe)'}: {f.fix.description}")
-    out.extend(f"note: {note}" for note in notes)
-    out.append(summary(findings))
-    return "\n".join(out) + "\n"
+        key = f.location.file if by == "file" else _vhost_label(f)
+        table.setdefault(key, []).append(f)
+    return list(table.items())
+
+
+def statistics(findings: list[Finding], rules: dict[str, Rule]) -> list[Line]:
+    """Counts per rule, most frequent first (as ``ruff --statistics``)."""
+    counts = Counter(f.rule for f in findings)
+    width = max((len(str(n)) for n in counts.values()), default=1)
+    out: list[Line] = []
+    for rule_id, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        rule = rules.get(rule_id)
+        severity = next(f.severity.value for f in findings if f.rule == rule_id)
+        fixable = sum(1 for f in findings if f.rule == rule_id and f.fix is not None)
+        mark = f"  [{fixable} fixable]" if fixable else ""
+        out.append([(f"{count:>{width}}  ", ""), (rule_id, "rule"), (f"  {rule.name if rule else ''}  ", ""), (severity, severity), (mark, "dim")])
+    return out
+
+
+def build(report: Report, options: TextOptions) -> list[Line]:
+    """Every line of the report, before colour is decided."""
+    rules = {r.id: r for r in report.rules}
+    out: list[Line] = []
+    if options.statistics:
+        out.extend(statistics(report.findings, rules))
+    elif options.group_by in ("file", "vhost"):
+        for title, members in groups(report.findings, options.group_by):
+            out.append([(title, "head")])
+            for f in members:
+                out.append([("  ", ""), *head(f, rules, place=options.group_by != "file")])
+                out.extend([("  ", ""), *line] for line in details(f, report.sources, options.verbose))
+    else:
+        for f in report.findings:
+            out.append(head(f, rules))
+            out.extend(details(f, report.sources, options.verbose))
+    if not options.quiet:
+        out.extend([("note", "dim"), (f": {note}", "dim")] for note in report.notes)
+        out.append([(summary(report.findings), "place")])
+    return out
+
+
+def paint(lines: Iterable[Line], colour: bool) -> str:
+    """Lines as text, with ANSI colour when asked."""
+    def part(text: str, style: str) -> str:
+        return f"\x1b[{STYLE[style]}m{text}\x1b[0m" if colour and style and text else text
+
+    rendered = ["".join(part(text, style) for text, style in line) for line in lines]
+    return "".join(f"{line}\n" for line in rendered)
 
 
 def caret_column(source_line: str, col: int) -> int:
@@ -72,38 +165,7 @@ def excerpt(finding: Finding, sources: SourceIndex) -> list[str]:
     return [gutter + line.expandtabs(4), " " * (len(gutter) - 2) + "| " + " " * caret_column(line.expandtabs(4), finding.location.col) + "^"]
 
 
-def rich_text(report: Report, rules: dict[str, Rule]) -> str:
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.text import Text
-
-    width = shutil.get_terminal_size().columns
-    console = Console(force_terminal=True, record=True, file=open(os.devnull, "w"), highlight=False, width=width)
-    for f in report.findings:
-        rule = rules.get(f.rule)
-        head = Text.assemble((str(f.location), "bold"), ": ", (f.severity.value, STYLE[f.severity.value]), " ", (f.rule, "bold"), f" {rule.name}" if rule else "", ": ", f.message)
-        console.print(head)
-        for line in excerpt(f, report.sources):
-            console.print(Text(line, style="dim" if not line.rstrip().endswith("^") else "bold magenta"))
-        for r in f.related:
-            console.print(f"    [blue]related[/]: {escape(str(r.location))}: {escape(r.note)}")
-        if f.chain:
-            console.print("    [green]provenance[/]:")
-            for step in f.chain:
-                console.print(f"      {escape(step)}")
-        for line in f.evidence:
-            console.print(f"    evidence: {escape(line)}")
-        if f.fix is not None:
-            console.print(f"    [green]fix{'' if f.fix.safe else ' (unsafe)'}[/]: {escape(f.fix.description)}")
-    for note in report.notes:
-        console.print(f"[dim]note: {escape(note)}[/]")
-    console.print(Text(summary(report.findings), style="bold"))
-    console.file.close()
-    return console.export_text(styles=True)
-
-
-def render(report: Report) -> str:
-    rules = {r.id: r for r in report.rules}
-    if use_colour():
-        return rich_text(report, rules)
-    return plain(report.findings, report.notes, rules)
+def render(report: Report, options: TextOptions | None = None, stream: object = None) -> str:
+    """The text report; colour follows ``options.color`` and whether ``stream`` is a terminal."""
+    options = options or TextOptions()
+    return paint(build(report, options), use_colour(options.color, stream))

@@ -122,6 +122,6 @@ def test_limits_raised_only_with_unsafe_fixes(tree) -> None:
 
 
 def test_timeout_margin_is_a_quarter_and_at_least_ten_seconds() -> None:
-    from fcgilint.fix.remedies import io_timeout_for
+    from fcgilint.checks.remedies import io_timeout_for
 
     assert [io_timeout_for(s) for s in (1, 30, 40, 60, 600)] == [11, 40, 50, 75, 750]

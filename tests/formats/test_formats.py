@@ -128,7 +128,7 @@ def test_text_is_plain_when_piped_and_rich_on_a_terminal(repo: Path) -> None:
     plain = invoke(CHECK).stdout
     assert "\x1b[" not in plain
     assert re.search(r"^etc/apache2/apache2.conf:\d+: error FCG001 request-limit-race: ", plain, re.M)
-    coloured = invoke(CHECK, env={"NO_COLOR": "", "FORCE_COLOR": "1"}).stdout
+    coloured = invoke([*CHECK, "-v"], env={"NO_COLOR": "", "FORCE_COLOR": "1"}).stdout
     assert "\x1b[" in coloured
     assert "MaxRequestsPerProcess 1000" in coloured and re.search(r"\|\s+\^", coloured)
     assert "provenance" in coloured
