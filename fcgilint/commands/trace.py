@@ -63,9 +63,18 @@ def trace(
     output: Path = typer.Option(Path("strace.out"), "--output", help="With --live: where strace writes."),
     max_mb: int = typer.Option(512, "--max-mb", help="With --live: stop tracing once the output reaches this size."),
     pid: int = typer.Option(None, "--pid", help="With --live: the httpd parent pid, when several servers run."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Text: every detection's socket, pids and three sample lines."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Text: the detections only, without reader warnings."),
+    color: str = typer.Option("auto", "--color", help="Text: auto (on a terminal, unless NO_COLOR is set), always or never."),
+    output_file: Path = typer.Option(None, "--output-file", "-o", help="Write the report to this file instead of standard output."),
 ) -> None:
     """Entry point of ``fcgilint trace``."""
     from fcgilint.evidence import EvidenceError, analyse
+    from fcgilint.formats.text import COLOR_CHOICES, use_colour
+
+    if color not in COLOR_CHOICES:
+        typer.echo(f"fcgilint: --color {color}: use {', '.join(COLOR_CHOICES)}", err=True)
+        raise typer.Exit(exitcodes.ERROR)
 
     try:
         if output_format not in ("text", "json"):
@@ -79,9 +88,17 @@ def trace(
         typer.echo(f"fcgilint: {exc}", err=True)
         raise typer.Exit(exitcodes.ERROR) from None
     if output_format == "json":
-        typer.echo(json.dumps(report.to_json(), indent=2))
+        text = json.dumps(report.to_json(), indent=2) + "\n"
     else:
-        typer.echo(render_text(report))
+        text = render_text(report, verbose, quiet, use_colour(color, output_file or sys.stdout)) + "\n"
+    if output_file is None:
+        typer.echo(text, nl=False)
+    else:
+        try:
+            output_file.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            typer.echo(f"fcgilint: --output-file {output_file}: cannot write: {exc.strerror or exc}", err=True)
+            raise typer.Exit(exitcodes.ERROR) from None
     raise typer.Exit(exitcodes.FINDINGS if report.detections else exitcodes.OK)
 
 
@@ -307,20 +324,27 @@ class _LiveProgress:
 # Text rendering
 
 
-def render_text(report: EvidenceReport) -> str:
-    """Human-readable report: per detection kind, count, times, socket/wrapper, rule, 3 samples."""
+def render_text(report: EvidenceReport, verbose: bool = False, quiet: bool = False, colour: bool = False) -> str:
+    """Per detection: kind, count, times, rule and wrapper, then its first sample line.
+
+    ``verbose`` adds the socket, the pids and three samples; ``quiet`` drops the
+    reader's warnings; ``colour`` makes the kind and the rule stand out (ANSI).
+    """
+    def bold(text: str) -> str:
+        return f"\x1b[1m{text}\x1b[0m" if colour else text
+
     out: list[str] = []
     for found in report.detections:
         span = f"{found.first} .. {found.last}" if found.first else "time not recorded"
-        rule = f"  confirms {found.rule}" if found.rule else ""
-        out.append(f"{found.kind}: {found.count}x  ({span}){rule}")
-        if found.socket:
+        rule = f"  confirms {bold(found.rule)}" if found.rule else ""
+        out.append(f"{bold(found.kind)}: {found.count}x  ({span}){rule}")
+        if found.socket and verbose:
             out.append(f"  socket:  {found.socket}")
         if found.wrapper:
             out.append(f"  wrapper: {found.wrapper}")
-        if found.pids:
+        if found.pids and verbose:
             out.append("  pids:    " + " ".join(str(p) for p in found.pids))
-        for source, line, text in found.samples[:3]:
+        for source, line, text in found.samples[: 3 if verbose else 1]:
             out.append(f"  {source}:{line}: {text[:200]}")
     for limit in report.inferred:
         where = limit.wrapper or limit.socket or "unknown class"
@@ -334,8 +358,8 @@ def render_text(report: EvidenceReport) -> str:
                        "mod_fcgid's default spawn score (R x 1 / (1 + 2)); `check --evidence` uses the config's own")
     for load in report.loads:
         out.append(f"load of {load.vhost or 'the log'}: {load.requests} requests ({load.source}); {load.summary()}")
-    for warning in report.warnings:
-        out.append(f"warning: {warning}")
+    if not quiet:
+        out.extend(f"warning: {warning}" for warning in report.warnings)
     if not report.detections:
         read = ", ".join(f"{source} ({kind})" for source, kind in report.inputs if kind != "unknown")
         out.insert(0, f"no FastCGI failure patterns found in {read}" if read else "no FastCGI failure patterns found")

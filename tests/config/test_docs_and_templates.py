@@ -69,3 +69,21 @@ def test_every_rule_is_documented_in_ruffs_shape() -> None:
     for section in sections:
         headings = [line[4:] for line in section.splitlines() if line.startswith("### ")]
         assert headings == RUFF_SHAPE, section.splitlines()[0]
+
+
+def test_readme_quick_start_shows_what_the_command_prints() -> None:
+    """The report README shows for the quick start is the real one, line by line (long lines cut with ' ...')."""
+    import subprocess
+    import sys
+
+    readme = (REPO / "README.md").read_text()
+    block = readme.split("fcgilint check --root examples/seed examples/seed/etc/apache2\n```\n", 1)[1]
+    shown = block.split("```\n", 2)[1].splitlines()
+    env = {"PATH": "/usr/bin:/bin", "NO_COLOR": "1"}
+    done = subprocess.run([sys.executable, "-m", "fcgilint", "check", "--root", "examples/seed", "examples/seed/etc/apache2"],
+                          cwd=REPO, capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 1, done.stderr
+    real = done.stdout.splitlines()
+    assert len(shown) == len(real)
+    for ours, theirs in zip(shown, real, strict=True):
+        assert theirs.startswith(ours.removesuffix(" ...")), (ours, theirs)

@@ -270,3 +270,18 @@ def test_an_empty_log_is_called_empty(tmp_path: Path) -> None:
     result = runner.invoke(app, ["trace", str(empty), "--format", "json"])
     assert result.exit_code == 0
     assert json.loads(result.stdout)["warnings"] == [f"{empty}: empty; nothing to read"]
+
+
+def test_trace_text_is_short_by_default_and_complete_on_verbose(tmp_path: Path) -> None:
+    files = [str(CAPTURE / "strace.txt.gz"), str(CAPTURE / "error.log")]
+    short = runner.invoke(app, ["trace", *files]).stdout
+    full = runner.invoke(app, ["trace", "-v", *files]).stdout
+    assert "  pids:" not in short and "  socket:" not in short and "  pids:" in full and "  socket:" in full
+    race = short.splitlines().index(next(line for line in short.splitlines() if line.startswith("request-limit-race: 4x")))
+    assert short.splitlines()[race + 3].startswith(("fcgi", "http", "process", "inferred", "request"))  # wrapper, one sample
+    written = runner.invoke(app, ["trace", "-o", str(tmp_path / "trace.txt"), "--color", "always", *files])
+    assert written.exit_code == 1 and written.stdout == ""
+    assert "\x1b[1mrequest-limit-race\x1b[0m: 4x" in (tmp_path / "trace.txt").read_text()
+    empty = tmp_path / "empty.log"
+    empty.write_text("")
+    assert "warning:" not in runner.invoke(app, ["trace", "-q", str(empty)]).stdout
