@@ -1,6 +1,6 @@
 """Output formats, one module per format, all fed the same :class:`fcgilint.report.Report`.
 
-Machine formats (json, sarif, github, junit) return exactly what goes to
+Machine formats (json, sarif, github, junit, gitlab, checkstyle, rdjson) return exactly what goes to
 stdout; nothing else may be mixed in, because CI systems parse it whole.
 """
 
@@ -14,8 +14,11 @@ if TYPE_CHECKING:
     from fcgilint.formats.text import TextOptions
     from fcgilint.report import Report
 
-FORMATS = ("text", "json", "sarif", "github", "junit")
-_MODULES = {"text": "text", "json": "json_format", "sarif": "sarif", "github": "github", "junit": "junit"}
+FORMATS = ("text", "json", "sarif", "github", "junit", "gitlab", "checkstyle", "rdjson")
+_MODULES = {
+    "text": "text", "json": "json_format", "sarif": "sarif", "github": "github", "junit": "junit",
+    "gitlab": "gitlab", "checkstyle": "checkstyle", "rdjson": "rdjson",
+}
 
 
 def default_format(environ: dict[str, str] | None = None) -> str:

@@ -94,3 +94,5 @@ def test_gitlab_job_script_writes_the_junit_report_it_declares(venv: Path, tmp_p
     assert any("FCG001" in (f.get("message") or "") + (f.text or "") for f in failures)
     after = subprocess.run(["bash", "-c", "\n".join(job["after_script"])], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert after.returncode == 0 and "error FCG001" in after.stdout
+    quality = json.loads((tmp_path / job["artifacts"]["reports"]["codequality"]).read_text())
+    assert [i["check_name"] for i in quality if i["severity"] == "major"] == ["FCG001"]
