@@ -308,7 +308,7 @@ def php_ini_values(pc: ProcessClass, inis: IniReader, notes: list[str]) -> dict[
     pc.ini_files, pc.ini_reason = [ini.display for ini in files], choice.reason
     values: dict[str, Value] = {}
     for key, default in knowledge.PHP_INI_DEFAULTS.items():
-        chain = [Step(choice.reason)]
+        chain = [Step(f"php.ini from {choice.reason}" if choice.files else choice.reason)]
         raw, loc, decided = default, None, "PHP built-in default"
         for ini in files:
             if key in ini.values:

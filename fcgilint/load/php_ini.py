@@ -158,14 +158,15 @@ class IniReader:
 
     def _locate(self, binary: str, ini_path: str | None, no_ini: bool, env: dict[str, str | None], wrapper_dir: Path | None) -> IniChoice:
         if no_ini:
-            return IniChoice([], "no php.ini: php-cgi runs with -n")
+            return IniChoice([], "php-cgi runs with -n: no php.ini is read")
         main: Path | None = None
         reason = ""
         for label, candidate in (("-c", ini_path), ("PHPRC", env.get("PHPRC"))):
             if candidate:
                 main = _resolve(candidate, wrapper_dir, self.paths)
-                option = f"-c {candidate}" if label == "-c" else f"PHPRC={candidate}"
-                reason = f"php.ini from {option}" if main else f"{option} names no php.ini: PHP's built-in defaults apply"
+                reason = f"{label} {candidate}"
+                if main is None:
+                    reason += " (not found: PHP falls back to its built-in defaults)"
                 break
         else:
             main, reason = self._compiled_default(binary)
@@ -180,7 +181,7 @@ class IniReader:
         version = php_version_hint(binary)
         found = self._glob(self.paths.to_host(f"/etc/php/{version or '*'}/cgi/php.ini"))
         if found:
-            return Path(found[-1]), f"php.ini from the distribution's default path {self.paths.to_config(found[-1])}"
+            return Path(found[-1]), f"the distribution's default {self.paths.to_config(found[-1])}"
         return None, "no php.ini found (no -c, no PHPRC, no /etc/php/*/cgi/php.ini): PHP's built-in defaults apply"
 
     def load(self, files: list[Path]) -> tuple[list[IniFile], list[str]]:

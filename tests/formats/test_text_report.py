@@ -91,3 +91,12 @@ def test_fix_lists_what_remains_one_line_each(tmp_path: Path) -> None:
         assert "fixed FCG001 etc/apache2/sites-enabled/shop.conf:3: " in out and "    because: " not in out
         remaining = out[out.index("remaining:"):].splitlines()[1:]
         assert HEAD.match(remaining[0]) and "FCG013" in remaining[0] and not remaining[1].startswith("    ")
+
+
+def test_the_php_ini_step_reads_as_a_sentence(tmp_path: Path) -> None:
+    with chdir(sites(tmp_path)):
+        out = invoke(["check", "--root", ".", "etc/apache2/apache2.conf", "--select", "FCG005", "-v"]).stdout
+    steps = [line.strip() for line in out.splitlines() if "php.ini" in line and line.startswith("      ")]
+    assert steps and all(s.endswith("no php.ini found (no -c, no PHPRC, no /etc/php/*/cgi/php.ini): PHP's built-in defaults apply")
+                         for s in steps if "post_max_size: " in s and "=" not in s)
+    assert "chosen by" not in out
