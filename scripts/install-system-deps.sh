@@ -1,12 +1,13 @@
 #!/bin/sh
-# Install what the real-server tests need: Debian's apache2, mod_fcgid, php-cgi, strace, ab and suexec.
+# Install what the real-server tests need: Debian's apache2, mod_fcgid, php-cgi, strace, ab and suexec,
+# and chromium for the test that renders the trace timeline page in a headless browser.
 #
 # Idempotent: does nothing when everything is present.  Never fails its caller: when something
 # is missing and cannot be installed (not root, no apt-get, install error) it prints one line
 # naming what is missing and exits 0, so the tests can skip with that reason.
 
 MODULE=/usr/lib/apache2/modules/mod_fcgid.so
-PACKAGES="apache2 libapache2-mod-fcgid php-cgi strace apache2-utils apache2-suexec-pristine"
+PACKAGES="apache2 libapache2-mod-fcgid php-cgi strace apache2-utils apache2-suexec-pristine chromium"
 
 missing() {
     out=""
@@ -16,6 +17,7 @@ missing() {
     command -v strace >/dev/null 2>&1 || out="$out strace"
     command -v ab >/dev/null 2>&1 || out="$out ab"
     [ -x /usr/lib/apache2/suexec ] || out="$out suexec"
+    command -v chromium >/dev/null 2>&1 || out="$out chromium"
     echo "${out# }"
 }
 

@@ -67,6 +67,7 @@ def trace(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Text: the detections only, without reader warnings."),
     color: str = typer.Option("auto", "--color", help="Text: auto (on a terminal, unless NO_COLOR is set), always or never."),
     output_file: Path = typer.Option(None, "--output-file", "-o", help="Write the report to this file instead of standard output."),
+    html_file: Path = typer.Option(None, "--html", help="Also write a self-contained HTML page to this file: a timeline per process class (each php-cgi's life, its requests, every failure where it hit)."),
 ) -> None:
     """Entry point of ``fcgilint trace``."""
     from fcgilint.evidence import EvidenceError, analyse
@@ -87,6 +88,8 @@ def trace(
     except (_Refusal, EvidenceError) as exc:
         typer.echo(f"fcgilint: {exc}", err=True)
         raise typer.Exit(exitcodes.ERROR) from None
+    if html_file is not None:
+        _write_html(html_file, report, [str(f) for f in files or [output]])
     if output_format == "json":
         text = json.dumps(report.to_json(), indent=2) + "\n"
     else:
@@ -113,6 +116,17 @@ def _inputs(files: list[Path], live: bool, seconds: int, output: Path, max_mb: i
         raise _Refusal("--seconds and --max-mb must be positive")
     capture_live(output, seconds, max_mb * 1024 * 1024, pid)
     return [output]
+
+
+def _write_html(path: Path, report: EvidenceReport, sources: list[str]) -> None:
+    """The timeline page; a file that cannot be written is an input error (exit 2)."""
+    from fcgilint.formats.timeline import render
+
+    try:
+        path.write_text(render(report, sources), encoding="utf-8")
+    except OSError as exc:
+        typer.echo(f"fcgilint: --html {path}: cannot write: {exc.strerror or exc}", err=True)
+        raise typer.Exit(exitcodes.ERROR) from None
 
 
 def _stdin_spooled(paths: list[Path], spool: Path) -> tuple[list[Path], dict[Path, str]]:

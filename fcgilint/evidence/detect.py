@@ -49,7 +49,7 @@ from datetime import UTC, datetime
 from fcgilint.evidence.kinds import STRACE_INPUTS
 from fcgilint.numbers import saturated
 from fcgilint.evidence.logs import AccessLine, ErrorLine
-from fcgilint.evidence.model import Collector, When
+from fcgilint.evidence.model import Collector, Failure, Life, When
 from fcgilint.evidence.strace import (
     Record,
     decorated_path,
@@ -104,6 +104,7 @@ class _Proc:
     started: bool = False
     exit_called: bool = False
     signal: str | None = None
+    born: float | None = None  # sort key of the clone that made it, for the timeline
 
 
 @dataclass(slots=True)
@@ -156,7 +157,7 @@ class StraceCorrelator:
             if rec.name in TERMINATING:
                 self._proc(rec.pid).signal = rec.name
         else:
-            self._finish_process(rec.pid, killed=rec.name if kind == "killed" else None)
+            self._finish_process(rec.pid, killed=rec.name if kind == "killed" else None, when=_when(rec))
 
     # -- httpd side -----------------------------------------------------------
 
@@ -273,6 +274,8 @@ class StraceCorrelator:
             kind, when=reset.when, sample=reset.sample, pid=owner if owner is not None else reset.pid,
             socket=posixpath.dirname(reset.path), wrapper=fate.wrapper if fate else None,
         )
+        if reset.when is not None:
+            self.sink.failure(Failure(reset.when[0], reset.when[1], kind, owner, posixpath.dirname(reset.path)))
 
     # -- php-cgi side ---------------------------------------------------------
 
@@ -303,6 +306,8 @@ class StraceCorrelator:
             return
         proc = self._proc(child)
         proc.started = True
+        when = _when(rec)
+        proc.born = when[0] if when else None
         path = self._bound.pop(rec.pid, None)
         if path is not None:
             proc.socket = path
@@ -338,7 +343,7 @@ class StraceCorrelator:
     def _on_exit_group(self, rec: Record, source: str) -> None:
         self._proc(rec.pid).exit_called = True
 
-    def _finish_process(self, pid: int, killed: str | None) -> None:
+    def _finish_process(self, pid: int, killed: str | None, when: When = None) -> None:
         self._conns.pop(pid, None)
         self._last.pop(pid, None)
         self._bound.pop(pid, None)
@@ -348,6 +353,9 @@ class StraceCorrelator:
         signal = proc.signal or killed
         fate = _Exit(killed is None and proc.signal is None, signal, proc.wrapper)
         self._exits[pid] = fate
+        socket = posixpath.dirname(proc.socket) if proc.socket else None
+        end = when[0] if when else None
+        self.sink.life(Life(pid, socket, proc.wrapper, proc.born, end, proc.accepts, "exited" if fate.on_its_own else signal or "killed"))
         if fate.on_its_own and proc.started and proc.accepts > 0:
             key = (posixpath.dirname(proc.socket) if proc.socket else None, proc.wrapper)
             self._classes.setdefault(key, Counter())[proc.accepts] += 1
@@ -363,6 +371,10 @@ class StraceCorrelator:
         """
         for pid in [pid for pid, proc in self._procs.items() if proc.exit_called]:
             self._finish_process(pid, killed=None)
+        for pid, proc in self._procs.items():
+            if proc.socket is not None and proc.accepts:
+                directory = posixpath.dirname(proc.socket)
+                self.sink.life(Life(pid, directory, proc.wrapper, proc.born, None, proc.accepts, "running"))
         for path, resets in self._waiting.items():
             owner = self._owner.get(path)
             fate = self._exits.get(owner) if owner is not None else None

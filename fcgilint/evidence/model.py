@@ -76,6 +76,39 @@ class Inferred:
         }
 
 
+#: At most this many php-cgi lives and failures are kept for the timeline (``trace --html``).
+MAX_TIMELINE = 20000
+
+
+@dataclass(frozen=True)
+class Life:
+    """One php-cgi process seen in a strace capture, for the timeline.
+
+    Times are the capture's sort keys (seconds), ``None`` where the capture does
+    not show them (the process was already running, or still runs at the end).
+    ``fate`` is ``exited`` (on its own), a signal name, or ``running``.
+    """
+
+    pid: int
+    socket: str | None
+    wrapper: str | None
+    start: float | None
+    end: float | None
+    requests: int
+    fate: str
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failed FastCGI request, for the timeline: when, which kind, on which php-cgi (if known)."""
+
+    at: float
+    shown: str
+    kind: str
+    pid: int | None
+    socket: str | None
+
+
 @dataclass
 class EvidenceReport:
     """Everything :func:`fcgilint.evidence.analyse` found."""
@@ -84,6 +117,9 @@ class EvidenceReport:
     inferred: list[Inferred] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     inputs: list[tuple[str, str]] = field(default_factory=list)  # (file, strace|error|access|unknown)
+    #: php-cgi lives and failed requests of strace captures, for ``trace --html`` (not in the JSON)
+    lives: list[Life] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
 
     @property
     def recognised(self) -> bool:
@@ -128,6 +164,18 @@ class Collector:
         self._warnings: list[str] = []
         self._inputs: list[tuple[str, str]] = []
         self._loads: list[Load] = []
+        self._lives: list[Life] = []
+        self._failures: list[Failure] = []
+
+    def life(self, life: Life) -> None:
+        """Keep one php-cgi life for the timeline (bounded by MAX_TIMELINE)."""
+        if len(self._lives) < MAX_TIMELINE:
+            self._lives.append(life)
+
+    def failure(self, failure: Failure) -> None:
+        """Keep one failed request for the timeline (bounded by MAX_TIMELINE)."""
+        if len(self._failures) < MAX_TIMELINE:
+            self._failures.append(failure)
 
     def add(
         self,
@@ -205,5 +253,6 @@ class Collector:
             detections.append(slot.detection)
         detections.sort(key=lambda d: (d.rule is None, d.rule or "", d.kind, d.socket or "", d.wrapper or ""))
         return EvidenceReport(
-            detections, list(self._inferred), list(self._warnings), list(self._inputs), list(self._loads)
+            detections, list(self._inferred), list(self._warnings), list(self._inputs),
+            loads=list(self._loads), lives=list(self._lives), failures=list(self._failures),
         )
