@@ -9,13 +9,19 @@ failure the fix caused.
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import REPO
 from tests.differential.httpd_support import MODULES_DIR, free_port, missing_requirements, stub_wrapper
-from tests.fix.test_safety import invoke
+from tests.fix.test_safety import RACE, invoke
 
 pytestmark = pytest.mark.skipif(
     missing_requirements() is not None or shutil.which("apache2ctl") is None,
@@ -62,3 +68,19 @@ def test_the_debian_form_passes_before_and_after_the_fix(tmp_path: Path) -> None
     assert result.exit_code == 0, result.output
     assert "fixed FCG001" in result.output
     assert "    FcgidMaxRequestsPerProcess 500\n</VirtualHost>" in (tree / "apache2.conf").read_text()
+
+
+def test_a_signal_while_verify_runs_before_writing_changes_nothing(tmp_path: Path) -> None:
+    conf = tmp_path / "httpd.conf"
+    conf.write_text(RACE)
+    marker = tmp_path / "verifying"
+    process = subprocess.Popen([sys.executable, "-m", "fcgilint", "fix", "--select", "FCG001", "--verify", f"touch {marker}; sleep 60", str(conf)],
+                               cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGTERM, err
+    assert "interrupted by SIGTERM while --verify ran before any change; nothing was written" in err
+    assert conf.read_text() == RACE

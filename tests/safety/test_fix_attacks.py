@@ -75,7 +75,8 @@ def test_a_signal_during_verify_restores_every_file(tmp_path: Path, signum: int)
     conf_dir = hosting_tree(tmp_path, 50)
     marker = tmp_path / "verifying"
     before = {p: digest(p) for p in conf_dir.rglob("*.conf")}
-    process = start("--backup", "--verify", f"touch {marker}; sleep 60", str(conf_dir))
+    checked = tmp_path / "checked-before-writing"  # --verify runs once before writing: signal the second run
+    process = start("--backup", "--verify", f"if [ -e {checked} ]; then touch {marker}; sleep 60; else touch {checked}; fi", str(conf_dir))
     deadline = time.monotonic() + 60
     while not marker.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
