@@ -102,6 +102,8 @@ def summary(found: Detection) -> str:
         parts.append(f"socket {found.socket}")
     if found.wrapper:
         parts.append(f"wrapper {found.wrapper}")
+    if found.logged:
+        parts.append("the same requests in the error log: " + ", ".join(noun(k, n) for k, n in found.logged.items()))
     return f"{noun(found.kind, found.count)} ({'; '.join(parts)})"
 
 

@@ -352,6 +352,8 @@ def render_text(report: EvidenceReport, verbose: bool = False, quiet: bool = Fal
         span = f"{found.first} .. {found.last}" if found.first else "time not recorded"
         rule = f"  confirms {bold(found.rule)}" if found.rule else ""
         out.append(f"{bold(found.kind)}: {found.count}x  ({span}){rule}")
+        for kind, count in found.logged.items():
+            out.append(f"  the same {count} request(s) in the error log: {kind} (same worker thread, same moment)")
         if found.socket and verbose:
             out.append(f"  socket:  {found.socket}")
         if found.wrapper:

@@ -234,7 +234,7 @@ class StraceCorrelator:
         proc = self._procs.get(owner) if owner is not None else None
         self.sink.add(
             "io-timeout", when=_when(rec), sample=(source, rec.lineno, rec.text), pid=rec.pid,
-            socket=posixpath.dirname(conn.path), wrapper=proc.wrapper if proc else None,
+            socket=posixpath.dirname(conn.path), wrapper=proc.wrapper if proc else None, thread=("strace", rec.pid),
         )
 
     def _on_close(self, rec: Record, source: str) -> None:
@@ -272,7 +272,7 @@ class StraceCorrelator:
             kind = "php-crash"
         self.sink.add(
             kind, when=reset.when, sample=reset.sample, pid=owner if owner is not None else reset.pid,
-            socket=posixpath.dirname(reset.path), wrapper=fate.wrapper if fate else None,
+            socket=posixpath.dirname(reset.path), wrapper=fate.wrapper if fate else None, thread=("strace", reset.pid),
         )
         if reset.when is not None:
             self.sink.failure(Failure(reset.when[0], reset.when[1], kind, owner, posixpath.dirname(reset.path)))
@@ -537,7 +537,7 @@ class ErrorLogDetector:
         if "mod_fcgid:" in msg:
             self._note_fcgid(line)
         if _READ_TIMEOUT.search(msg):
-            add("io-timeout", when=when, sample=sample, pid=line.pid)
+            add("io-timeout", when=when, sample=sample, pid=line.pid, thread=("log", line.tid))
         elif _TOO_LONG.search(msg):
             add("request-too-long", when=when, sample=sample, pid=line.pid)
         elif _BUSY.search(msg):
@@ -592,7 +592,7 @@ class ErrorLogDetector:
         script = partner.msg.split(":", 1)[1].split(",")[0].strip() if partner and ":" in partner.msg else ""
         linked = not script or bool(_PHP_SCRIPT.search(script))  # FCG001 is php-cgi's limit: not for app.pl
         self.sink.add(kind, when=when, sample=(self.source, line.lineno, line.text), pid=line.pid, extra=extra,
-                      linked=linked)
+                      linked=linked, thread=("log", line.tid))
 
     def finish(self) -> None:
         """Report what is still buffered."""

@@ -36,6 +36,8 @@ class Detection:
     wrapper: str | None = None
     rule: str | None = None
     samples: list[tuple[str, int, str]] = field(default_factory=list)
+    #: error-log detections of the very same requests (same worker thread, same moment), merged into this one
+    logged: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The stable JSON shape documented in docs/trace.md."""
@@ -49,6 +51,7 @@ class Detection:
             "wrapper": self.wrapper,
             "rule": self.rule,
             "samples": [{"file": f, "line": n, "text": t} for f, n, t in self.samples],
+            "logged": dict(self.logged),
         }
 
 
@@ -78,6 +81,14 @@ class Inferred:
 
 #: At most this many php-cgi lives and failures are kept for the timeline (``trace --html``).
 MAX_TIMELINE = 20000
+#: Error-log kinds and the strace kinds that describe the same failed request from the other side.
+SAME_REQUEST = {
+    "fcgi-read-error": ("request-limit-race", "fcgi-reset", "php-crash"),
+    "shutdown-reset": ("shutdown-reset",),
+    "io-timeout": ("io-timeout",),
+}
+#: A log line and a strace record of one request are at most this far apart (seconds).
+SAME_MOMENT = 2.0
 
 
 @dataclass(frozen=True)
@@ -166,6 +177,8 @@ class Collector:
         self._loads: list[Load] = []
         self._lives: list[Life] = []
         self._failures: list[Failure] = []
+        #: (side, slot key, worker thread, seconds of the day) of each failed request, for merging
+        self._requests: list[tuple[str, tuple[str, str | None, str | None, str | None], int, float]] = []
 
     def life(self, life: Life) -> None:
         """Keep one php-cgi life for the timeline (bounded by MAX_TIMELINE)."""
@@ -189,16 +202,21 @@ class Collector:
         rule: str | None = None,
         extra: list[tuple[str, int, str]] | None = None,
         linked: bool = True,
+        thread: tuple[str, int | None] | None = None,
     ) -> None:
         """Count one occurrence of ``kind``; ``rule`` defaults to the kind's rule.
 
         ``extra`` holds further lines of the same occurrence (the second line of
         an error-log pair) that are worth showing next to ``sample``. ``linked``
         False: the occurrence is not the rule's (a read error of a Perl app is
-        no PHP_FCGI_MAX_REQUESTS race), so it confirms none.
+        no PHP_FCGI_MAX_REQUESTS race), so it confirms none. ``thread`` is
+        (``strace`` or ``log``, the httpd worker thread) of a failed request, so
+        the two sides of one request are counted once (see :meth:`report`).
         """
         rule = None if not linked else rule if rule is not None else RULE_OF_KIND.get(kind)
         key = (kind, socket, wrapper, rule)
+        if thread is not None and when is not None and thread[1] is not None and len(self._requests) < MAX_TIMELINE:
+            self._requests.append((thread[0], key, thread[1], when[0] % 86400))
         slot = self._slots.get(key)
         if slot is None:
             slot = self._slots[key] = _Slot(Detection(kind, socket=socket, wrapper=wrapper, rule=rule))
@@ -245,8 +263,42 @@ class Collector:
         if message not in self._warnings:
             self._warnings.append(message)
 
+    def _merge_same_requests(self) -> None:
+        """Fold error-log detections into the strace detection of the same requests.
+
+        strace prints the worker thread's id where the error log prints ``tid``;
+        a log line and a failed strace exchange of one thread within
+        :data:`SAME_MOMENT` seconds are one request, counted once, under the
+        strace detection (which knows the php-cgi and its class).
+        """
+        by_thread: dict[int, list[int]] = {}
+        for index, (side, _, thread, _) in enumerate(self._requests):
+            if side == "strace":
+                by_thread.setdefault(thread, []).append(index)
+        used: set[int] = set()
+        merged: Counter[tuple[tuple[str, str | None, str | None, str | None], tuple[str, str | None, str | None, str | None]]] = Counter()
+        for side, key, thread, moment in self._requests:
+            if side != "log":
+                continue
+            for index in by_thread.get(thread, []):
+                _, other, _, at = self._requests[index]
+                gap = abs((at - moment + 43200) % 86400 - 43200)
+                if index not in used and other[0] in SAME_REQUEST.get(key[0], ()) and gap <= SAME_MOMENT:
+                    used.add(index)
+                    merged[(other, key)] += 1
+                    break
+        for (strace_key, log_key), count in merged.items():
+            ours, theirs = self._slots[strace_key].detection, self._slots[log_key].detection
+            ours.logged[theirs.kind] = ours.logged.get(theirs.kind, 0) + count
+            extra = [s for s in theirs.samples[:2] if s not in ours.samples]
+            ours.samples = ours.samples[: MAX_SAMPLES - len(extra)] + extra
+            theirs.count -= count
+        for key in [k for k, slot in self._slots.items() if slot.detection.count <= 0]:
+            del self._slots[key]
+
     def report(self) -> EvidenceReport:
         """The final report, detections ordered by rule, kind and first occurrence."""
+        self._merge_same_requests()
         detections = []
         for slot in self._slots.values():
             slot.detection.pids = sorted(slot.pids)

@@ -26,7 +26,7 @@ SCHEMA = {
             "items": {
                 "type": "object",
                 "additionalProperties": False,
-                "required": ["kind", "count", "first", "last", "pids", "socket", "wrapper", "rule", "samples"],
+                "required": ["kind", "count", "first", "last", "pids", "socket", "wrapper", "rule", "samples", "logged"],
                 "properties": {
                     "kind": {"type": "string"},
                     "count": {"type": "integer", "minimum": 1},
@@ -46,6 +46,7 @@ SCHEMA = {
                             "properties": {"file": {"type": "string"}, "line": {"type": "integer"}, "text": {"type": "string"}},
                         },
                     },
+                    "logged": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1}},
                 },
             },
         },
@@ -277,8 +278,11 @@ def test_trace_text_is_short_by_default_and_complete_on_verbose(tmp_path: Path) 
     short = runner.invoke(app, ["trace", *files]).stdout
     full = runner.invoke(app, ["trace", "-v", *files]).stdout
     assert "  pids:" not in short and "  socket:" not in short and "  pids:" in full and "  socket:" in full
-    race = short.splitlines().index(next(line for line in short.splitlines() if line.startswith("request-limit-race: 4x")))
-    assert short.splitlines()[race + 3].startswith(("fcgi", "http", "process", "inferred", "request"))  # wrapper, one sample
+    lines = short.splitlines()
+    race = lines.index(next(line for line in lines if line.startswith("request-limit-race: 4x")))
+    block = lines[race + 1: race + 4]
+    assert block[0] == "  the same 4 request(s) in the error log: fcgi-read-error (same worker thread, same moment)"
+    assert block[1].startswith("  wrapper: ") and block[2].startswith("  ") and not lines[race + 4].startswith("  ")
     written = runner.invoke(app, ["trace", "-o", str(tmp_path / "trace.txt"), "--color", "always", *files])
     assert written.exit_code == 1 and written.stdout == ""
     assert "\x1b[1mrequest-limit-race\x1b[0m: 4x" in (tmp_path / "trace.txt").read_text()
