@@ -66,8 +66,14 @@ def test_examples_install_from_a_git_url_not_an_index() -> None:
     assert not [line for line in (EXAMPLES / "github-actions.yml").read_text().splitlines() if line.strip().endswith("pip install fcgilint")]
 
 
+def checkout(base: Path) -> None:
+    """A config repository as a CI job sees it: a git checkout (its top is the root fcgilint maps / into)."""
+    write_tree(base, {"etc/apache2/apache2.conf": RACE, "usr/local/bin/php-wrapper": WRAPPER})
+    subprocess.run(["git", "init", "-q", str(base)], check=True, capture_output=True)
+
+
 def test_github_job_commands_run_with_the_installed_fcgilint(venv: Path, tmp_path: Path) -> None:
-    write_tree(tmp_path, {"etc/apache2/apache2.conf": RACE, "usr/local/bin/php-wrapper": WRAPPER})
+    checkout(tmp_path)
     env = {**os.environ, "PATH": f"{venv / 'bin'}:{os.environ['PATH']}", "GITHUB_ACTIONS": "true", "NO_COLOR": "1"}
     runs = [s["run"] for s in github_steps() if s.get("run", "").startswith("fcgilint")]
     assert runs == ["fcgilint check", "fcgilint check --format sarif --exit-zero > fcgilint.sarif"]
@@ -85,7 +91,7 @@ def test_gitlab_job_script_writes_the_junit_report_it_declares(venv: Path, tmp_p
     import xml.etree.ElementTree as ET
 
     job = load("gitlab-ci.yml")["fcgilint"]
-    write_tree(tmp_path, {"etc/apache2/apache2.conf": RACE, "usr/local/bin/php-wrapper": WRAPPER})
+    checkout(tmp_path)
     env = {**os.environ, "PATH": f"{venv / 'bin'}:{os.environ['PATH']}", "GITHUB_ACTIONS": "", "NO_COLOR": "1"}
     script = subprocess.run(["bash", "-c", "\n".join(job["script"])], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert script.returncode == 1, script.stderr
