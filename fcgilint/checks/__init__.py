@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from fcgilint.checks.declarative import check_for
 from fcgilint.checks.registry import CHECKS, Hit, NotChecked, Scope
-from fcgilint.findings import Finding
+from fcgilint.findings import Finding, Related
 from fcgilint.load.apache_tree import VHost
 from fcgilint.model import Model
 from fcgilint.rules import Rule
@@ -59,8 +59,18 @@ def run(model: Model, rules: Iterable[Rule]) -> Outcome:
                 groups.setdefault((item.location, _cause(item)), []).append(item)
         outcome.findings.extend(_finding(rule, hits, homes) for hits in groups.values())
     _no_fix_into_htaccess(model, outcome.findings)
+    _name_links(model, outcome.findings)
     outcome.findings.sort(key=Finding.sort_key)
     return outcome
+
+
+def _name_links(model: Model, findings: list[Finding]) -> None:
+    """A finding in a file httpd reads through a symlink names that link too."""
+    links = model.tree.links if model.tree is not None else {}
+    for finding in findings:
+        link = links.get(finding.location.file)
+        if link is not None:
+            finding.related.append(Related(Location(link, finding.location.line), "the symlink httpd reads it through"))
 
 
 def _no_fix_into_htaccess(model: Model, findings: list[Finding]) -> None:

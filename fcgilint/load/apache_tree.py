@@ -141,6 +141,7 @@ class ConfigTree:
     defines: dict[str, str] = field(default_factory=dict)
     modules: set[str] = field(default_factory=set)
     placeholders: tuple[tuple[str, str], ...] = ()  # --set values, also for the wrappers the tree names
+    links: dict[str, str] = field(default_factory=dict)  # a file's shown name -> the symlink it was reached by
     suexec_docroot: str | None = None  # where suexec runs programs (LoadOptions.suexec_docroot)
 
     _index: dict[tuple[str, int | None], list[Placed]] | None = field(default=None, repr=False)
@@ -239,7 +240,7 @@ class _Loader:
         if len(self.stack) >= MAX_INCLUDE_DEPTH:
             self._problem(origin, f"Exceeded the maximum include depth of {MAX_INCLUDE_DEPTH}", "include")
             return
-        display = self.tree.paths.display(host)
+        display = self._display(host, real)
         parsed = self.tree.files.get(display)
         if parsed is None:
             try:
@@ -257,6 +258,15 @@ class _Loader:
         self.stack.pop()
         if first:
             self._syntax_problems(parsed, lambda message: message.endswith(" was not closed."))
+
+    def _display(self, host: str, real: str) -> str:
+        """A file reached through a symlink (sites-enabled -> sites-available) is named by the file
+        itself, the one an edit changes, when that lies in the checked tree; the link is recorded."""
+        if real == os.path.abspath(host) or not self.tree.paths.inside(real):
+            return self.tree.paths.display(host)
+        display = self.tree.paths.display(real)
+        self.tree.links.setdefault(display, self.tree.paths.display(host))
+        return display
 
     def _syntax_problems(self, parsed: ParsedFile, wanted: Callable[[str], bool]) -> None:
         """Record a file's syntax errors; unclosed sections only once the walk has shown

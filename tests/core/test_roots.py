@@ -50,3 +50,22 @@ def test_a_windows_config_maps_under_root_and_gets_windows_facts(tree) -> None:
     assert "FCG000" not in rules and "FCG013" not in rules  # FcgidConnectTimeout does work on Windows
     (pc,) = result.model.classes
     assert pc.is_php and pc.php_binary is not None and pc.php_binary.endswith("php-cgi.exe")
+
+
+def test_a_file_reached_through_a_symlink_is_named_itself_and_the_fix_edits_it(tree) -> None:
+    from fcgilint.load.apache_tree import LoadOptions
+    from fcgilint.pipeline import analyse
+
+    base: Path = tree({
+        "etc/apache2/apache2.conf": "ServerRoot /etc/apache2\nIncludeOptional sites-enabled/*.conf\n",
+        "etc/apache2/sites-available/a.conf": "<VirtualHost *:80>\n    ServerName a.example\n"
+        "    FcgidWrapper /usr/local/bin/php-wrapper .php\n</VirtualHost>\n",
+        "usr/local/bin/php-wrapper": WRAPPER,
+    })
+    (base / "etc/apache2/sites-enabled").mkdir()
+    (base / "etc/apache2/sites-enabled/a.conf").symlink_to("../sites-available/a.conf")
+    result = analyse(base / "etc/apache2/apache2.conf", LoadOptions(root=base))
+    (race,) = [f for f in result.findings if f.rule == "FCG001"]
+    assert race.location.file.endswith("sites-available/a.conf") and race.location.line == 3
+    assert any(r.location.file.endswith("sites-enabled/a.conf") and "symlink" in r.note for r in race.related)
+    assert race.fix is not None and all(e.file.endswith("sites-available/a.conf") for e in race.fix.edits)
