@@ -4,7 +4,7 @@ An access log names its vhost with ``%v`` (Debian's ``vhost_combined``), or it i
 file of one vhost's ``CustomLog``; either way its peak rate and concurrency are set
 beside what the vhost's classes sustain ("peak 45 req/s at 14:02:10; this class
 sustains about 7"). ``mod_fcgid: can't apply process slot for CMD`` names the class by
-its command. The lines go on the capacity findings (FCG021-FCG024) of the class; a
+its command. The lines go on the capacity findings (FCG021-FCG025) of the class; a
 class without one gets a note when the evidence shows more than the class can carry in
 such a window (burst included) or a slot failure, so an overload the config does not
 explain is never silent.
@@ -21,7 +21,7 @@ from fcgilint.findings import Finding
 from fcgilint.model import Model, ProcessClass
 from fcgilint.source import Location
 
-CAPACITY_RULES = ("FCG021", "FCG022", "FCG023", "FCG024")
+CAPACITY_RULES = ("FCG021", "FCG022", "FCG023", "FCG024", "FCG025")
 SLOT_KIND = "no-process-slot"
 
 
@@ -107,7 +107,7 @@ def _about(finding: Finding, pc: ProcessClass, model_classes: list[ProcessClass]
         return True
     if pc.vhost is not None and finding.vhosts and pc.vhost.name in finding.vhosts:
         return True
-    return finding.rule in ("FCG022", "FCG023", "FCG024") and not any(
+    return finding.rule in ("FCG022", "FCG023", "FCG024", "FCG025") and not any(
         finding.location in _anchors(other) for other in model_classes
     )
 

@@ -1,4 +1,4 @@
-"""Checks on what the classes can sustain and hold (FCG021-FCG024), from :mod:`fcgilint.capacity`."""
+"""Checks on what the classes can sustain and hold (FCG021-FCG025), from :mod:`fcgilint.capacity`."""
 
 from __future__ import annotations
 
@@ -177,3 +177,41 @@ def max_processes_above_workers(model: Model) -> Iterator[Hit]:
     at = _server_anchor(model, cap, cap.max_processes)
     chain = [f"FcgidMaxProcesses: {s}" for s in cap.max_processes.chain] + _lines(cap.workers.ceiling)
     yield Hit(at, message, _worker_related(cap), chain)
+
+
+def _stops(cap: ServerCapacity, cc: ClassCapacity | None) -> list[tuple[Value, str]]:
+    """Settings under which mod_fcgid stops starting processes for good, with what they do."""
+    score, found = cap.score, []
+    total, limit, time_ = cap.max_processes, score["FcgidSpawnScoreUpLimit"], score["FcgidTimeScore"]
+    cost = (score["FcgidSpawnScore"].number or 0) + (score["FcgidTerminationScore"].number or 0)
+    if cc is None:
+        if total.number is not None and total.number <= 0:
+            found.append((total, "no process is ever started: the total count 0 is already at the limit "
+                                 "(fcgid_spawn_ctl.c L167-173)"))
+        if limit.number is not None and limit.number <= 0:
+            found.append((limit, "after its first process a class never starts another: its score, never below 0, "
+                                 "is always at the limit (fcgid_spawn_ctl.c L115-117, L203-210)"))
+        if time_.number is not None and time_.number <= 0 < cost:
+            found.append((time_, "the score never decays, so once a class has started about "
+                                 f"{limit.number} processes it never starts another (fcgid_spawn_ctl.c L110-113)"))
+        return found
+    per_class = cc.pc.values["FcgidMaxProcessesPerClass"]
+    if per_class.number is not None and per_class.number <= 0:
+        found.append((per_class, f"{cc.pc.label} gets its first process and never another: its count is always at "
+                                 "the limit (fcgid_spawn_ctl.c L215-221)"))
+    return found
+
+
+@check("FCG025")
+def spawning_stops(model: Model) -> Iterator[Hit]:
+    """A spawn-score or process-count setting under which mod_fcgid stops starting processes for good."""
+    cap = capacity.of(model)
+    if cap is None or not cap.classes:
+        return
+    for cc in [None, *cap.classes]:
+        for value, effect in _stops(cap, cc):
+            at = value.location or _anchor(cap.classes[0].pc if cc is None else cc.pc)
+            message = (f"{value.name} {value.raw}: {effect}; every request that finds no free process waits about a "
+                       "minute and ends in 503 'can't apply process slot'")
+            yield Hit(at, message, chain=[f"{value.name}: {s}" for s in value.chain],
+                      scope=scope_of(cc.pc) if cc is not None else None)
