@@ -333,12 +333,16 @@ def measured_peak(model: Model, pc: ProcessClass) -> tuple[float, str] | None:
 
 
 def of(model: Model) -> ServerCapacity | None:
-    """The capacity of every Apache-side class of the model, None without a tree (linear in the classes)."""
+    """The capacity of every Apache-side class of the model, None without a tree (computed once per model)."""
     tree = model.tree
     if tree is None:
         return None
+    cached = model.derived.get("capacity")
+    if isinstance(cached, ServerCapacity):
+        return cached
     score = spawn_score(tree)
     max_processes = server_value(tree, None, "FcgidMaxProcesses")
     mpm = workers(tree)
     classes = [_class(pc, score, max_processes, mpm.ceiling) for pc in model.classes if pc.apache_known]
-    return ServerCapacity(score, max_processes, mpm, classes, _idle_floor(classes))
+    model.derived["capacity"] = result = ServerCapacity(score, max_processes, mpm, classes, _idle_floor(classes))
+    return result

@@ -114,6 +114,9 @@ class Model:
     # :meth:`sharing` so a 5,000-class tree is grouped once, not once per class.
     _places: dict[str, dict[tuple[object, ...], list[ProcessClass]]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
+    # Views derived from the model once per run (fcgilint.capacity), by name; never part of its value.
+    derived: dict[str, object] = field(default_factory=dict, init=False, repr=False, compare=False)
+
     def sharing(self, name: str) -> dict[tuple[object, ...], list[ProcessClass]]:
         """Classes grouped by the place where ``name`` is decided for them (see :func:`place_of`)."""
         groups = self._places.get(name)
