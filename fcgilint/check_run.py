@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from fcgilint import cache, exitcodes
 from fcgilint.formats import FORMATS, default_format, render
-from fcgilint.pipeline import InputError, analyse
+from fcgilint.pipeline import InputError, Result, analyse
 from fcgilint.policy import exit_code
 from fcgilint.report import Report
 from fcgilint.settings import Choices, UsageError, build_report, resolve
@@ -32,14 +32,15 @@ def _error(message: str) -> int:
 def run(
     choices: Choices, output_format: str | None, inline_ignores: bool, baseline: Path | None, write_baseline: Path | None,
     exit_zero: bool, no_cache: bool = False, text: TextOptions | None = None, output_file: Path | None = None,
+    html_file: Path | None = None,
 ) -> int:
     """Run a check and print it (or write it to ``output_file``), or give the stored output of an
     identical run on unchanged files (:mod:`fcgilint.cache`); returns the exit code."""
     fmt = output_format or default_format()
     if fmt not in FORMATS:
         return _error(f"--format {fmt}: use {', '.join(FORMATS)}")
-    out = _Output(text, output_file)
-    if not cache.enabled(no_cache) or write_baseline is not None or choices.evidence or Path("-") in choices.paths:
+    out = _Output(text, output_file, html_file)
+    if not cache.enabled(no_cache) or write_baseline is not None or choices.evidence or html_file or Path("-") in choices.paths:
         return _run(choices, fmt, inline_ignores, baseline, write_baseline, exit_zero, [], out)
     # The text switches and whether colour reaches a terminal shape the output as much as the inputs do.
     entry_cache = cache.Cache((choices, fmt, inline_ignores, baseline, exit_zero, text, output_file, sys.stdout.isatty()))
@@ -57,9 +58,25 @@ def run(
 class _Output:
     """Where the report goes: standard output, or ``--output-file`` (a file is no terminal: no colour on auto)."""
 
-    def __init__(self, text: TextOptions | None, path: Path | None) -> None:
+    def __init__(self, text: TextOptions | None, path: Path | None, html: Path | None = None) -> None:
         self.text = text
         self.path = path
+        self.html = html
+
+    def page(self, evidence: EvidenceReport | None, sources: list[Path], results: list[Result]) -> None:
+        """``--html``: the evidence timeline and show's per-vhost tables, as one self-contained page."""
+        if self.html is None:
+            return
+        if evidence is None:
+            raise UsageError("--html draws the evidence: give --evidence FILE (or evidence: in .fcgilint.yaml)")
+        from fcgilint.formats.timeline import render as render_page
+        from fcgilint.overview import build
+
+        views = [view for r in results for view in build(r.model)]
+        try:
+            self.html.write_text(render_page(evidence, [str(s) for s in sources], views), encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--html {self.html}: cannot write: {exc.strerror or exc}") from None
 
     def render(self, fmt: str, report: Report) -> str:
         return render(fmt, report, self.text, self.path or sys.stdout)
@@ -91,6 +108,7 @@ def _run(choices: Choices, fmt: str, inline_ignores: bool, baseline: Path | None
                 (load.vhost, load.source, load.peak_rate, load.peak_text) for load in evidence.loads))
         results = [analyse(target, settings.load, settings.selection.rules) for target in settings.targets]
         report = build_report(results, settings, inline_ignores)
+        out.page(evidence, settings.evidence, results)
         if evidence is not None:
             from fcgilint.evidence_link import attach
 

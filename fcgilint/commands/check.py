@@ -42,6 +42,7 @@ def check(
     group_by: str = common.GroupOpt,
     statistics: bool = common.StatisticsOpt,
     output_file: Path | None = common.OutputFileOpt,
+    html_file: Path | None = typer.Option(None, "--html", help="With --evidence: also write a self-contained HTML page (the evidence timeline per process class and the per-vhost tables of 'fcgilint show')."),
 ) -> None:
     """Check a server's config tree, a config repository, a wrapper or a php.ini.
 
@@ -63,7 +64,7 @@ def check(
     from fcgilint.check_run import run
 
     code = run(choices, output_format, inline_ignores=not no_inline_ignores, baseline=baseline, write_baseline=write_baseline, exit_zero=exit_zero,
-               no_cache=no_cache, text=text, output_file=output_file)
+               no_cache=no_cache, text=text, output_file=output_file, html_file=html_file)
     raise typer.Exit(code)
 
 

@@ -7,6 +7,7 @@ request drawn as a red mark where it hit. A request-limit race shows as a mark
 at the very end of a bar whose process exited on its own after the limit. The
 page is inline HTML, CSS and SVG: no script, no font, nothing fetched, so it
 opens from a mail attachment or an air-gapped host as it does anywhere.
+``check --evidence ... --html`` adds ``fcgilint show``'s per-vhost tables below.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from fcgilint import __version__
 from fcgilint.evidence import EvidenceReport
 from fcgilint.evidence.model import Failure, Life
+from fcgilint.overview import ScopeView
 
 WIDTH, LABEL, ROW, TOP = 1100, 250, 24, 34
 PLOT = WIDTH - LABEL - 30
@@ -26,7 +28,7 @@ PLOT = WIDTH - LABEL - 30
 CSS = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; }
 h1 { font-size: 20px; } h2 { font-size: 16px; margin: 28px 0 4px; }
-table { border-collapse: collapse; } td, th { padding: 2px 10px; border-bottom: 1px solid #ddd; text-align: left; }
+table { border-collapse: collapse; margin-bottom: 8px; } caption { text-align: left; font-weight: 600; } td, th { padding: 2px 10px; border-bottom: 1px solid #ddd; text-align: left; }
 .meta { color: #666; font-size: 12px; }
 svg text { font-size: 12px; fill: #333; } svg .axis { stroke: #999; } svg .tick { fill: #777; font-size: 11px; }
 .life { fill: #8fb3de; } .life.exited { fill: #9bc59d; } .life.running { fill: #c9d6e8; }
@@ -143,8 +145,23 @@ def legend() -> str:
     return '<p class="legend">' + "".join(f'<span><i class="swatch" style="background:{c}"></i>{t}</span>' for c, t in items) + "</p>"
 
 
-def render(report: EvidenceReport, sources: list[str]) -> str:
-    """The whole page for the evidence of ``sources``."""
+def scope_tables(views: list[ScopeView]) -> str:
+    """``fcgilint show``'s view as tables: per scope, each part's values and where they were decided."""
+    out = ["<h2>Per virtual host</h2>"] if views else []
+    for view in views:
+        out.append(f'<h3 class="scope">{html.escape(view.title)}</h3>')
+        for part in view.parts:
+            rows = "".join(
+                f"<tr><td>{html.escape(r.name)}</td><td>{html.escape(r.value)}</td>"
+                f"<td>{html.escape(str(r.location) if r.location else '')}</td><td>{html.escape(r.why)}</td></tr>"
+                for r in part.rows
+            )
+            out.append(f"<table class=\"part\"><caption>{html.escape(part.title)}</caption>{rows}</table>")
+    return "".join(out)
+
+
+def render(report: EvidenceReport, sources: list[str], views: list[ScopeView] | None = None) -> str:
+    """The whole page for the evidence of ``sources``; with ``views`` (``check --html``), show's tables too."""
     sections = []
     for title, lives, failures in classes(report):
         span = span_of(lives, failures)
@@ -159,5 +176,5 @@ def render(report: EvidenceReport, sources: list[str]) -> str:
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'">'
         f"<title>fcgilint trace: {listed}</title><style>{CSS}</style></head><body>"
         f'<h1>FastCGI timeline</h1><p class="meta">fcgilint {__version__}, from {listed}</p>'
-        f"{summary_table(report)}{legend()}{''.join(sections)}</body></html>\n"
+        f"{summary_table(report)}{legend()}{''.join(sections)}{scope_tables(views or [])}</body></html>\n"
     )

@@ -227,3 +227,18 @@ def test_evidence_listed_in_the_project_config_is_used(tmp_path: Path) -> None:
     outcome = invoke(["check", "--config", str(tmp_path / ".fcgilint.yaml"), "--format", "json", "--select", "FCG001", str(conf)])
     (finding,) = json.loads(outcome.stdout)["findings"]
     assert any(line.startswith("4 'error reading data from FastCGI server' errors") for line in finding["evidence"])
+
+
+def test_check_html_draws_the_evidence_and_shows_each_vhost(tmp_path: Path) -> None:
+    conf = lab_tree(tmp_path, "race")
+    page = tmp_path / "page.html"
+    outcome = invoke(["check", "--root", str(tmp_path), "--select", "FCG001", str(conf), "--html", str(page),
+                      *evidence_args("race", "strace.txt.gz", "error.log")])
+    assert outcome.code == 1, outcome.stderr
+    text = page.read_text()
+    assert text.count('<circle class="failure" data-kind="request-limit-race"') == 4
+    assert text.count('<rect class="life exited" ') == 8 and 'data-requests="20"' in text
+    assert "<h2>Per virtual host</h2>" in text and '<h3 class="scope">main server</h3>' in text
+    assert "<td>FcgidMaxRequestsPerProcess</td><td>0</td>" in text
+    missing = invoke(["check", "--root", str(tmp_path), str(conf), "--html", str(page)])
+    assert missing.code == 2 and "--html draws the evidence: give --evidence FILE" in missing.stderr
