@@ -180,7 +180,8 @@ def _no_effect(classes: list[ProcessClass], placed: Placed, htaccess: bool, reme
 _BREAKS = {
     "LimitRequestBody": (
         "httpd's input filter drops it: mod_fcgid hands php-cgi an empty body (CONTENT_LENGTH 0), the script "
-        "runs without its POST data and the client gets 200 (other handlers answer 413), with nothing in the log"
+        "runs without its POST data and the client gets 200 (other handlers answer 413); httpd logs it only at "
+        "LogLevel info (AH01588)"
     ),
     "FcgidMaxRequestLen": "mod_fcgid answers 500",
     "post_max_size": "PHP throws the whole body away ($_POST and $_FILES arrive empty, the script still runs)",
