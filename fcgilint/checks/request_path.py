@@ -49,6 +49,8 @@ def _in_template_branch(seen: dict[str, list[int]], parsed: ParsedFile, lineno: 
 
 def is_htaccess(tree: ConfigTree, placed: Placed) -> bool:
     """Whether a directive sits in a per-directory file (``.htaccess`` or an ``AccessFileName``)."""
+    if placed.htaccess:
+        return True  # read by the loader as httpd reads per-directory files
     names = {".htaccess"} | {a for d in tree.named("AccessFileName") for a in d.args}
     return posixpath.basename(placed.location.file.replace("\\", "/")) in names
 
@@ -135,8 +137,9 @@ def _move_to_command_line(model: Model, classes: list[ProcessClass], placed: Pla
     Only when one wrapper script serves the directive's scope; unsafe, because that wrapper may
     serve other directories too, which then get the value as well.
     """
-    if placed.key == "phpinidir" or len(placed.args) != 2:
-        return None
+    htaccess = model.tree is not None and is_htaccess(model.tree, placed)
+    if placed.key == "phpinidir" or len(placed.args) != 2 or htaccess:
+        return None  # no fix writes into a .htaccess: the site's owner keeps it
     calls = {id(pc.call): pc for pc in classes if pc.call is not None and pc.script is not None}
     if len(calls) != 1:
         return None

@@ -46,6 +46,18 @@ def test_php_value_in_htaccess_fails_every_request_of_its_directory(htaccess_lab
     assert detection["rule"] == "FCG018" and detection["count"] == 3
 
 
+def test_the_tree_reaches_the_document_roots_htaccess(start_lab, fcgilint) -> None:
+    """Checking the server's config finds the .htaccess httpd reads in the DocumentRoot, and calls it an error."""
+    allow = ("<Directory />", "    AllowOverride All", "</Directory>")
+    lab = start_lab(fcgidlab.Scenario(name="php-value-docroot", fcgid_max_requests=20, extra_conf=allow))
+    (lab.docroot / ".htaccess").write_text(HTACCESS_LINE)
+    assert fcgidlab.drive(lab, fcgidlab.Workload(requests=2, concurrency=1), 30).load.statuses == {"500": 2}
+    (finding,) = fcgilint("check", "--select", "FCG018", str(lab.conf))["findings"]
+    assert finding["file"] == str(lab.docroot / ".htaccess") and finding["severity"] == "error"
+    assert "every request where httpd reads this file fails with 500" in finding["message"]
+    assert finding["fix"] is None  # no fix writes into a .htaccess
+
+
 def test_php_value_in_server_config_stops_httpd_from_starting(fcgilint) -> None:
     scenario = fcgidlab.Scenario(name="php-value-server", fcgid_max_requests=20, extra_conf=(HTACCESS_LINE.strip(),))
     lab = fcgidlab.Lab.create(scenario)
