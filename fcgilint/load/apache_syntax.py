@@ -17,7 +17,11 @@ exactly rather than a general grammar:
 * arguments are split on whitespace; ``"..."`` and ``'...'`` quote, ``\\`` and
   ``\<quote>`` are the only escapes; a word ends at its closing quote;
 * ``<Name args>`` opens a section and ``</Name>`` closes it, names compared
-  case-insensitively.
+  case-insensitively. The section handlers (``server/core.c``: ``dirsection``,
+  ``filesection``, ``start_ifmod``, ...) cut the opener's arguments at its *last*
+  ``>`` (``ap_strrchr_c(arg, '>')``) and ignore what follows, so
+  ``<Files ~ "\.php$>"`` is accepted and tests ``\.php$`` (the quote left open
+  is ended by the end of the text).
 
 Every byte of the file belongs to exactly one :class:`Line`, in order, so joining
 the lines' raw text gives the file back unchanged; every argument keeps its
@@ -217,12 +221,12 @@ def _classify(text: str, offsets: Sequence[int], line: Line) -> None:
         line.name = m.group(1)
         line.name_start = offsets[lead]
         body_start = lead + m.end()
-        body = text.rstrip()
-        if not body.endswith(">"):
+        cut = text.rfind(">", body_start)
+        if cut == -1:
             line.error = f"<{line.name} directive missing closing '>'"
-            line.args = split_words(body, offsets, body_start)
+            line.args = split_words(text.rstrip(), offsets, body_start)
         else:
-            line.args = split_words(body[:-1], offsets, body_start)
+            line.args = split_words(text[:cut], offsets, body_start)
         return
     line.kind = Kind.DIRECTIVE
     m = re.match(r"\S+", text[lead:])

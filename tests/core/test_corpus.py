@@ -28,8 +28,8 @@ VERDICTS: dict[str, tuple[set[str], set[str]]] = {
     "debian_build_apache24__config_php_example.conf": ({"FCG001", "FCG006"}, set()),  # explicit 0 vs php-cgi 500
     "MultiPHPCGI2__apache_conf_conf_httpd.conf": ({"FCG001"}, {"FCG005"}),  # php-cgi.exe default 500 vs 0; 1 GiB length
     "ptphp_backup__etc_httpd.conf": ({"FCG001", "FCG005"}, set()),  # race + 128 KiB default length
-    "my-httpd-config__services_add-vhosts.conf": ({"FCG005"}, {"FCG001"}),  # 1000 = 1000; 8131072 < 8M
-    "ptphp_backup__Doc_apache_mod_fcgid-ReadMe.txt": ({"FCG005"}, {"FCG001"}),  # non-UTF-8 byte; 1000 = 1000
+    "my-httpd-config__services_add-vhosts.conf": ({"FCG005"}, {"FCG001", "FCG007"}),  # 1000 = 1000; 8131072 < 8M; <Files ~ "\.php$>"
+    "ptphp_backup__Doc_apache_mod_fcgid-ReadMe.txt": ({"FCG005"}, {"FCG001", "FCG007"}),  # non-UTF-8 byte; 1000 = 1000
     "faveo-server-images___docs_installation_providers_enterprise_windows-images_httpd.conf": (set(), {"FCG001", "FCG003", "FCG005"}),
     "ispcp__configs_debian_apache_fcgid_ispcp.conf": ({"FCG004", "FCG006"}, {"FCG001"}),  # BusyTimeout 300 < IPCCommTimeout 900
     "ispcp__configs_centos_apache_fcgid_ispcp.conf": ({"FCG004", "FCG006"}, {"FCG001"}),

@@ -103,6 +103,9 @@ CASES = [
     Case("unclosed-false-conditional-at-eof", {"input.conf": "FcgidIOTimeout 4\n<IfModule !mod_fcgid.c>\nFcgidIOTimeout 3\n"}, valid=False),
     Case("unclosed-section-around-true-conditional", {"input.conf": "<Directory /tmp>\n<IfModule mod_fcgid.c>\nFcgidWrapper @W@/bin/php-wrapper\n"}, valid=False),
     Case("close-without-open", {"input.conf": "</Directory>\n"}, valid=False),
+    # The Apache Lounge readme's typo: httpd cuts the opener at its last '>' and ends the open quote itself.
+    Case("section-opener-quote-after-bracket", {"input.conf": '<Files ~ "\\.php$>"\n FcgidWrapper @W@/bin/php-wrapper .php\n'
+         '</Files>\n<Directory /srv>junk\nFcgidWrapper @W@/bin/php-wrapper\n</Directory>\n'}),
     Case("open-tag-without-bracket", {"input.conf": "<Directory /tmp\nFcgidWrapper @W@/bin/php-wrapper\n</Directory>\n"}, valid=False),
     Case("too-few-arguments", {"input.conf": "FcgidIOTimeout\n"}, valid=False),
     Case("too-many-arguments", {"input.conf": "FcgidInitialEnv A B C\n"}, valid=False),

@@ -73,3 +73,15 @@ def test_unclosed_true_conditional_at_end_of_file_is_accepted(tmp_path: Path) ->
 def test_unclosed_false_conditional_or_section_outside_one_is_refused(tmp_path: Path) -> None:
     assert _problems(tmp_path, "<IfDefine OFF>\nFcgidIOTimeout 3\n") == ["<IfDefine> was not closed."]
     assert _problems(tmp_path, "<Directory /tmp>\n<IfModule mod_fcgid.c>\nFcgidWrapper /w\n") == ["<Directory> was not closed."]
+
+
+@pytest.mark.parametrize(("opener", "args"), [
+    ('<Files ~ "\\.php$>"', ["~", "\\.php$"]),  # the quote misplaced after the bracket: httpd reads \.php$
+    ('<Directory "/srv/a>b">', ["/srv/a>b"]),
+    ("<Directory /srv>junk", ["/srv"]),  # words after the last '>' are dropped
+])
+def test_section_opener_is_cut_at_its_last_bracket(opener: str, args: list[str]) -> None:
+    name = opener[1:].split()[0]
+    parsed = parse(SourceFile(Path("t.conf"), "t.conf", f"{opener}\nFcgidIOTimeout 3\n</{name}>\n"))
+    assert parsed.errors == []
+    assert [a.value for a in parsed.lines[0].args] == args
