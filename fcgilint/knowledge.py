@@ -155,3 +155,31 @@ PER_DIR_SECTIONS = frozenset(
     {"directory", "directorymatch", "location", "locationmatch", "files", "filesmatch", "if", "elseif", "else", "proxy", "proxymatch", "limit", "limitexcept"}
 )
 CONDITIONAL_SECTIONS = frozenset({"ifmodule", "ifdefine", "ifversion", "ifdirective", "iffile", "ifsection"})
+
+# Argument counts of the httpd directives that sit beside mod_fcgid's (min, max; -1: any), and what
+# their words are, so a '#' on a directive's line can be told apart: refused, or read as more words.
+# ITERATE/ITERATE2: modules/http/mod_mime.c L422-469, modules/metadata/mod_env.c L151-155;
+# TAKEn: server/core.c L4776-4947, modules/mappers/mod_actions.c L142, mod_alias.c L750-760,
+# modules/generators/mod_suexec.c L119, modules/core/mod_so.c L429; DirectoryIndex (modules/mappers/mod_dir.c
+# L150) takes RAW_ARGS and splits them into words itself.
+HTTPD_ARITY: dict[str, tuple[int, int, str]] = {
+    "addhandler": (2, -1, "extensions"), "addtype": (2, -1, "extensions"),
+    "addoutputfilter": (2, -1, "extensions"), "addinputfilter": (2, -1, "extensions"),
+    "addcharset": (2, -1, "extensions"), "addencoding": (2, -1, "extensions"),
+    "addlanguage": (2, -1, "extensions"), "removehandler": (1, -1, "extensions"),
+    "removetype": (1, -1, "extensions"), "passenv": (1, -1, "variable names"),
+    "unsetenv": (1, -1, "variable names"), "directoryindex": (1, -1, "index file names"),
+    "sethandler": (1, 1, ""), "forcetype": (1, 1, ""), "setoutputfilter": (1, 1, ""),
+    "setinputfilter": (1, 1, ""), "documentroot": (1, 1, ""), "servername": (1, 1, ""),
+    "serveradmin": (1, 1, ""), "setenv": (1, 2, ""), "action": (2, 3, ""), "alias": (1, 2, ""),
+    "scriptalias": (1, 2, ""), "aliasmatch": (2, 2, ""), "scriptaliasmatch": (2, 2, ""),
+    "suexecusergroup": (2, 2, ""), "loadmodule": (2, 2, ""),
+}
+
+
+def arity(name: str) -> tuple[int, int, str] | None:
+    """(min, max, what the words are) of a mod_fcgid or common httpd directive; None if unknown."""
+    directive = lookup(name)
+    if directive is not None:
+        return directive.min_args, directive.max_args, "arguments"
+    return HTTPD_ARITY.get(name.lower())

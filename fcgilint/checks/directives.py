@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from fcgilint import knowledge
 from fcgilint.checks.registry import Hit, check
-from fcgilint.findings import Edit, Fix
+from fcgilint.findings import Edit, Fix, Severity
 from fcgilint.knowledge import ArgKind, Context
 from fcgilint.load.apache_syntax import Node, Section
 from fcgilint.load.apache_tree import ConfigTree, Placed, ifmodule_key
@@ -52,7 +52,7 @@ def rejected_or_misread(model: Model) -> Iterator[Hit]:
             yield Hit(problem.location, f"httpd refuses this: {problem.message}", refused=True)
     for placed in model.tree.directives:
         directive = knowledge.lookup(placed.name)
-        yield from _trailing_comment(placed, directive)
+        yield from _trailing_comment(placed)
         if directive is not None:
             yield from _arity(placed, directive)
             yield from _context(placed, directive)
@@ -61,18 +61,29 @@ def rejected_or_misread(model: Model) -> Iterator[Hit]:
                 yield from _wrapper_args(placed)
 
 
-def _trailing_comment(placed: Placed, directive: knowledge.Directive | None) -> Iterator[Hit]:
-    """A ``# note`` after the arguments; httpd refuses it when the extra words exceed the directive's arity."""
+def _trailing_comment(placed: Placed) -> Iterator[Hit]:
+    """A '#' after a directive: httpd refuses the line when the words exceed what the directive
+    takes, and otherwise silently reads them as more values (``AddHandler fcgid-script .fcgi # x``
+    maps ``.#`` and ``.x`` too); which of the two is only known for directives whose arity we know."""
     args = placed.line.args
-    for index, arg in enumerate(args):
-        if arg.value.startswith("#") and not arg.quoted and index > 0:
-            tail = " ".join(a.value for a in args[index:])
-            fix = _move_comment_fix(placed, index)
-            refused = directive is not None and 0 <= directive.max_args < len(placed.args)
-            effect = "httpd refuses to start" if refused else "a silently different value, or an error"
-            message = f"'{tail}' is not a comment: httpd only starts comments at the beginning of a line, so these words are arguments of {placed.name} ({effect})"
-            yield Hit(placed.location, message, fix=fix, refused=refused)
-            return
+    index = next((i for i, a in enumerate(args) if i > 0 and a.value.startswith("#") and not a.quoted), None)
+    if index is None:
+        return
+    tail = " ".join(a.value for a in args[index:])
+    fix = _move_comment_fix(placed, index)
+    known = knowledge.arity(placed.name)
+    opening = f"'{tail}' is not a comment: httpd only starts comments at the beginning of a line"
+    if known is not None and 0 <= known[1] < len(args):
+        yield Hit(placed.location, f"{opening}, so {placed.name} gets {len(args)} arguments and httpd refuses to start "
+                  f"({placed.name} takes at most {known[1]})", fix=fix, refused=True)
+    elif known is not None:
+        words = ", ".join(dict.fromkeys(f"'{a.value}'" for a in args[index:]))
+        what = f"maps the {known[2]} {words} to {placed.args[0]} too" if known[2] == "extensions" else (
+            f"reads {words} as more {known[2]} of {placed.name}")
+        yield Hit(placed.location, f"{opening}; httpd accepts the line and {what}", fix=fix, severity=Severity.WARNING)
+    else:
+        yield Hit(placed.location, f"{opening}, so these words are arguments of {placed.name}: httpd refuses the "
+                  "line or silently reads a different value", fix=fix, severity=Severity.WARNING)
 
 
 def _move_comment_fix(placed: Placed, index: int) -> Fix:

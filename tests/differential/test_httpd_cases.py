@@ -57,6 +57,10 @@ CASES = [
     Case("hash-after-directive-exceeds-arity", {"input.conf": "FcgidMaxRequestsPerProcess 500 # keep in sync\n"}, valid=False),
     Case("hash-after-directive-within-arity", {"input.conf": "FcgidInitialEnv PHP_FCGI_MAX_REQUESTS #500\n"}),
     Case("hash-after-non-fcgid-directive", {"input.conf": "AddHandler fcgid-script .php # php\nFcgidIOTimeout 40\n"}),
+    Case("hash-after-list-directive-adds-words", {"input.conf": "AddHandler fcgid-script .fcgi # you can put any extension\n"
+         "AddType text/html .x # y\nFcgidIOTimeout 40\n"}),
+    Case("hash-after-take1-directive-exceeds-arity", {"input.conf": "<Files x>\nSetHandler fcgid-script # php\n</Files>\n"},
+         valid=False),
     Case("comment-lines-and-indented-comments", {"input.conf": "# top\n   # indented\n\t#tab\nFcgidIOTimeout 41\n#FcgidIOTimeout 1\n"}),
     Case("tabs-and-trailing-blanks", {"input.conf": "\tFcgidBusyTimeout\t9\t \n  FcgidIdleTimeout   10   \n"}),
     Case("case-insensitive-names-and-close-tags", {"input.conf": "<ifmodule MOD_FCGID.C>\nfcgidiotimeout 5\n</IFMODULE>\n<IFMODULE fcgid_module>\nFCGIDBUSYTIMEOUT 6\n</ifModule>\n"}),
@@ -154,7 +158,8 @@ def test_httpd_refusals_fcgilint_does_not_model(tmp_path: Path) -> None:
 
     fcgilint only knows mod_fcgid's directives (an unknown name may belong to a
     module it has never heard of), and it does not stat FcgidWrapper targets
-    because it usually runs on a copy of the config, away from the server. And
+    because it usually runs on a copy of the config, away from the server; words after
+    a '#' on the line of a directive whose arity it does not know get a warning. And
     httpd finds the end of a *true* conditional by comparing whole lines, so
     ``</IfModule> x`` does not end it there, while elsewhere words after an end
     tag are ignored; fcgilint's parser does not evaluate conditions, it ignores them.
@@ -163,6 +168,7 @@ def test_httpd_refusals_fcgilint_does_not_model(tmp_path: Path) -> None:
         "unknown directive": "NotADirective 1\n",
         "c comment": "/* not apache */\n",
         "missing wrapper target": "FcgidWrapper @W@/no/such/wrapper .php\n",
+        "a '#' after a directive of unknown arity (a warning)": "ServerSignature Off # hide\n",
         "words after a true conditional's end tag": "<IfModule mod_fcgid.c>\nFcgidIOTimeout 3\n</IfModule> x\n",
     }
     for label, text in blind.items():

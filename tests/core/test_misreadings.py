@@ -1,0 +1,43 @@
+"""Real-world lines httpd accepts but reads differently from what their authors meant.
+
+Each input is a minimal line of the kind seen in published set-ups; the differential
+tests check httpd's acceptance of the same lines where httpd is installed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fcgilint.findings import Finding, Severity
+from fcgilint.load.apache_tree import LoadOptions
+from fcgilint.pipeline import analyse
+
+
+def _findings(tmp_path: Path, text: str, rule: str) -> list[Finding]:
+    conf = tmp_path / "fcgid.conf"
+    conf.write_text(text, encoding="utf-8")
+    return [f for f in analyse(conf, LoadOptions()).findings if f.rule == rule]
+
+
+def test_words_after_hash_on_addhandler_are_a_warning_naming_the_extensions(tmp_path: Path) -> None:
+    (found,) = _findings(tmp_path, "AddHandler fcgid-script .fcgi # you can put whatever extension you want\n", "FCG007")
+    assert found.severity is Severity.WARNING
+    assert "maps the extensions '#', 'you', 'can', 'put', 'whatever', 'extension', 'want' to fcgid-script" in found.message
+    assert "refuse" not in found.message
+    assert found.fix is not None and found.fix.safe
+
+
+def test_words_after_hash_beyond_the_arity_are_an_error(tmp_path: Path) -> None:
+    found = _findings(tmp_path, "SetHandler fcgid-script # php\nFcgidMaxRequestsPerProcess 500 # keep in sync\n", "FCG007")
+    assert [(f.location.line, f.severity) for f in found] == [(1, Severity.ERROR), (2, Severity.ERROR)]
+    assert all("httpd refuses to start" in f.message for f in found)
+
+
+def test_words_after_hash_within_the_arity_are_read_as_a_value(tmp_path: Path) -> None:
+    (found,) = _findings(tmp_path, "FcgidInitialEnv PHP_FCGI_MAX_REQUESTS #500\n", "FCG007")
+    assert found.severity is Severity.WARNING and "reads '#500' as more arguments of FcgidInitialEnv" in found.message
+
+
+def test_section_opener_with_the_quote_after_the_bracket_is_no_error(tmp_path: Path) -> None:
+    text = '<Files ~ "\\.php$>"\n    SetHandler fcgid-script\n</Files>\n'
+    assert _findings(tmp_path, text, "FCG007") == []
