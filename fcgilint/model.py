@@ -249,6 +249,25 @@ def class_server_value(tree: ConfigTree, pc: ProcessClass, name: str) -> Value:
     return Value(name, str(directive.default), directive.default if isinstance(directive.default, int) else None, loc, [step], "FcgidCmdOptions default")
 
 
+def environ_entry(name: str, value: str) -> tuple[str, str]:
+    """The variable php-cgi's environment really gets for mod_fcgid's table entry (name, value).
+
+    httpd's ``ap_create_environment`` (server/util_script.c) writes ``name=value``, then turns every
+    character of the name before the *first* '=' that is not alphanumeric into '_' (a leading digit
+    too). So ``FcgidInitialEnv PHPRC=/etc/php`` (one argument: name ``PHPRC=/etc/php``, empty value)
+    reaches php-cgi as ``PHPRC`` = ``/etc/php=``; seen on a real server with getenv().
+    """
+    entry = f"{name}={value}"
+    key, _, rest = entry.partition("=")
+    key = re.sub(r"[^A-Za-z0-9]", "_", key)
+    return ("_" + key[1:] if key[:1].isdigit() else key), rest
+
+
+def equals_form(placed: Placed) -> bool:
+    """``FcgidInitialEnv NAME=value``: one argument holding '=' (mod_fcgid takes it all as the name)."""
+    return len(placed.args) == 1 and "=" in placed.args[0].strip("=")
+
+
 def initial_env(tree: ConfigTree, pc: ProcessClass) -> tuple[dict[str, Setting], list[Step]]:
     """The environment mod_fcgid gives the wrapper, with the reasons entries were dropped."""
     steps: list[Step] = []
@@ -263,8 +282,8 @@ def initial_env(tree: ConfigTree, pc: ProcessClass) -> tuple[dict[str, Setting],
             if placed.in_directory or not placed.args:
                 continue
             scope = "vhost" if placed.vhost else "main server"
-            value = placed.args[1] if len(placed.args) > 1 else ""
-            table[placed.args[0]] = Setting(placed.args[0], value, placed.location, True, note=f"{placed.name} ({scope})")
+            name, value = environ_entry(placed.args[0], placed.args[1] if len(placed.args) > 1 else "")
+            table[name] = Setting(name, value, placed.location, True, note=f"{placed.name} ({scope})")
     if pc.suexec is not None:
         stripped = [k for k in table if k.startswith("PHP_FCGI_") or k in ("PHPRC", "PHP_INI_SCAN_DIR")]
         for key in stripped:

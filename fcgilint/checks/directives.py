@@ -13,7 +13,7 @@ from fcgilint.load.apache_syntax import Node, Section
 from fcgilint.load.apache_tree import ConfigTree, Placed, ifmodule_key
 from fcgilint.load.paths import WINDOWS_PATH
 from fcgilint.templates import is_placeholder
-from fcgilint.model import Model, atol
+from fcgilint.model import Model, atol, environ_entry, equals_form
 from fcgilint.source import Location
 
 
@@ -59,6 +59,8 @@ def rejected_or_misread(model: Model) -> Iterator[Hit]:
             yield from _value(placed, directive)
             if directive.key == "fcgidwrapper":
                 yield from _wrapper_args(placed)
+            if directive.key == "fcgidinitialenv" and equals_form(placed):
+                yield _initenv_equals(placed)
 
 
 def _trailing_comment(placed: Placed) -> Iterator[Hit]:
@@ -155,6 +157,22 @@ def _wrapper_args(placed: Placed) -> Iterator[Hit]:
         yield Hit(placed.location, f"Invalid wrapper file extension '{args[1]}': it must start with '.' and contain no slash", refused=True)
     if len(args) == 3 and args[2] != "virtual":
         yield Hit(placed.location, f"Invalid wrapper flag '{args[2]}': only 'virtual' is allowed", refused=True)
+
+
+def _initenv_equals(placed: Placed) -> Hit:
+    """``FcgidInitialEnv NAME=value``: httpd accepts one argument, and the variable is not what was meant."""
+    word = placed.args[0]
+    name, value = environ_entry(word, "")
+    arg = placed.line.args[0]
+    fix = None
+    if not arg.quoted and "=" in placed.file.source.text[arg.start : arg.end]:
+        cut = placed.file.source.text.index("=", arg.start, arg.end)
+        edit = Edit(placed.file.source.display, cut, cut + 1, " ")
+        fix = Fix(f"write {placed.name} {word.replace('=', ' ', 1)}", [edit], safe=True)
+    message = (f"{placed.name} {word} is one argument: mod_fcgid stores a variable named '{word}' with an empty value, "
+               f"and php-cgi's environment gets {name}='{value}' (with a trailing '='); write the name and the value "
+               "as two words")
+    return Hit(placed.location, message, fix=fix, severity=Severity.WARNING)
 
 
 @check("FCG013")

@@ -10,7 +10,8 @@ from fcgilint.checks.registry import Hit, NotChecked, Scope, chain_of, check, sc
 from fcgilint.findings import Fix, Related, Severity
 from fcgilint.checks.recycle import with_throttle_note
 from fcgilint.knowledge import INT_MAX, PHP_DEFAULT_MAX_REQUESTS
-from fcgilint.model import Model, ProcessClass, Value, atol, server_value
+from fcgilint.load.apache_tree import Placed
+from fcgilint.model import Model, ProcessClass, Value, atol, environ_entry, equals_form, server_value
 from fcgilint.source import Location
 
 
@@ -69,9 +70,13 @@ def _race_without_class(model: Model) -> Iterator[Hit]:
     if tree is None or any(pc.is_php for pc in model.classes) or not _php_intent(model):
         return
     fcgid = server_value(tree, None, "FcgidMaxRequestsPerProcess")
-    env = {d.args[0]: d for d in tree.named("FcgidInitialEnv", "DefaultInitEnv") if d.vhost is None and len(d.args) == 2}
-    php_limit = env.get("PHP_FCGI_MAX_REQUESTS")
-    limit = atol(php_limit.args[1]) if php_limit else PHP_DEFAULT_MAX_REQUESTS
+    env: dict[str, tuple[Placed, str]] = {}
+    for placed in tree.named("FcgidInitialEnv", "DefaultInitEnv"):
+        if placed.vhost is None and placed.args:
+            name, value = environ_entry(placed.args[0], placed.args[1] if len(placed.args) > 1 else "")
+            env[name] = (placed, value)
+    php_limit, raw = env.get("PHP_FCGI_MAX_REQUESTS", (None, None))
+    limit = atol(raw) if raw is not None else PHP_DEFAULT_MAX_REQUESTS
     # Only an explicit 0 says "never recycle"; a positive value is usually matched in a wrapper we cannot see.
     if fcgid.location is None or fcgid.number != 0 or limit is None or limit <= 0:
         return
@@ -176,10 +181,13 @@ def request_length(model: Model) -> Iterator[Hit]:
 @check("FCG010")
 def invalid_php_limit(model: Model) -> Iterator[Hit]:
     """PHP_FCGI_* values php-cgi refuses (negative, overflow) or reads as unlimited (non-numeric)."""
+    # FcgidInitialEnv NAME=value leaves a trailing '=' in the value: FCG007 reports that line, with its fix.
+    initenv = model.tree.named("FcgidInitialEnv", "DefaultInitEnv") if model.tree else []
+    equals_lines = {placed.location for placed in initenv if equals_form(placed)}
     for pc in _php_classes(model, apache=False):
         for name in ("PHP_FCGI_MAX_REQUESTS", "PHP_FCGI_CHILDREN"):
             value = pc.values[name]
-            if value.number is None or value.raw is None or value.location is None:
+            if value.number is None or value.raw is None or value.location is None or value.location in equals_lines:
                 continue
             raw = value.raw.strip()
             if value.number < 0 or value.number > INT_MAX:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from fcgilint.findings import Finding, Severity
 from fcgilint.load.apache_tree import LoadOptions
+from fcgilint.model import environ_entry
 from fcgilint.pipeline import analyse
 
 
@@ -41,3 +42,27 @@ def test_words_after_hash_within_the_arity_are_read_as_a_value(tmp_path: Path) -
 def test_section_opener_with_the_quote_after_the_bracket_is_no_error(tmp_path: Path) -> None:
     text = '<Files ~ "\\.php$>"\n    SetHandler fcgid-script\n</Files>\n'
     assert _findings(tmp_path, text, "FCG007") == []
+
+
+def test_initialenv_name_equals_value_is_read_as_httpd_builds_the_environment(tmp_path: Path) -> None:
+    conf = tmp_path / "fcgid.conf"
+    conf.write_text("FcgidInitialEnv PHP_FCGI_MAX_REQUESTS=1000\nFcgidWrapper /usr/bin/php-cgi .php\n", encoding="utf-8")
+    result = analyse(conf, LoadOptions())
+    (pc,) = result.model.classes
+    limit = pc.values["PHP_FCGI_MAX_REQUESTS"]
+    assert (limit.raw, limit.number) == ("1000=", 1000)  # atoi("1000=") is 1000
+    (misread,) = [f for f in result.findings if f.rule == "FCG007"]
+    assert misread.severity is Severity.WARNING and misread.location.line == 1
+    assert "variable named 'PHP_FCGI_MAX_REQUESTS=1000' with an empty value" in misread.message
+    assert "FCG010" not in {f.rule for f in result.findings}  # one root cause, one finding
+    assert misread.fix is not None and misread.fix.safe
+    (edit,) = misread.fix.edits
+    text = conf.read_text()
+    assert text[: edit.start] + edit.replacement + text[edit.end :] == (
+        "FcgidInitialEnv PHP_FCGI_MAX_REQUESTS 1000\nFcgidWrapper /usr/bin/php-cgi .php\n")
+
+
+def test_environ_entry_follows_ap_create_environment() -> None:
+    assert environ_entry("PHPRC=/etc/php/", "") == ("PHPRC", "/etc/php/=")
+    assert environ_entry("9X-Y", "z") == ("_X_Y", "z")
+    assert environ_entry("PHP_FCGI_CHILDREN", "0") == ("PHP_FCGI_CHILDREN", "0")

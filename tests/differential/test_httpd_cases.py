@@ -111,6 +111,8 @@ CASES = [
     Case("section-opener-quote-after-bracket", {"input.conf": '<Files ~ "\\.php$>"\n FcgidWrapper @W@/bin/php-wrapper .php\n'
          '</Files>\n<Directory /srv>junk\nFcgidWrapper @W@/bin/php-wrapper\n</Directory>\n'}),
     Case("open-tag-without-bracket", {"input.conf": "<Directory /tmp\nFcgidWrapper @W@/bin/php-wrapper\n</Directory>\n"}, valid=False),
+    # One argument: mod_fcgid keeps 'A=b' as the name (fcgid_conf.c add_envvar_to_table); DUMP_CONFIG shows one word.
+    Case("initialenv-name-equals-value", {"input.conf": "FcgidInitialEnv PHP_FCGI_MAX_REQUESTS=1000\nDefaultInitEnv PHPRC=/etc/php/\n"}),
     Case("too-few-arguments", {"input.conf": "FcgidIOTimeout\n"}, valid=False),
     Case("too-many-arguments", {"input.conf": "FcgidInitialEnv A B C\n"}, valid=False),
     Case("equals-separator", {"input.conf": "MaxRequestLen = 2000000\n"}, valid=False),
