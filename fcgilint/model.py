@@ -447,10 +447,22 @@ def build_model(tree: ConfigTree) -> Model:
     return Model(tree=tree, classes=classes, unchecked=unchecked, targets=targets)
 
 
+# Rules that compare a PHP-side value with mod_fcgid's, and the Apache directive each one needs.
+APACHE_SIDE = {
+    "FCG001": "FcgidMaxRequestsPerProcess", "FCG003": "FcgidIOTimeout", "FCG004": "FcgidBusyTimeout",
+    "FCG005": "FcgidMaxRequestLen",
+}
+
+
+def apache_side_unchecked(why: str, rules: tuple[str, ...] = tuple(APACHE_SIDE)) -> list[tuple[str, str]]:
+    """One "not checked" note per rule that needs the Apache side, naming the directive it lacks."""
+    return [(rule, f"{why}: the Apache side ({APACHE_SIDE[rule]}) was not given") for rule in rules]
+
+
 def standalone_model(script: WrapperScript) -> Model:
     """A wrapper given alone: PHP-side values only; Apache-side rules say they cannot judge."""
     pc = build_class_standalone(script)
-    return Model(tree=None, classes=[pc], unchecked=[("FCG001", "the Apache side (FcgidMaxRequestsPerProcess) was not given")])
+    return Model(tree=None, classes=[pc], unchecked=apache_side_unchecked("a wrapper alone"))
 
 
 def build_class_standalone(script: WrapperScript) -> ProcessClass:

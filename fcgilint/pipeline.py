@@ -15,7 +15,7 @@ from fcgilint.findings import Finding
 from fcgilint.load.apache_tree import LoadOptions, load_tree
 from fcgilint.load.paths import PathMap
 from fcgilint.load.wrapper import read_wrapper
-from fcgilint.model import Model, build_model, standalone_model
+from fcgilint.model import Model, apache_side_unchecked, build_model, standalone_model
 from fcgilint.rules import Rule, load_rules
 from fcgilint.source import SourceError
 
@@ -71,7 +71,7 @@ def analyse(target: Path, options: LoadOptions, rules: tuple[Rule, ...] | None =
         if kind == "wrapper":
             model = standalone_model(read_wrapper(entry, PathMap(options.root)))
         elif kind == "php-ini":
-            model = Model(tree=None, classes=[], unchecked=[("FCG003/FCG005", "a php.ini alone: the mod_fcgid side is not known")])
+            model = Model(tree=None, classes=[], unchecked=apache_side_unchecked("a php.ini alone", ("FCG003", "FCG004", "FCG005")))
         else:
             model = build_model(load_tree(entry, options))
     except SourceError as exc:
