@@ -13,11 +13,12 @@ from fcgilint import checks
 from fcgilint.checks.registry import REFUSALS
 from fcgilint.findings import Finding
 from fcgilint.load.apache_tree import LoadOptions, load_tree
+from fcgilint.load.file_kind import FileKind, embedded_config, identify
 from fcgilint.load.paths import PathMap
 from fcgilint.load.wrapper import read_wrapper
 from fcgilint.model import Model, apache_side_unchecked, build_model, standalone_model
 from fcgilint.rules import Rule, load_rules
-from fcgilint.source import SourceError
+from fcgilint.source import SourceError, SourceFile, read_source
 
 ENTRY_NAMES = ("apache2.conf", "httpd.conf", "conf/httpd.conf")
 
@@ -31,7 +32,7 @@ class Result:
     """What one run of the pipeline produced."""
 
     target: Path
-    kind: str  # "apache" | "wrapper" | "php-ini"
+    kind: str  # "apache" | "wrapper" | "php-ini" | "document" | "dockerfile" | "other" (fcgilint.load.file_kind)
     model: Model
     findings: list[Finding]
     notes: list[str] = field(default_factory=list)
@@ -47,15 +48,15 @@ def find_entry(directory: Path) -> Path:
 
 
 def sniff(path: Path) -> str:
-    """Decide whether a single file is an Apache config, a wrapper script or a php.ini."""
+    """Decide what a single file is: an Apache config, a wrapper script, a php.ini, a document or
+    Dockerfile that may embed Apache config, or something else (see fcgilint.load.file_kind)."""
+    return _identify(path).kind
+
+
+def _identify(path: Path) -> FileKind:
     with path.open("rb") as handle:
         head = handle.read(4096)
-    if head.startswith(b"#!"):
-        return "wrapper"
-    text = head.decode("utf-8", "replace")
-    if path.suffix == ".ini" or "[PHP]" in text:
-        return "php-ini"
-    return "apache"
+    return identify(path, head.decode("utf-8", "replace"))
 
 
 def analyse(target: Path, options: LoadOptions, rules: tuple[Rule, ...] | None = None) -> Result:
@@ -67,13 +68,16 @@ def analyse(target: Path, options: LoadOptions, rules: tuple[Rule, ...] | None =
         entry = find_entry(target) if target.is_dir() else target
         if not entry.is_file():
             raise InputError(f"{entry}: not a regular file")
-        kind = sniff(entry)
+        found = _identify(entry)
+        kind, embedded = found.kind, None
         if kind == "wrapper":
             model = standalone_model(read_wrapper(entry, PathMap(options.root)))
         elif kind == "php-ini":
             model = Model(tree=None, classes=[], unchecked=apache_side_unchecked("a php.ini alone", ("FCG003", "FCG004", "FCG005")))
-        else:
+        elif kind == "apache":
             model = build_model(load_tree(entry, options))
+        else:
+            model, embedded = _embedded_model(entry, found, options)
     except SourceError as exc:
         raise InputError(str(exc)) from None
     except OSError as exc:
@@ -83,7 +87,39 @@ def analyse(target: Path, options: LoadOptions, rules: tuple[Rule, ...] | None =
     unchecked = model.unchecked + [(n.rule, n.why) for n in outcome.unchecked]
     notes = [f"{rule}: not checked: {why}" for rule, why in unchecked]
     notes += [note for pc in model.classes for note in pc.notes]
-    return Result(target=entry, kind=kind, model=model, findings=outcome.findings + refusals(model, rules), notes=notes)
+    findings = outcome.findings + refusals(model, rules)
+    if embedded is not None:
+        findings, note = _embedded_findings(entry, found, embedded, findings)
+        notes.insert(0, note)
+    return Result(target=entry, kind=kind, model=model, findings=findings, notes=notes)
+
+
+def _embedded_model(entry: Path, found: FileKind, options: LoadOptions) -> tuple[Model, list[tuple[int, int]]]:
+    """The Apache configuration inside a document's code blocks or a Dockerfile's heredocs, if any."""
+    if found.kind not in ("document", "dockerfile"):
+        return Model(tree=None, classes=[]), []
+    display = PathMap(options.root).display(str(entry))
+    source = read_source(entry, display)
+    text, blocks = embedded_config(source.text, found.blocks)
+    if not blocks:
+        return Model(tree=None, classes=[]), []
+    return build_model(load_tree(entry, options, SourceFile(source.path, source.display, text))), blocks
+
+
+def _embedded_findings(entry: Path, found: FileKind, blocks: list[tuple[int, int]],
+                       findings: list[Finding]) -> tuple[list[Finding], str]:
+    """Findings on embedded configuration carry no fix (the prose around it is not config), and the
+    files it names (Include, FcgidWrapper) belong to its author's server, so they are not looked for.
+    A file with nothing embedded is only named."""
+    if not blocks:
+        return [], f"{entry}: looks like {found.label}, not an Apache config; nothing checked"
+    where = "heredocs" if found.blocks == "heredoc" else "code blocks"
+    spans = [f"{a}-{b}" if a != b else f"{a}" for a, b in blocks]
+    lines = ", ".join(spans[:6]) + (f" and {len(spans) - 6} more" if len(spans) > 6 else "")
+    note = (f"{entry}: looks like {found.label}, not an Apache config; checked the Apache configuration in its "
+            f"{where} (lines {lines}); files it names are not looked for and fixes are not offered")
+    kept = [replace(f, fix=None) for f in findings if f.rule not in ("FCG000", "FCG008")]
+    return kept, note
 
 
 def refusals(model: Model, rules: tuple[Rule, ...]) -> list[Finding]:

@@ -25,7 +25,7 @@ from fcgilint import regexes
 from fcgilint.knowledge import CONDITIONAL_SECTIONS, PER_DIR_SECTIONS
 from fcgilint.load.apache_syntax import TOO_DEEP, Line, Node, ParsedFile, Section, parse
 from fcgilint.load.paths import PathMap
-from fcgilint.source import Location, SourceError, read_source
+from fcgilint.source import Location, SourceError, SourceFile, read_source
 from fcgilint.templates import fill_words
 
 # Modules assumed loaded when the tree does not say (a checked-out fragment has no
@@ -438,12 +438,13 @@ def version_matches(args: list[str]) -> bool:
     return {"=": have == parts, "==": have == parts, ">": have > parts, ">=": have >= parts, "<": have < parts, "<=": have <= parts}.get(op, False)
 
 
-def load_tree(entry: Path, options: LoadOptions) -> ConfigTree:
-    """Load the tree rooted at ``entry`` (a host path). Raises SourceError if entry is unreadable."""
+def load_tree(entry: Path, options: LoadOptions, source: SourceFile | None = None) -> ConfigTree:
+    """Load the tree rooted at ``entry`` (a host path), read from disk or given as ``source`` (the
+    Apache part of a document). Raises SourceError if entry is unreadable."""
     paths = PathMap(options.root)
     config_entry = paths.to_config(str(entry))
     display = paths.display(str(entry))
-    parsed = parse(read_source(entry, display))  # an unreadable entry is a usage error, not a finding
+    parsed = parse(source or read_source(entry, display))  # an unreadable entry is a usage error, not a finding
     tree = ConfigTree(entry=Location(display, 1), paths=paths, server_root=default_server_root(config_entry),
                       placeholders=options.placeholders, suexec_docroot=options.suexec_docroot)
     tree.files[display] = parsed
