@@ -268,19 +268,26 @@ def equals_form(placed: Placed) -> bool:
     return len(placed.args) == 1 and "=" in placed.args[0].strip("=")
 
 
+def _initenv_lines(tree: ConfigTree, vhost: VHost | None) -> list[Placed]:
+    """The FcgidInitialEnv lines that apply to a server scope (main server, then the vhost's)."""
+    return [p for p in tree.visible(("FcgidInitialEnv", "DefaultInitEnv"), vhost) if not p.in_directory and p.args]
+
+
 def initial_env(tree: ConfigTree, pc: ProcessClass) -> tuple[dict[str, Setting], list[Step]]:
     """The environment mod_fcgid gives the wrapper, with the reasons entries were dropped."""
     steps: list[Step] = []
     if pc.cmd_options is not None:
         _, env = _parse_cmd_options(pc.cmd_options)
         loc = pc.cmd_options.location
-        steps.append(Step(f"FcgidCmdOptions for {pc.command}: FcgidInitialEnv is ignored for this command, only its InitialEnv options apply", loc, dropped=True))
+        ignored = {environ_entry(p.args[0], "")[0] for p in _initenv_lines(tree, pc.vhost)}
+        if ignored:  # only a PHP variable that is lost this way is FCG011's; the rest is provenance
+            lost = bool(ignored & {"PHP_FCGI_MAX_REQUESTS", "PHP_FCGI_CHILDREN", "PHPRC", "PHP_INI_SCAN_DIR"})
+            steps.append(Step(f"FcgidCmdOptions for {pc.command}: FcgidInitialEnv is ignored for this command, only its "
+                              "InitialEnv options apply", loc, dropped=lost))
         table = {k: Setting(k, v, loc, True, note="FcgidCmdOptions InitialEnv") for k, v in env.items()}
     else:
         table = {}
-        for placed in tree.visible(("FcgidInitialEnv", "DefaultInitEnv"), pc.vhost):
-            if placed.in_directory or not placed.args:
-                continue
+        for placed in _initenv_lines(tree, pc.vhost):
             scope = "vhost" if placed.vhost else "main server"
             name, value = environ_entry(placed.args[0], placed.args[1] if len(placed.args) > 1 else "")
             table[name] = Setting(name, value, placed.location, True, note=f"{placed.name} ({scope})")

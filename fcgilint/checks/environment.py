@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from fcgilint.checks.registry import Hit, Scope, check
 from fcgilint.findings import Related
-from fcgilint.knowledge import CMD_OPTIONS, INITENV_VAL_LEN
-from fcgilint.model import Model, ProcessClass, server_value
+from fcgilint.knowledge import CMD_OPTIONS, INITENV_VAL_LEN, INT_MAX
+from fcgilint.model import Model, ProcessClass, Value, server_value
 
 _PHP_VARS = ("PHP_FCGI_MAX_REQUESTS", "PHP_FCGI_CHILDREN", "PHPRC", "PHP_INI_SCAN_DIR")
 
@@ -47,10 +47,27 @@ def cmd_options_reset(model: Model) -> Iterator[Hit]:
         for option, directive in CMD_OPTIONS.items():
             value = server_value(model.tree, pc.vhost, directive)
             if option not in given and value.location is not None:
-                yield Hit(value.location, f"{directive} {value.raw} does not apply to {pc.command}: its FcgidCmdOptions omits {option}, so mod_fcgid uses the compiled-in default instead; add '{option} {value.raw}' to the FcgidCmdOptions line", [Related(pc.cmd_options.location, "FcgidCmdOptions")], scope=Scope(pc.vhost, ""))
+                advice, why = _agreeing_value(pc, option, value)
+                yield Hit(value.location, f"{directive} {value.raw} does not apply to {pc.command}: its FcgidCmdOptions "
+                          f"omits {option}, so mod_fcgid uses the compiled-in default instead; add '{option} {advice}' "
+                          f"to the FcgidCmdOptions line{why}", [Related(pc.cmd_options.location, "FcgidCmdOptions")],
+                          scope=Scope(pc.vhost, ""))
         for placed in model.tree.visible(("FcgidInitialEnv", "DefaultInitEnv"), pc.vhost):
             if not placed.in_directory:
                 yield Hit(placed.location, f"{placed.name} is ignored for {pc.command}, which has FcgidCmdOptions; use 'InitialEnv NAME=VALUE' on the FcgidCmdOptions line", [Related(pc.cmd_options.location, "FcgidCmdOptions")], scope=Scope(pc.vhost, ""))
+
+
+def _agreeing_value(pc: ProcessClass, option: str, value: Value) -> tuple[str, str]:
+    """The value FCG012 advises for an omitted option: the server's, unless the limit rules judge it
+    wrong for this class; then the one they ask for, so two rules never give opposite advice."""
+    php, met = pc.values.get("PHP_FCGI_MAX_REQUESTS"), pc.values.get("max_execution_time")
+    if option == "maxrequestsperprocess" and php is not None and php.number and 0 < php.number <= INT_MAX:
+        if value.number is not None and (value.number == 0 or value.number > php.number):
+            return str(php.number), f" (not {value.raw}: php-cgi exits after {php.number} requests, see FCG001)"
+    if option == "iotimeout" and met is not None and met.number and value.number is not None:
+        if 0 < value.number < met.number:
+            return str(met.number), f" (not {value.raw}: PHP's max_execution_time is {met.number}s, see FCG003)"
+    return str(value.raw), ""
 
 
 @check("FCG015")
