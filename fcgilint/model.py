@@ -168,7 +168,7 @@ def place_of(pc: ProcessClass, name: str) -> Place | None:
 
 def atol(text: str) -> int | None:
     """C ``atol``: leading blanks, sign, digits; anything else reads as 0. None for placeholders."""
-    if is_placeholder(text) or "${" in text:
+    if is_placeholder(text) or opens_template(text) or "${" in text:
         return None
     m = re.match(r"\s*([+-]?\d+)", text)
     return saturated(m.group(1)) if m else 0
@@ -196,7 +196,8 @@ def server_value(tree: ConfigTree, vhost: VHost | None, name: str) -> Value:
     if chosen is None:
         chain.append(Step(f"{directive.name} not set: mod_fcgid default {directive.default}"))
         return Value(directive.name, str(directive.default), _number(directive, str(directive.default)), None, chain, "mod_fcgid default")
-    raw = chosen.args[0] if chosen.args else ""
+    joined = " ".join(chosen.args)
+    raw = joined if is_placeholder(joined) else (chosen.args[0] if chosen.args else "")  # a tag httpd split at blanks
     return Value(directive.name, raw, _number(directive, raw), chosen.location, chain, "vhost" if chosen.vhost else "main server")
 
 

@@ -4,7 +4,7 @@ Everything the project knows about templates lives here, in a module that import
 nothing of the project, so the loader, the model and the checks share one reading.
 
 Panels keep vhosts as templates (``{DOMAIN}``, ``%domain%``, ERB ``<%= domain %>``,
-Jinja ``{{ domain }}``, ``<tmpl_var name="domain">``). Unfilled placeholders
+Jinja ``{{ domain }}``, ``<tmpl_var name="domain">``, ``{tmpl_var name='domain'}``). Unfilled placeholders
 (``--set NAME=VALUE``, config ``set:``)
 are reported as unknown values; a user who knows a value supplies it, and it
 replaces every spelling of that name before values are read. Names match
@@ -17,7 +17,10 @@ import re
 from functools import cache
 
 # Placeholders of hosting-panel and config-management templates: never a real value.
-PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|<%.*?%>|<\?.*?\?>|<tmpl_var[^>]*>|\{\$?[A-Z][A-Z0-9_]*\}|%[a-z_]+%|###[A-Z_]+###|\[[a-z_]+\]", re.I)
+# ISPConfig writes tmpl_var in angle brackets and, inside section openers, in braces ({tmpl_var name='x'}).
+PLACEHOLDER = re.compile(
+    r"\{\{.*?\}\}|\{%.*?%\}|<%.*?%>|<\?.*?\?>|<tmpl_var[^>]*>|\{tmpl_var[^}]*\}|\{\$?[A-Z][A-Z0-9_]*\}|%[a-z_]+%"
+    r"|###[A-Z_]+###|\[[a-z_]+\]", re.I)
 
 # Hosting panels keep configs as templates; their logic lines (ERB/EPP, PHP, ISPConfig's
 # tmpl_*, Jinja/Twig) are not httpd syntax until rendered, so they neither open sections
@@ -25,7 +28,7 @@ PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|<%.*?%>|<\?.*?\?>|<tmpl_var[^>]
 _TEMPLATE_TAG = re.compile(r"<%|<\?|</?tmpl_|\{%|\[%", re.I)
 
 # The start of a template tag that httpd's word split cut off from its end ("<%=", "{{").
-_TEMPLATE_OPENER = re.compile(r"<%|\{\{|\{%|<\?|<tmpl_", re.I)
+_TEMPLATE_OPENER = re.compile(r"<%|\{\{|\{%|<\?|<tmpl_|\{tmpl_", re.I)
 
 # A hosting panel's template keeps lines in branches it renders only for some set-ups
 # (ISPConfig's <tmpl_if name='php' value='mod'>, i-MSCP's "# SECTION itk BEGIN" markers, Jinja, ERB).
@@ -53,7 +56,8 @@ def _pattern(name: str) -> re.Pattern[str]:
     n = re.escape(name)
     spellings = (
         rf"\{{\$?{n}\}}", rf"%{n}%", rf"\{{\{{\s*{n}\s*\}}\}}", rf"<%=?\s*@?{n}\s*-?%>",
-        rf"<tmpl_var\s+(?:name\s*=\s*)?[\"']?{n}[\"']?\s*/?>", rf"###{n}###", rf"\[{n}\]",
+        rf"<tmpl_var\s+(?:name\s*=\s*)?[\"']?{n}[\"']?\s*/?>", rf"\{{tmpl_var\s+(?:name\s*=\s*)?[\"']?{n}[\"']?\s*\}}",
+        rf"###{n}###", rf"\[{n}\]",
     )
     return re.compile("|".join(spellings), re.I)
 

@@ -23,6 +23,7 @@ from fcgilint.load.apache_tree import ConfigTree, Placed, VHost, ifmodule_key
 from fcgilint.load.wrapper import Setting
 from fcgilint.model import CMDOPTION_OF, Model, Place, ProcessClass, Value, place_of, server_value
 from fcgilint.source import Location, SourceFile
+from fcgilint.templates import opens_template
 
 #: Room above the larger PHP body limit: the multipart encoding of an upload of
 #: upload_max_filesize (boundaries, part headers, the other fields), and PHP's own
@@ -107,9 +108,10 @@ def _directive_at(tree: ConfigTree, location: Location | None, name: str) -> Pla
 
 
 def _replace_arg(placed: Placed, index: int, replacement: str) -> list[Edit]:
-    """Replace one argument; a value built from ``${VAR}`` is left to its owner."""
+    """Replace one argument; a value built from ``${VAR}`` or a template tag is left to its owner
+    (the panel renders the tag; replacing the first word of ``{tmpl_var name='x'}`` would break it)."""
     args = placed.line.args
-    if index >= len(args) or "${" in args[index].value:
+    if index >= len(args) or "${" in args[index].value or opens_template(args[index].value):
         return []
     arg = args[index]
     return [Edit(placed.file.source.display, arg.start, arg.end, replacement)]

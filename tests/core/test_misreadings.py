@@ -12,6 +12,7 @@ from fcgilint.findings import Finding, Severity
 from fcgilint.load.apache_tree import LoadOptions
 from fcgilint.model import environ_entry
 from fcgilint.pipeline import analyse
+from tests.conftest import write_tree
 
 
 def _findings(tmp_path: Path, text: str, rule: str) -> list[Finding]:
@@ -66,3 +67,41 @@ def test_environ_entry_follows_ap_create_environment() -> None:
     assert environ_entry("PHPRC=/etc/php/", "") == ("PHPRC", "/etc/php/=")
     assert environ_entry("9X-Y", "z") == ("_X_Y", "z")
     assert environ_entry("PHP_FCGI_CHILDREN", "0") == ("PHP_FCGI_CHILDREN", "0")
+
+
+ISPCONFIG = """<Directory {tmpl_var name='web_basedir'}/{tmpl_var name='domain'}>
+    AllowOverride None
+</Directory>
+<VirtualHost {tmpl_var name='ip_address'}:{tmpl_var name='port'}>
+    ServerName <tmpl_var name="domain">
+    FcgidMaxRequestsPerProcess {tmpl_var name='fastcgi_max_requests'}
+    FcgidMaxRequestLen <tmpl_var name="fastcgi_max_request_len">
+    <Directory /var/www>
+        Options +ExecCGI
+        FcgidWrapper /var/www/php-fcgi-scripts/php-fcgi-starter .php
+    </Directory>
+</VirtualHost>
+"""
+
+
+def _ispconfig(tmp_path: Path, values: tuple[tuple[str, str], ...]) -> list[Finding]:
+    write_tree(tmp_path, {
+        "etc/apache2/sites/vhost.conf": ISPCONFIG,
+        "var/www/php-fcgi-scripts/php-fcgi-starter": "#!/bin/sh\nexport PHP_FCGI_MAX_REQUESTS=5000\nexec /usr/bin/php-cgi\n",
+    })
+    return analyse(tmp_path / "etc/apache2/sites/vhost.conf", LoadOptions(root=tmp_path, placeholders=values)).findings
+
+
+def test_ispconfig_tmpl_var_in_braces_and_brackets_is_an_unknown_value(tmp_path: Path) -> None:
+    rules = {f.rule for f in _ispconfig(tmp_path, ())}
+    assert not rules & {"FCG001", "FCG005", "FCG007"}, rules  # neither "takes 1 argument" nor atol('{tmpl_var') = 0
+
+
+def test_set_fills_both_tmpl_var_spellings(tmp_path: Path) -> None:
+    found = _ispconfig(tmp_path, (("fastcgi_max_requests", "6000"), ("fastcgi_max_request_len", "1000")))
+    by_rule = {f.rule: f for f in found}
+    assert "FcgidMaxRequestsPerProcess is 6000" in by_rule["FCG001"].message
+    assert "FcgidMaxRequestLen is 1000 bytes" in by_rule["FCG005"].message
+    assert "FCG007" not in by_rule
+    config = "etc/apache2/sites/vhost.conf"
+    assert not [e for f in found if f.fix for e in f.fix.edits if e.file.endswith(config)]  # the tag stays the panel's
