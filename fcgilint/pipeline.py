@@ -87,6 +87,7 @@ def analyse(target: Path, options: LoadOptions, rules: tuple[Rule, ...] | None =
     unchecked = model.unchecked + [(n.rule, n.why) for n in outcome.unchecked]
     notes = [f"{rule}: not checked: {why}" for rule, why in unchecked]
     notes += [note for pc in model.classes for note in pc.notes]
+    notes += model.tree.notes if model.tree is not None else []
     findings = outcome.findings + refusals(model, rules)
     if embedded is not None:
         findings, note = _embedded_findings(entry, found, embedded, findings)

@@ -276,7 +276,7 @@ STARTER = """\
 #   - etc/apache2
 
 # The modules the server loads, when the tree alone does not say.
-# modules: [fcgid, suexec]
+# modules: [fcgid, suexec]   # or [debian]: Debian's default set, every other module absent
 # without_modules: [php7]
 
 # <IfDefine> names and ${NAME} values (NAME or NAME=VALUE).

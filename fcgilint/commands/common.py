@@ -12,7 +12,10 @@ if TYPE_CHECKING:
     from fcgilint.formats.text import TextOptions
 
 RootOpt = typer.Option(None, "--root", help="Map absolute config paths into this directory (a repository that mirrors /).")
-ModuleOpt = typer.Option([], "--module", "-M", help="Treat this module as loaded (e.g. php7, suexec). Repeatable.")
+ModuleOpt = typer.Option(
+    [], "--module", "-M",
+    help="Treat this module as loaded (e.g. php7, suexec), or state a distribution's default set in full: debian. "
+         "Without LoadModule lines or this, common modules are assumed (README: modules). Repeatable.")
 WithoutOpt = typer.Option([], "--without-module", help="Treat this module as not loaded (e.g. fcgid). Repeatable.")
 DefineOpt = typer.Option([], "--define", "-D", help="Define NAME or NAME=VALUE for <IfDefine> and ${NAME}. Repeatable.")
 SelectOpt = typer.Option([], "--select", help="Only these rule ids. Repeatable.")

@@ -35,6 +35,17 @@ DEFAULT_MODULES = frozenset(
      "unixd", "authz_core", "authz_host", "auth_basic", "access_compat", "version", "headers",
      "rewrite", "ssl", "suexec", "userdir", "cgi", "actions", "mpm_event"}
 )
+# Named module sets (``-M debian``, ``modules: [debian]``): what a distribution's packages enable on
+# a fresh install. A profile states the set in full, so a module outside it is known to be absent.
+# debian: Debian 12 apache2 2.4 /etc/apache2/mods-enabled and `apache2 -l`, plus the fcgid that
+# libapache2-mod-fcgid enables when installed.
+MODULE_PROFILES = {
+    "debian": frozenset({
+        "core", "so", "watchdog", "http_core", "log_config", "logio", "version", "unixd", "access_compat", "alias",
+        "auth_basic", "authn_core", "authn_file", "authz_core", "authz_host", "authz_user", "autoindex", "deflate",
+        "dir", "env", "filter", "mime", "mpm_event", "negotiation", "reqtimeout", "setenvif", "status", "fcgid",
+    }),
+}
 HTTPD_VERSION = (2, 4, 62)
 MAX_INCLUDE_DEPTH = 128  # AP_MAX_INCLUDE_DEPTH in httpd
 
@@ -52,6 +63,7 @@ class LoadOptions:
     rate: float | None = None  # requests/s each FastCGI class must sustain, see fcgilint.capacity
     # Peaks measured in access logs, (vhost from %v or None, log file, requests/s, when): see fcgilint.capacity
     measured: tuple[tuple[str | None, str, float, str], ...] = ()
+    modules_exact: bool = False  # the module set is stated in full (as a profile does): others are absent
 
 
 @dataclass
@@ -143,6 +155,7 @@ class ConfigTree:
     placeholders: tuple[tuple[str, str], ...] = ()  # --set values, also for the wrappers the tree names
     links: dict[str, str] = field(default_factory=dict)  # a file's shown name -> the symlink it was reached by
     suexec_docroot: str | None = None  # where suexec runs programs (LoadOptions.suexec_docroot)
+    notes: list[str] = field(default_factory=list)  # what the loading assumed (modules), said to the user
 
     _index: dict[tuple[str, int | None], list[Placed]] | None = field(default=None, repr=False)
     _order: dict[int, int] = field(default_factory=dict, repr=False)
@@ -224,8 +237,14 @@ class _Loader:
         self.forgiven: set[tuple[str, int]] = set()
         self.envvars: dict[str, str] = {}
         self.in_htaccess = False
-        tree.modules.update((DEFAULT_MODULES | {module_key(m) for m in options.modules}) - {module_key(m) for m in options.without_modules})
+        stated = {module_key(m) for m in options.modules}
+        profiles = stated & MODULE_PROFILES.keys()
+        base = frozenset().union(*(MODULE_PROFILES[p] for p in profiles)) if profiles else DEFAULT_MODULES
+        self.exact = options.modules_exact or bool(profiles)
+        self.known = (stated - profiles) | {module_key(m) for m in options.without_modules}
+        tree.modules.update((base | (stated - profiles)) - {module_key(m) for m in options.without_modules})
         tree.defines.update(dict(options.defines))
+        self.assumed: dict[str, Location] = {}  # assumed modules an <IfModule> depended on, and where first
 
     # -- files ---------------------------------------------------------------
     def load_file(self, config_path: str, origin: Location | None, context: Context = (None, ())) -> None:
@@ -305,10 +324,17 @@ class _Loader:
         key = node.key
         args = self.arguments(node.open)
         if key in CONDITIONAL_SECTIONS:
+            guessed = self._guessed_module(key, args, Location(file.source.display, node.open.lineno))
             if self.condition(key, args):
                 if node.close is None:
                     self._forgive_unclosed(node, file)
                 self.walk(node.children, file, vhost, containers)
+            elif node.close is None and guessed is not None:
+                self._forgive_unclosed(node, file)  # httpd refuses this only without the module
+                self.tree.notes.append(
+                    f"{Location(file.source.display, node.open.lineno)}: <{node.open.name} {args[0]}> is not closed: "
+                    f"httpd accepts that only if {guessed} is loaded, which is not known here; say -M {guessed} "
+                    f"or --without-module {guessed}")
         elif key == "virtualhost":
             host = VHost(section=node, file=file, index=len(self.tree.vhosts))
             self.tree.vhosts.append(host)
@@ -335,6 +361,7 @@ class _Loader:
             vhost.server_name = args[0]
         elif key == "loadmodule" and args:
             self.tree.modules.add(module_key(args[0]))
+            self.known.add(module_key(args[0]))
         elif key in ("include", "includeoptional") and args:
             self.include(args[0], key == "includeoptional", location, (vhost, containers))
 
@@ -370,6 +397,24 @@ class _Loader:
                 self._include_path(os.path.join(host, entry), origin, context, (*within, real))
             return
         self.load_file(self.tree.paths.to_config(host), origin, context)
+
+    def _guessed_module(self, key: str, args: list[str], where: Location) -> str | None:
+        """The module an ``<IfModule>`` tests when neither the tree nor the user says whether it is
+        loaded (it is assumed or unknown); assumed ones are remembered for the note that lists them."""
+        module = ifmodule_key(args[0].lstrip("!")) if key == "ifmodule" and args else None
+        if module is None or module in self.known or self.exact:
+            return None
+        if module in self.tree.modules and module != "fcgid":  # mod_fcgid's presence is what is asked about
+            self.assumed.setdefault(module, where)
+        return module
+
+    def assumption_note(self) -> None:
+        """Say which modules were assumed loaded because an <IfModule> needed them."""
+        if self.assumed:
+            names = ", ".join(f"{m} ({where})" for m, where in sorted(self.assumed.items()))
+            self.tree.notes.append(
+                f"assumed loaded, as no LoadModule says so: {names}; state the server's modules with "
+                "-M debian (its default set), -M NAME or --without-module NAME")
 
     def condition(self, key: str, args: list[str]) -> bool:
         if not args:
@@ -452,6 +497,7 @@ def load_tree(entry: Path, options: LoadOptions, source: SourceFile | None = Non
     loader._read_envvars()
     loader.load_file(config_entry, None)
     read_htaccess(loader)
+    loader.assumption_note()
     return tree
 
 

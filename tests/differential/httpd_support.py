@@ -142,11 +142,12 @@ class Server:
         """fcgilint's options for the same server.
 
         fcgilint deliberately assumes a set of common modules (mod_fcgid above all)
-        when no LoadModule says otherwise; here httpd's module set is known, so the
-        assumed modules httpd lacks are switched off.
+        when no LoadModule says otherwise; here httpd's module set is known in full,
+        so the assumed modules httpd lacks are switched off and every other is absent.
         """
         have = self.loaded() | {module_key(m) for m in extra_modules}
-        return LoadOptions(root=root, modules=have, without_modules=DEFAULT_MODULES - have, defines=tuple((d, "") for d in defines))
+        return LoadOptions(root=root, modules=have, without_modules=DEFAULT_MODULES - have,
+                           defines=tuple((d, "") for d in defines), modules_exact=True)
 
     def check(self, defines: Iterable[str] = (), env: dict[str, str] | None = None, dump: bool = True) -> HttpdVerdict:
         """``apache2 -t`` (with ``-D DUMP_CONFIG`` when ``dump``) on the main config."""
