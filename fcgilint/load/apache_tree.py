@@ -331,10 +331,11 @@ class _Loader:
                 self.walk(node.children, file, vhost, containers)
             elif node.close is None and guessed is not None:
                 self._forgive_unclosed(node, file)  # httpd refuses this only without the module
-                self.tree.notes.append(
-                    f"{Location(file.source.display, node.open.lineno)}: <{node.open.name} {args[0]}> is not closed: "
-                    f"httpd accepts that only if {guessed} is loaded, which is not known here; say -M {guessed} "
-                    f"or --without-module {guessed}")
+                note = (f"{Location(file.source.display, node.open.lineno)}: <{node.open.name} {args[0]}> is not "
+                        f"closed: httpd accepts that only if {guessed} is loaded, which is not known here; say "
+                        f"-M {guessed} or --without-module {guessed}")
+                if note not in self.tree.notes:  # a file included twice is walked twice
+                    self.tree.notes.append(note)
         elif key == "virtualhost":
             host = VHost(section=node, file=file, index=len(self.tree.vhosts))
             self.tree.vhosts.append(host)
