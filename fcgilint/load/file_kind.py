@@ -33,7 +33,7 @@ _DOCUMENTS = {
 _OTHER_SUFFIXES = {
     ".py": "a Python script", ".pl": "a Perl script", ".pm": "a Perl module", ".rb": "a Ruby script",
     ".php": "a PHP script", ".js": "a JavaScript file", ".c": "a C source file", ".h": "a C header",
-    ".pp": "a Puppet manifest", ".json": "a JSON file",
+    ".pp": "a Puppet manifest", ".json": "a JSON file", ".yml": "a YAML file", ".yaml": "a YAML file",
 }
 _INTERPRETERS = {"perl": "a Perl script", "python": "a Python script", "ruby": "a Ruby script", "php": "a PHP script",
                  "node": "a JavaScript file"}
