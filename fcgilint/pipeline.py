@@ -114,7 +114,7 @@ def _embedded_findings(entry: Path, found: FileKind, blocks: list[tuple[int, int
     A file with nothing embedded is only named."""
     if not blocks:
         return [], f"{entry}: looks like {found.label}, not an Apache config; nothing checked"
-    where = "heredocs" if found.blocks == "heredoc" else "code blocks"
+    where = {"heredoc": "heredocs", "strings": "multi-line strings"}.get(found.blocks, "code blocks")
     spans = [f"{a}-{b}" if a != b else f"{a}" for a, b in blocks]
     lines = ", ".join(spans[:6]) + (f" and {len(spans) - 6} more" if len(spans) > 6 else "")
     note = (f"{entry}: looks like {found.label}, not an Apache config; checked the Apache configuration in its "

@@ -23,7 +23,7 @@ class FileKind:
 
     kind: str  # "apache" | "wrapper" | "php-ini" | "document" | "dockerfile" | "other"
     label: str
-    blocks: str = ""  # where embedded Apache config sits: "markdown", "rest" or "heredoc" blocks
+    blocks: str = ""  # where embedded Apache config sits: "markdown", "rest", "heredoc" or "strings"
 
 
 _MARKDOWN = ("a Markdown document", "markdown")
@@ -33,7 +33,7 @@ _DOCUMENTS = {
 _OTHER_SUFFIXES = {
     ".py": "a Python script", ".pl": "a Perl script", ".pm": "a Perl module", ".rb": "a Ruby script",
     ".php": "a PHP script", ".js": "a JavaScript file", ".c": "a C source file", ".h": "a C header",
-    ".pp": "a Puppet manifest", ".json": "a JSON file", ".yml": "a YAML file", ".yaml": "a YAML file",
+    ".json": "a JSON file", ".yml": "a YAML file", ".yaml": "a YAML file",
 }
 _INTERPRETERS = {"perl": "a Perl script", "python": "a Python script", "ruby": "a Ruby script", "php": "a PHP script",
                  "node": "a JavaScript file"}
@@ -51,6 +51,8 @@ def identify(path: Path, head: str) -> FileKind:
         return FileKind("dockerfile", "a Dockerfile", "heredoc")
     if suffix in _DOCUMENTS:
         return FileKind("document", *_DOCUMENTS[suffix])
+    if suffix == ".pp":  # Puppet hands Apache config to apache::custom_config in multi-line strings
+        return FileKind("document", "a Puppet manifest", "strings")
     if head.startswith("#!"):
         first = head.split("\n", 1)[0]
         if _SHELLS.search(first):
@@ -91,6 +93,8 @@ def embedded_config(text: str, blocks: str) -> tuple[str, list[tuple[int, int]]]
     lines = text.split("\n")
     if blocks == "heredoc":
         found = _heredocs(lines)
+    elif blocks == "strings":
+        found = _strings(lines)
     else:  # reST literal blocks are indented by any amount, Markdown code blocks by four columns
         found = _fenced(lines) + _indented(lines, ("\t", " ") if blocks == "rest" else ("    ", "\t"))
     kept = sorted(block for block in found if any(looks_like_apache(lines[i]) for i in range(block[0], block[1] + 1)))
@@ -157,3 +161,41 @@ def _heredocs(lines: list[str]) -> list[tuple[int, int]]:
             blocks.append((i + 1, end - 1))
         i = end + 1
     return blocks
+
+
+def _strings(lines: list[str]) -> list[tuple[int, int]]:
+    """The inner lines of multi-line quoted strings (Puppet's ``content => "`` ... ``",``)."""
+    blocks: list[tuple[int, int]] = []
+    i = 0
+    while i < len(lines):
+        quote = _left_open(lines[i])
+        if quote is None:
+            i += 1
+            continue
+        end = next((j for j in range(i + 1, len(lines)) if _unescaped(lines[j], quote)), len(lines))
+        if end - 1 >= i + 1:
+            blocks.append((i + 1, end - 1))
+        i = end + 1
+    return blocks
+
+
+def _left_open(line: str) -> str | None:
+    """The quote a line leaves open at its end, outside a ``#`` comment; None if it closes them all."""
+    quote: str | None = None
+    k = 0
+    while k < len(line):
+        char = line[k]
+        if quote is None and char == "#":
+            break
+        if char == "\\":
+            k += 2
+            continue
+        if char in "\"'" and quote in (None, char):
+            quote = None if quote else char
+        k += 1
+    return quote
+
+
+def _unescaped(line: str, quote: str) -> bool:
+    """True if the line holds ``quote`` not preceded by a backslash."""
+    return bool(re.search(rf"(?<!\\){re.escape(quote)}", line))

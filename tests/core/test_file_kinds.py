@@ -119,6 +119,24 @@ def test_markdown_code_blocks_are_checked_and_prose_is_not(tmp_path: Path) -> No
     assert "code blocks (lines 6-9, 17)" in result.notes[0]
 
 
+PUPPET = """class site::fcgid {
+  # FcgidMaxRequestsPerProcess 0 would race
+  apache::custom_config { 'fcgid':
+    content => "
+      FcgidMaxRequestsPerProcess 0
+      FcgidWrapper /usr/bin/php-cgi .php
+    ",
+  }
+}
+"""
+
+
+def test_apache_config_in_a_puppet_string_is_checked(tmp_path: Path) -> None:
+    result = _check(tmp_path, "fcgid.pp", PUPPET)
+    assert {(f.rule, f.location.line) for f in result.findings if f.rule == "FCG001"} == {("FCG001", 5)}
+    assert "checked the Apache configuration in its multi-line strings (lines 5-6)" in result.notes[0]
+
+
 def test_rest_literal_block_indented_by_three_spaces(tmp_path: Path) -> None:
     result = _check(tmp_path, "faq.rst", REST)
     refused = [f for f in result.findings if f.rule == "FCG007"]
