@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fcgilint import knowledge
 from fcgilint.findings import Edit, Finding, Fix
 from fcgilint.fix.edits import apply_edits, by_file
 from fcgilint.checks.remedies import sources_of
@@ -46,7 +47,8 @@ def contradictions(entry: Path, options: LoadOptions) -> list[str]:
         finally:
             for display, data in originals.items():
                 sources[display].path.write_bytes(data)
-        found += [_say(finding, fix, f) for f in after.findings if _against(f, finding, written, known)]
+        values = _values(fix)
+        found += [_say(finding, fix, f) for f in after.findings if _against(f, finding, written, known, values)]
     return found
 
 
@@ -81,10 +83,21 @@ def _new_lines(text: str, edits: list[Edit]) -> set[int]:
     return lines
 
 
-def _against(after: Finding, fixed: Finding, written: dict[str, set[int]], known: set[tuple[str, str, str]]) -> bool:
+def _values(fix: Fix) -> set[str]:
+    """The values a fix writes: the words of its replacements that are not directive or option names."""
+    words = {w for e in fix.edits for w in e.replacement.split()}
+    return {w for w in words if knowledge.lookup(w) is None and w.lower() not in knowledge.CMD_OPTIONS}
+
+
+def _against(after: Finding, fixed: Finding, written: dict[str, set[int]], known: set[tuple[str, str, str]],
+             values: set[str]) -> bool:
+    """A new finding of another rule on a line the fix wrote, about a value it wrote (not, say, about
+    the directive's module not being loaded, which every mod_fcgid line of that tree shares)."""
     if after.rule == fixed.rule or (after.rule, after.location.file, after.message) in known:
         return False
-    return after.location.line in written.get(after.location.file, ())  # it asks to change what was just set
+    if after.location.line not in written.get(after.location.file, ()):  # it asks to change what was just set
+        return False
+    return any(re.search(rf"(?<![\w.]){re.escape(v)}(?![\w.])", after.message) for v in values)
 
 
 def _say(fixed: Finding, fix: Fix, after: Finding) -> str:
