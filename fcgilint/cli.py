@@ -94,6 +94,23 @@ def _internal_error(exc: BaseException) -> None:
     where = f" at {os.path.relpath(ours[-1].filename, top)}:{ours[-1].lineno}" if ours else ""
     if os.environ.get("FCGILINT_TRACEBACK"):
         traceback.print_exception(exc)
-    typer.echo(f"fcgilint: internal error: {type(exc).__name__}: {exc}{where}; this is a bug in fcgilint, not in "
-               "the configuration (FCGILINT_TRACEBACK=1 shows the traceback)", err=True)
+    message = f"internal error: {type(exc).__name__}: {exc}{where}; a bug in fcgilint, not in the configuration"
+    _empty_document(message)
+    typer.echo(f"fcgilint: {message} (FCGILINT_TRACEBACK=1 shows the traceback)", err=True)
     sys.exit(exitcodes.INTERNAL)
+
+
+def _empty_document(message: str) -> None:
+    """For ``--format json|sarif|junit|...``: a well-formed document with no findings and the error as a note."""
+    args = sys.argv[1:]
+    chosen = [a.split("=", 1)[1] for a in args if a.startswith("--format=")]
+    chosen += [args[i + 1] for i, a in enumerate(args[:-1]) if a == "--format"]
+    if not chosen or chosen[-1] == "text":
+        return
+    try:
+        from fcgilint.formats import render
+        from fcgilint.report import Report
+
+        typer.echo(render(chosen[-1], Report(findings=[], notes=[message])), nl=False)
+    except Exception:  # noqa: BLE001 -- the error itself is still reported on stderr
+        return

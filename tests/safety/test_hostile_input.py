@@ -89,17 +89,23 @@ def test_stdout_on_a_full_device_is_a_message_and_exit_2(tmp_path: Path) -> None
     assert done.stderr.strip() == "fcgilint: cannot write the output: No space left on device"
 
 
-def test_an_internal_error_is_one_line_and_exit_70(tmp_path: Path) -> None:
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_an_internal_error_is_one_line_and_exit_70(tmp_path: Path, fmt: str) -> None:
+    import json
+
     (tmp_path / "httpd.conf").write_text("FcgidWrapper /usr/bin/php-cgi .php\n")
     code = ("import sys, fcgilint.checks as c\n"
             "def broken(*a, **k):\n    raise KeyError('a bug')\n"
             "c.run = broken\nfrom fcgilint.cli import main\n"
-            f"sys.argv = ['fcgilint', 'check', {str(tmp_path / 'httpd.conf')!r}]\nmain()\n")
+            f"sys.argv = ['fcgilint', 'check', '--format', {fmt!r}, {str(tmp_path / 'httpd.conf')!r}]\nmain()\n")
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=BOUND,
                           check=False)
     assert done.returncode == 70
     lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("fcgilint: internal error: KeyError: 'a bug' at ")
+    assert len(lines) == 1 and lines[0].startswith("fcgilint: internal error: KeyError: 'a bug' at fcgilint/")
+    if fmt == "json":  # a machine format still gets a well-formed document, the error as its note
+        document = json.loads(done.stdout)
+        assert document["findings"] == [] and "internal error: KeyError" in document["notes"][0]
 
 
 def test_a_fix_that_does_not_remove_its_finding_stops_and_names_it(tmp_path: Path) -> None:

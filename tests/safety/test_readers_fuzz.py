@@ -54,7 +54,8 @@ def _read(kind: str, path: Path) -> None:
 
 
 def _exercise(tmp_path: Path, kind: str, data: bytes) -> None:
-    path = tmp_path / {"wrapper": "php-wrapper", "php.ini": "php.ini", "rule": "R.yaml", "project": ".fcgilint.yaml"}[kind]
+    names = {"wrapper": "php-wrapper", "php.ini": "php.ini", "rule": "R.yaml", "project": ".fcgilint.yaml"}
+    path = tmp_path / names[kind]
     path.write_bytes(data)
     path.chmod(0o755)
     COUNTS["inputs tried"] += 1
