@@ -214,3 +214,18 @@ def test_a_hard_linked_file_is_not_split(tmp_path: Path) -> None:
     done = run(str(conf_dir))
     assert "2 hard links" in done.stdout, done.stdout
     assert site.read_text() == RACE.format(i=1) and os.stat(site).st_nlink == 2
+
+
+def test_a_backup_and_the_fixed_file_keep_owner_and_mode(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("only root can give a file to another owner")
+    conf = tmp_path / "etc/apache2/apache2.conf"
+    conf.parent.mkdir(parents=True)
+    conf.write_text(RACE.format(i=1))
+    os.chown(conf, 65534, 65534)  # nobody:nogroup, as a hosting panel leaves a vhost file
+    conf.chmod(0o2640)
+    assert run("--backup", str(conf.parent)).returncode == 0
+    for path in (conf, conf.parent / "apache2.conf.bak"):
+        info = os.stat(path)
+        assert (info.st_uid, info.st_gid, oct(info.st_mode & 0o7777)) == (65534, 65534, "0o2640"), path
+    assert conf.read_text() == fixed(1) and (conf.parent / "apache2.conf.bak").read_text() == RACE.format(i=1)
