@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fcgilint import cache, exitcodes
+from fcgilint import cache, exitcodes, progress
 from fcgilint.formats import FORMATS, default_format, render
 from fcgilint.pipeline import InputError, Result, analyse
 from fcgilint.policy import exit_code
@@ -106,7 +106,8 @@ def _run(choices: Choices, fmt: str, inline_ignores: bool, baseline: Path | None
         if evidence is not None and evidence.loads:
             settings.load = replace(settings.load, measured=tuple(
                 (load.vhost, load.source, load.peak_rate, load.peak_text) for load in evidence.loads))
-        results = [analyse(target, settings.load, settings.selection.rules) for target in settings.targets]
+        with progress.showing(fmt == "text"):  # a terminal's text output only; stderr, erased before the report
+            results = [analyse(target, settings.load, settings.selection.rules) for target in settings.targets]
         report = build_report(results, settings, inline_ignores)
         out.page(evidence, settings.evidence, results)
         if evidence is not None:

@@ -23,8 +23,8 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fcgilint import knowledge, progress
 from fcgilint.numbers import saturated
-from fcgilint import knowledge
 from fcgilint.load.apache_tree import ConfigTree, Placed, VHost
 from fcgilint.load.php_ini import IniReader, size_bytes
 from fcgilint.load.wrapper import (
@@ -437,9 +437,16 @@ def build_model(tree: ConfigTree) -> Model:
     unchecked: list[tuple[str, str]] = []
     seen: set[tuple[int, str]] = set()
     inis = IniReader(tree.paths)
-    targets = [wrapper_target(tree, placed) for placed in tree.named("FcgidWrapper", "FCGIWrapper")]
+    wrappers = tree.named("FcgidWrapper", "FCGIWrapper")
+    progress.begin("wrapper scripts", "files", len(wrappers))
+    targets = []
+    for placed in wrappers:
+        targets.append(wrapper_target(tree, placed))
+        progress.advance()
     with_own = {id(t.placed.vhost) for t in targets}  # vhosts that configure their own wrapper
+    progress.begin("process classes", "wrappers", len(targets))
     for target in targets:
+        progress.advance()
         placed, command, script, problem = target.placed, target.command, target.script, target.problem
         if problem and not looks_like_php_cgi(command):
             unchecked.append(("PHP-side rules", f"{placed.location}: the wrapper {command} is {problem}, so what php-cgi sees is unknown"))

@@ -19,7 +19,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "fcgilint"
 # Bottom to top. A pattern names a module, or a package and everything in it ("pkg*").
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("base", ("fcgilint", "fcgilint.source", "fcgilint.exitcodes", "fcgilint.knowledge", "fcgilint.templates",
-              "fcgilint.httpd_directives", "fcgilint.cache", "fcgilint.numbers", "fcgilint.regexes")),
+              "fcgilint.httpd_directives", "fcgilint.cache", "fcgilint.numbers", "fcgilint.regexes",
+              "fcgilint.progress")),
     ("load", ("fcgilint.load*",)),
     ("model", ("fcgilint.model", "fcgilint.routes")),
     ("capacity", ("fcgilint.capacity",)),  # derived from the model's classes

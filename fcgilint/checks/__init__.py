@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from fcgilint import progress
 from fcgilint.checks.declarative import check_for
 from fcgilint.checks.registry import CHECKS, Hit, NotChecked, Scope
 from fcgilint.findings import Finding, Related
@@ -47,7 +48,10 @@ def run(model: Model, rules: Iterable[Rule]) -> Outcome:
     """Run every rule that has a check: findings one per root cause and sorted, notes in the order given."""
     outcome = Outcome()
     homes = _directive_scopes(model)
+    rules = list(rules)
+    progress.begin("checks", "rules", len(rules))
     for rule in rules:
+        progress.advance()
         fn = check_for(rule) if rule.condition is not None else CHECKS.get(rule.id)
         if fn is None:
             continue

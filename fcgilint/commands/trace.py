@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from fcgilint import exitcodes
+from fcgilint import exitcodes, progress
 
 # The evidence reader is imported by the command itself, so other commands start without it.
 if TYPE_CHECKING:
@@ -82,7 +82,8 @@ def trace(
             raise _Refusal(f"--format {output_format}: use text or json")
         with tempfile.TemporaryDirectory(prefix="fcgilint-") as spool:
             paths, labels = _stdin_spooled(_inputs(files or [], live, seconds, output, max_mb, pid), Path(spool))
-            report = analyse(paths, progress=_progress_hook(paths), labels=labels)
+            with progress.showing(output_format == "text" and _large(paths)):
+                report = analyse(paths, progress=_progress_hook(), labels=labels)
         if not report.recognised:
             raise _Refusal(f"nothing recognised in {', '.join(labels.get(p, str(p)) for p in paths)}: {UNRECOGNISED}")
     except (_Refusal, EvidenceError) as exc:
@@ -141,26 +142,23 @@ def _stdin_spooled(paths: list[Path], spool: Path) -> tuple[list[Path], dict[Pat
     return [copy if str(p) == "-" else p for p in paths], {copy: "-"}
 
 
-def _progress_hook(paths: list[Path]) -> ProgressHook | None:
-    """A stderr progress line, only on a terminal and only for large inputs."""
-    if not sys.stderr.isatty():
-        return None
+def _large(paths: list[Path]) -> bool:
+    """Inputs worth a progress line (see fcgilint.progress: shown on a terminal only)."""
     try:
-        total = sum(p.stat().st_size for p in paths)
+        return sum(p.stat().st_size for p in paths) >= _PROGRESS_FLOOR
     except OSError:
-        return None
-    if total < _PROGRESS_FLOOR:
-        return None
-    shown: dict[str, int] = {}
+        return False
+
+
+def _progress_hook() -> ProgressHook:
+    """Bytes read of each input, for the progress line (a no-op when none is shown)."""
+    current: list[str] = []
 
     def show(done: int, size: int, name: str) -> None:
-        # Compressed files report uncompressed bytes, so clamp and print each step once.
-        percent = min(100, done * 100 // size) if size else 100
-        if shown.get(name) == percent:
-            return
-        shown[name] = percent
-        sys.stderr.write(f"\rreading {name}: {percent:3d}%" + ("\n" if percent == 100 else ""))
-        sys.stderr.flush()
+        if current != [name]:
+            current[:] = [name]
+            progress.begin(f"reading {name}", "bytes", size)
+        progress.advance(done - progress.done())
 
     return show
 

@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fcgilint import progress, regexes
 from fcgilint.numbers import saturated
-from fcgilint import regexes
 from fcgilint.knowledge import CONDITIONAL_SECTIONS, PER_DIR_SECTIONS
 from fcgilint.load.apache_syntax import TOO_DEEP, Line, Node, ParsedFile, Section, parse
 from fcgilint.load.paths import PathMap
@@ -250,6 +250,7 @@ class _Loader:
     def load_file(self, config_path: str, origin: Location | None, context: Context = (None, ())) -> None:
         """Walk one file. An included file's directives take effect in the section the
         ``Include`` stands in (httpd reads it in place), hence ``context``."""
+        progress.advance()
         host = self.tree.paths.to_host(config_path)
         real = os.path.realpath(host)
         if real in self.stack:
@@ -372,11 +373,13 @@ class _Loader:
         host = self.tree.paths.to_host(absolute)
         if glob.has_magic(host):
             matches = sorted(m for m in glob.glob(host) if os.path.isfile(m) or os.path.isdir(m))
+            progress.expect(len(matches))
             if not matches and not optional:
                 self._problem(origin, f"No matches for the wildcard pattern {pattern}", "include")
             for match in matches:
                 self._include_path(match, origin, context)
         elif os.path.exists(host):
+            progress.expect(1)
             self._include_path(host, origin, context)
         elif not optional:
             self._problem(origin, f"Could not open configuration file {pattern}: No such file or directory", "include")
@@ -394,7 +397,9 @@ class _Loader:
                 self._problem(origin, f"{host}: the directory includes itself (a symlink loop); httpd stops with "
                               "'Too many levels of symbolic links'", "include")
                 return
-            for entry in sorted(os.listdir(host)):
+            entries = sorted(os.listdir(host))
+            progress.expect(len(entries) - 1)  # the directory itself was expected as one
+            for entry in entries:
                 self._include_path(os.path.join(host, entry), origin, context, (*within, real))
             return
         self.load_file(self.tree.paths.to_config(host), origin, context)
@@ -495,6 +500,7 @@ def load_tree(entry: Path, options: LoadOptions, source: SourceFile | None = Non
                       placeholders=options.placeholders, suexec_docroot=options.suexec_docroot)
     tree.files[display] = parsed
     loader = _Loader(tree, options)
+    progress.begin("config files", "files", 1)
     loader._read_envvars()
     loader.load_file(config_entry, None)
     read_htaccess(loader)
