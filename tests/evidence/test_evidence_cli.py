@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -230,17 +231,27 @@ def test_live_needs_a_clear_choice_of_server(monkeypatch: pytest.MonkeyPatch, tm
 
 
 def test_progress_only_on_a_terminal_and_for_large_input(monkeypatch: pytest.MonkeyPatch, write, capsys) -> None:
+    from fcgilint import progress
+
     path = write("big.out", "x" * 1000)
-    monkeypatch.setattr(trace_command.sys.stderr, "isatty", lambda: False, raising=False)
-    assert trace_command._progress_hook([path]) is None
-    monkeypatch.setattr(trace_command.sys.stderr, "isatty", lambda: True, raising=False)
-    assert trace_command._progress_hook([path]) is None  # small input
+    assert not trace_command._large([path])
     monkeypatch.setattr(trace_command, "_PROGRESS_FLOOR", 100)
-    show = trace_command._progress_hook([path])
-    assert show is not None
-    for done in (500, 500, 2000):
-        show(done, 1000, "big.out")
-    assert capsys.readouterr().err == "\rreading big.out:  50%\rreading big.out: 100%\n"
+    assert trace_command._large([path])
+    monkeypatch.setattr(progress, "QUIET_SECONDS", 0.0)
+    monkeypatch.setattr(progress, "UPDATES_PER_SECOND", 10**9)
+    show = trace_command._progress_hook()
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
+    with progress.showing(True):
+        show(500, 1000, "big.out")
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    show = trace_command._progress_hook()
+    with progress.showing(True):
+        for done in (500, 2000):  # a compressed input reports more bytes than its size: clamped
+            show(done, 1000, "big.out")
+    err = capsys.readouterr().err
+    assert "\rfcgilint: reading big.out: 0 of 1 KiB (50%)" in err
+    assert "\rfcgilint: reading big.out: 1 of 1 KiB (100%)" in err and err.endswith("\r")
 
 
 CAPTURE = Path(__file__).resolve().parents[1] / "data" / "captures" / "race"
