@@ -55,3 +55,15 @@ def test_nothing_to_check_is_a_usage_error(tmp_path: Path) -> None:
 def test_help_documents_exit_codes() -> None:
     out = invoke(["check", "--help"])
     assert "Exit codes" in out.stdout and "--fail-on" in out.stdout and "--exit-zero" in out.stdout
+
+
+def test_help_names_argument_types_as_the_pinned_typer_does() -> None:
+    """pyproject.toml pins typer below 0.26: its help says PATH and TEXT, never `<list[Path]>`."""
+    from importlib.metadata import version
+
+    installed = tuple(int(part) for part in version("typer").split(".")[:2])
+    if not (0, 24) <= installed < (0, 26):
+        pytest.skip(f"typer {version('typer')} is outside the range pyproject.toml pins")
+    out = invoke(["check", "--help"])
+    assert "PATH" in out.stdout and "TEXT" in out.stdout
+    assert "<list[" not in out.stdout and "<path>" not in out.stdout
