@@ -6,6 +6,7 @@ Usage::
     python bench/trace_bench.py --size 200M     # quicker run
     python bench/trace_bench.py --keep          # leave the file for further runs
     python bench/trace_bench.py --repeat 5      # best of five timings of each command
+    python bench/trace_bench.py --replay DIR --size 300M   # a real capture (fcgidlab.py capture --out DIR), repeated
 
 The file imitates ``strace -f -tt -T -yy -s 256`` of Apache's event MPM with
 mod_fcgid: 64 httpd threads, ten php-cgi processes at a time that retire after
@@ -24,9 +25,11 @@ shared machine the slow runs measure the neighbours.
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import random
+import re
 import resource
 import subprocess
 import sys
@@ -210,6 +213,48 @@ def generate(path: Path, size: int, seed: int) -> _Generator:
     return gen
 
 
+_HEAD = re.compile(r"^(\d+) (\d\d):(\d\d):(\d\d)\.(\d{6}) ")
+_CHILD = re.compile(r"= (\d+)( <[\d.]+>)?$")
+
+
+def _shift_line(line: str, pids: int, seconds: int) -> str:
+    """One line of a capture as a later copy: pids (line prefix, clone/fork results) and time moved on."""
+    head = _HEAD.match(line)
+    if head is None:
+        return line
+    pid, hh, mm, ss, micro = head.groups()
+    total = int(hh) * 3600 + int(mm) * 60 + int(ss) + seconds
+    rest = line[head.end():]
+    if "clone" in rest or "fork" in rest:
+        rest = _CHILD.sub(lambda m: f"= {int(m.group(1)) + pids}{m.group(2) or ''}", rest.rstrip("\n")) + "\n"
+    stamp = f"{total // 3600 % 24:02d}:{total % 3600 // 60:02d}:{total % 60:02d}.{micro}"
+    return f"{int(pid) + pids} {stamp} {rest}"
+
+
+def replay(capture: Path, path: Path, size: int) -> int:
+    """Write copies of a real capture (``strace -f -tt``) one after the other until ``path`` holds
+    ``size`` bytes; each copy runs with other pids and later times, as the same server would on
+    another day. Returns the number of copies."""
+    opener = gzip.open if capture.suffix == ".gz" else open
+    with opener(capture, "rt", encoding="utf-8", errors="surrogateescape") as handle:
+        lines = handle.readlines()
+    stamps = [m for m in (_HEAD.match(line) for line in (lines[0], lines[-1])) if m]
+    span = 1 + sum(int(x) * f for x, f in zip(stamps[-1].groups()[1:4], (3600, 60, 1), strict=True)) - \
+        sum(int(x) * f for x, f in zip(stamps[0].groups()[1:4], (3600, 60, 1), strict=True))
+    copies = written = 0
+    with open(path, "w", encoding="utf-8", errors="surrogateescape", buffering=1 << 20) as out:
+        while written < size:
+            block = "".join(_shift_line(line, copies * 100_000, copies * span) for line in lines)
+            out.write(block)
+            written += len(block)
+            copies += 1
+    return copies
+
+
+def _races(report: dict[str, list[dict[str, int]]]) -> int:
+    return sum(d["count"] for d in report["detections"] if d["kind"] == "request-limit-race")
+
+
 def _timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, subprocess.CompletedProcess[bytes]]:
     start = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, env=env, check=False)
@@ -225,19 +270,23 @@ def main() -> int:
     parser.add_argument(
         "--repeat", type=int, default=3, help="time each command this many times, alternating, and keep the best (default 3)"
     )
+    parser.add_argument("--replay", type=Path, help="a capture directory of scripts/fcgidlab.py: repeat its real strace "
+                        "output to --size instead of generating synthetic lines")
     args = parser.parse_args()
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "trace-bench.strace"
     size = _size(args.size)
+    env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
 
     start = time.perf_counter()
+    if args.replay is not None:
+        return _replayed(args.replay, path, size, args.repeat, args.keep, env)
     gen = generate(path, size, args.seed)
     actual = path.stat().st_size
     print(f"generated {actual / (1 << 20):.0f} MiB, {gen.requests} requests, {gen.races} races in {time.perf_counter() - start:.1f} s")
 
-    env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     subprocess.run(["cat", str(path)], stdout=subprocess.DEVNULL, check=True)  # same warm page cache for both
     lint_time = grep_time = float("inf")
     for _ in range(args.repeat):
@@ -260,6 +309,43 @@ def main() -> int:
     if not args.keep:
         path.unlink()
     return 0 if races == gen.races and limits == [LIMIT] else 1
+
+
+def _compare(path: Path, repeat: int, env: dict[str, str]) -> tuple[float, float, int, dict[str, list[dict[str, int]]]]:
+    """Best times of fcgilint trace and grep -c on the file (alternating), grep's count and fcgilint's report."""
+    subprocess.run(["cat", str(path)], stdout=subprocess.DEVNULL, check=True)  # same warm page cache for both
+    lint_time = grep_time = float("inf")
+    for _ in range(repeat):
+        took, lint = _timed([sys.executable, "-m", "fcgilint", "trace", "--format", "json", str(path)], env)
+        lint_time = min(lint_time, took)
+        took, grep = _timed(["grep", "-c", "ECONNRESET", str(path)])
+        grep_time = min(grep_time, took)
+    if lint.returncode not in (0, 1):
+        raise SystemExit(lint.stderr.decode(errors="replace"))
+    return lint_time, grep_time, int(grep.stdout.decode().strip() or 0), json.loads(lint.stdout)
+
+
+def _replayed(directory: Path, path: Path, size: int, repeat: int, keep: bool, env: dict[str, str]) -> int:
+    """The replayed shape: a real capture (scripts/fcgidlab.py capture) repeated to the size asked."""
+    capture = next((p for p in (directory / "strace.txt", directory / "strace.txt.gz") if p.exists()), None)
+    if capture is None:
+        raise SystemExit(f"{directory}: no strace.txt or strace.txt.gz (a fcgidlab.py capture directory)")
+    single = path.with_name("trace-bench-single.strace")
+    replay(capture, single, 1)
+    alone = _compare(single, 1, env)[3]
+    copies = replay(capture, path, size)
+    mib = path.stat().st_size / (1 << 20)
+    print(f"replayed {capture} {copies} times: {mib:.0f} MiB, {_races(alone)} races per copy")
+    lint_time, grep_time, count, report = _compare(path, repeat, env)
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print(f"grep -c ECONNRESET: {grep_time:.2f} s (count {count}; best of {repeat})")
+    print(f"fcgilint trace:     {lint_time:.2f} s (best of {repeat}), races {_races(report)} (expected {_races(alone) * copies})")
+    print(f"ratio to grep:      {lint_time / grep_time:.1f}x")
+    print(f"peak RSS:           {peak_kib / 1024:.0f} MiB")
+    for leftover in (single, *(() if keep else (path,))):
+        leftover.unlink()
+    return 0 if _races(report) == _races(alone) * copies else 1
+
 
 
 if __name__ == "__main__":
