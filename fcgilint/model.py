@@ -34,7 +34,7 @@ from fcgilint.source import Location, SourceError
 from fcgilint.templates import PLACEHOLDER, is_placeholder, opens_template
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Step:
     """One link of a provenance chain: what was considered and what it did."""
 
@@ -46,7 +46,7 @@ class Step:
         return f"{self.location}: {self.text}" if self.location else self.text
 
 
-@dataclass
+@dataclass(slots=True)
 class Value:
     """An effective value, the place that decided it, and how it got there."""
 

@@ -22,7 +22,7 @@ class SourceError(Exception):
     """A file that cannot be used as input; the message names the file."""
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Location:
     """A 1-based file:line(:col) position as users and editors expect it."""
 

@@ -49,7 +49,7 @@ class Kind(Enum):
     CLOSE = "close"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Arg:
     """One argument: its unquoted value and its span (character offsets in the file)."""
 
@@ -59,7 +59,7 @@ class Arg:
     quoted: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     """One logical line (one or more physical lines joined by ``\\`` continuations)."""
 
@@ -81,7 +81,7 @@ class Line:
         return self.name.lower()
 
 
-@dataclass
+@dataclass(slots=True)
 class Section:
     """An open/close pair and the nodes between them."""
 

@@ -94,7 +94,7 @@ class VHost:
         return f"<VirtualHost {addr}>{name} ({self.location})"
 
 
-@dataclass
+@dataclass(slots=True)
 class Placed:
     """An active directive with its substituted arguments and its scope."""
 

@@ -29,7 +29,7 @@ _CLOSERS = frozenset({"fi", "esac", "done"})
 _IGNORED = frozenset({"umask", "cd", "ulimit", "set", "trap", "echo", "printf", "true", ":", "test", "[", "[[", "shift"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Word:
     """A shell word after expansion; ``known`` is False if it depended on ``$(...)`` etc."""
 
@@ -37,7 +37,7 @@ class Word:
     known: bool = True
 
 
-@dataclass
+@dataclass(slots=True)
 class Setting:
     """A variable's value at the point php-cgi is executed, and who set it."""
 
