@@ -7,7 +7,9 @@ site without FcgidMaxRequestsPerProcess: a real race), checks that ``apache2 -t`
 runs both tools alternately (``--runs`` times each; the medians are compared, so a neighbour's
 burst on a shared machine moves both a little instead of one a lot) and prints the ratio of a cold
 check (``--no-cache``), the growth from the previous size, the time and ratio of a re-check of the
-unchanged tree (``again``: answered by the cache) and the peak RSS of the cold check. fcgilint runs
+unchanged tree (``again``: answered by the cache), the same two ratios in CPU time (user + system,
+steadier than wall time when other work shares the machine) and the peak RSS of the cold check.
+Growth is that of the wall time. fcgilint runs
 with its address space bounded (4 GiB), so a quadratic shape fails instead of taking the machine
 down. Shapes:
 
@@ -166,14 +168,15 @@ def _bounded() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (LIMIT_BYTES, LIMIT_BYTES))
 
 
-def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, int, bytes]:
-    """Wall time, exit code, peak RSS (KiB) and output of one run (address space bounded, see _bounded)."""
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, int, bytes, float]:
+    """Wall time, exit code, peak RSS (KiB), output and CPU time (user + system) of one run (address space
+    bounded, see _bounded). On a machine shared with other work the CPU time is the steadier measure."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=_bounded, cwd=REPO, env=env)
     out = proc.stdout.read() if proc.stdout else b""
     _pid, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return time.perf_counter() - start, proc.returncode, usage.ru_maxrss, out
+    return time.perf_counter() - start, proc.returncode, usage.ru_maxrss, out, usage.ru_utime + usage.ru_stime
 
 
 def apache_binary() -> str | None:
@@ -196,25 +199,32 @@ def measure(shape: str, sites: int, runs: int, extra: list[str], keep: Path | No
         timed(ours_cmd, cached_env)  # fills the cache
         ours_cmd.insert(4, "--no-cache")
         ours, theirs, again, rss = [], [], [], 0
+        ours_cpu, theirs_cpu, again_cpu = [], [], []
         verdict, findings = "no apache2", "?"
         for _ in range(runs):
-            seconds, code, peak, out = timed(ours_cmd)
+            seconds, code, peak, out, cpu = timed(ours_cmd)
             ours.append(seconds)
+            ours_cpu.append(cpu)
             rss = max(rss, peak)
             if code not in (0, 1):
                 findings = f"exit {code}: {out[-300:].decode(errors='replace').strip()}"
             elif findings == "?":
                 findings = str(out.count(b'"rule": "'))
             if theirs_cmd:
-                seconds, code, _peak, out = timed(theirs_cmd)
+                seconds, code, _peak, out, cpu = timed(theirs_cmd)
                 theirs.append(seconds)
+                theirs_cpu.append(cpu)
                 verdict = "accepted" if code == 0 else f"REJECTED: {out.decode(errors='replace').strip()[:200]}"
-            again.append(timed(ours_cmd[:4] + ours_cmd[5:], cached_env)[0])
+            replay = timed(ours_cmd[:4] + ours_cmd[5:], cached_env)
+            again.append(replay[0])
+            again_cpu.append(replay[4])
         row: dict[str, float | int | str] = {"shape": shape, "sites": sites, "fcgilint": statistics.median(ours),
                                              "rss_mib": rss / 1024, "findings": findings, "apache": verdict,
-                                             "recheck": statistics.median(again)}
+                                             "recheck": statistics.median(again),
+                                             "cpu": statistics.median(ours_cpu), "recheck_cpu": statistics.median(again_cpu)}
         if theirs:
             row["apache2"] = statistics.median(theirs)
+            row["apache2_cpu"] = statistics.median(theirs_cpu)
             row["ratio"] = statistics.median(ours) / statistics.median(theirs)
         return row
     finally:
@@ -234,8 +244,12 @@ def print_row(row: dict[str, float | int | str], growth: float | None) -> None:
     again = f"{row['recheck']:6.2f} {row['recheck'] / row['apache2']:5.2f}x" if "apache2" in row else f"{row['recheck']:6.2f}     -"
     apache = f"{row['apache2']:6.2f}" if "apache2" in row else "     -"
     grow = f"{growth:5.2f}x" if growth else "     -"
-    print(f"{row['shape']:<11} {row['sites']:>6} {row['fcgilint']:8.2f} {apache} {ratio} {grow} {again} {row['rss_mib']:7.1f} "
-          f"{row['findings']:>8}  {row['apache']}", flush=True)
+    cpu = "     -      -"
+    if "apache2_cpu" in row:
+        base = max(float(row["apache2_cpu"]), 0.01)
+        cpu = f"{row['cpu'] / base:5.2f}x {row['recheck_cpu'] / base:5.2f}x"
+    print(f"{row['shape']:<11} {row['sites']:>6} {row['fcgilint']:8.2f} {apache} {ratio} {grow} {again} {cpu} "
+          f"{row['rss_mib']:7.1f} {row['findings']:>8}  {row['apache']}", flush=True)
 
 
 def main() -> int:
@@ -251,7 +265,8 @@ def main() -> int:
     unknown = [s for s in shapes if s not in SHAPES]
     if unknown:
         parser.error(f"unknown shape(s): {', '.join(unknown)}")
-    print(f"{'shape':<11} {'sites':>6} {'fcgilint':>8} {'apache':>6} {'ratio':>7} {'growth':>6} {'again':>6} {'ratio':>6} {'RSS MiB':>7} "
+    print(f"{'shape':<11} {'sites':>6} {'fcgilint':>8} {'apache':>6} {'ratio':>7} {'growth':>6} {'again':>6} {'ratio':>6} "
+          f"{'cpu':>6} {'again':>6} {'RSS MiB':>7} "
           f"{'findings':>8}  apache2 -t")
     for shape in shapes:
         previous: float | None = None
