@@ -13,15 +13,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fcgilint import cache, exitcodes, progress
-from fcgilint.formats import FORMATS, default_format, render
-from fcgilint.pipeline import InputError, Result, analyse
-from fcgilint.policy import exit_code
-from fcgilint.report import Report
-from fcgilint.settings import Choices, UsageError, build_report, resolve
+from fcgilint.formats import FORMATS, default_format
+from fcgilint.policy import Choices
 
 if TYPE_CHECKING:
     from fcgilint.evidence import EvidenceReport
     from fcgilint.formats.text import TextOptions
+    from fcgilint.pipeline import Result
+    from fcgilint.report import Report
 
 
 def _error(message: str) -> int:
@@ -65,6 +64,8 @@ class _Output:
 
     def page(self, evidence: EvidenceReport | None, sources: list[Path], results: list[Result]) -> None:
         """``--html``: the evidence timeline and show's per-vhost tables, as one self-contained page."""
+        from fcgilint.settings import UsageError
+
         if self.html is None:
             return
         if evidence is None:
@@ -79,6 +80,8 @@ class _Output:
             raise UsageError(f"--html {self.html}: cannot write: {exc.strerror or exc}") from None
 
     def render(self, fmt: str, report: Report) -> str:
+        from fcgilint.formats import render
+
         return render(fmt, report, self.text, self.path or sys.stdout)
 
     def write(self, output: str) -> bool:
@@ -97,8 +100,14 @@ class _Output:
 
 def _run(choices: Choices, fmt: str, inline_ignores: bool, baseline: Path | None, write_baseline: Path | None,
          exit_zero: bool, printed: list[str], out: _Output) -> int:
-    """The check itself; what it prints on stdout is also appended to ``printed`` (runs with evidence: never)."""
+    """The check itself; what it prints on stdout is also appended to ``printed`` (runs with evidence: never).
+
+    The pipeline is imported here, not above: a re-check answered by the cache never needs it."""
     from fcgilint import baseline as baselines
+    from fcgilint.pipeline import InputError, analyse
+    from fcgilint.policy import exit_code
+    from fcgilint.report import Report
+    from fcgilint.settings import UsageError, build_report, resolve
 
     try:
         settings = resolve(choices)
@@ -141,6 +150,7 @@ def read_evidence(paths: list[Path]) -> EvidenceReport | None:
         return None
     from fcgilint.evidence import EvidenceError
     from fcgilint.evidence_link import read
+    from fcgilint.settings import UsageError
 
     try:
         return read(paths)

@@ -17,7 +17,7 @@ from fcgilint.findings import Finding, Severity
 from fcgilint.load.apache_tree import LoadOptions
 from fcgilint.model import unfilled
 from fcgilint.pipeline import ENTRY_NAMES, Result
-from fcgilint.policy import Selection
+from fcgilint.policy import Choices, Selection
 from fcgilint.report import Report
 from fcgilint.project_config import ConfigError, ProjectConfig, check_rule_ids, find_config, load_config
 from fcgilint.rules import Rule, RuleError, load_rules
@@ -29,23 +29,6 @@ SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "__pycach
 
 class UsageError(Exception):
     """Anything that makes the run exit 2: bad options, bad config file, bad rule files."""
-
-
-@dataclass
-class Choices:
-    """What the command line said; empty or None means "not said"."""
-
-    paths: list[Path] = field(default_factory=list)
-    root: Path | None = None
-    modules: list[str] = field(default_factory=list)
-    without_modules: list[str] = field(default_factory=list)
-    defines: list[str] = field(default_factory=list)
-    select: list[str] = field(default_factory=list)
-    ignore: list[str] = field(default_factory=list)
-    fail_on: str | None = None
-    config: Path | None = None
-    sets: list[str] = field(default_factory=list)
-    evidence: list[Path] = field(default_factory=list)
 
 
 @dataclass

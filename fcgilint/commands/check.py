@@ -49,7 +49,7 @@ def check(
     Exit codes: 0 clean (or --exit-zero); 1 findings at or above --fail-on
     (default warning); 2 usage error, invalid .fcgilint.yaml or unreadable input.
     """
-    from fcgilint.settings import Choices
+    from fcgilint.policy import Choices
 
     text = common.text_options(verbose, quiet, color, group_by, statistics)
     choices = Choices(list(paths or []), root, module, without_module, define, select, ignore, fail_on, config, set_values, list(evidence))

@@ -58,7 +58,7 @@ class Runs:
             self.analysed += 1
             return real(*args, **kwargs)  # type: ignore[arg-type]
 
-        monkeypatch.setattr(check_run, "analyse", counted)
+        monkeypatch.setattr(pipeline, "analyse", counted)
 
     def check(self, no_cache: bool = False) -> tuple[str, int]:
         choices = Choices([Path("etc/apache2/apache2.conf")], root=self.root)
