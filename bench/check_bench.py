@@ -20,7 +20,7 @@ down. Shapes:
     filesmatch  <FilesMatch "\\.php$"> SetHandler fcgid-script, FcgidWrapper without suffix
     debian      as directory, with Debian's php-cgi handler snippet enabled server-wide
     cmdoptions  FcgidCmdOptions per site (in its vhost) for its wrapper
-    suexec      SuexecUserGroup per site (one user each)
+    suexec      SuexecUserGroup per site (one numeric user and group each)
     action      Action-routed wrapper: AddHandler php-fcgi .php, Action php-fcgi /fcgi-bin/php-wrapper
     shared      one file with AddHandler + FcgidWrapper Included in every <VirtualHost> (one wrapper for all)
 
@@ -112,7 +112,8 @@ def _cmdoptions(site: Site, base: Path) -> str:
 
 
 def _suexec(site: Site, base: Path) -> str:
-    return site.head() + f"SuexecUserGroup site{site.i} site{site.i}\n" + site.directory(site.handler()) + "</VirtualHost>\n"
+    uid = 20000 + site.i  # numeric ids: httpd needs no account per site to accept them
+    return site.head() + f"SuexecUserGroup #{uid} #{uid}\n" + site.directory(site.handler()) + "</VirtualHost>\n"
 
 
 def _action(site: Site, base: Path) -> str:
