@@ -146,7 +146,7 @@ def test_an_edit_that_keeps_size_and_time_is_still_seen_when_the_file_was_fresh(
 
 def test_htaccess_edit_is_checked_again(runs: Runs) -> None:
     htaccess = runs.root / "var/www/a/.htaccess"
-    htaccess.write_text("FcgidWrapper /etc/php-fcgi/other .php\n")
+    htaccess.write_text("php_value memory_limit 1G\n")
     age(runs.root)
     without = runs.check(no_cache=True)
     htaccess.write_text("# nothing\n")
@@ -155,7 +155,7 @@ def test_htaccess_edit_is_checked_again(runs: Runs) -> None:
         pytest.skip("this version does not read .htaccess files")
     runs.analysed = 0
     runs.check()
-    htaccess.write_text("FcgidWrapper /etc/php-fcgi/other .php\n")
+    htaccess.write_text("php_value memory_limit 1G\n")
     age(runs.root, 100.0)
     assert runs.check() == without and runs.analysed == 2
 
