@@ -1,4 +1,4 @@
-"""Every check has a rule file and every built-in rule file has one way to fire: a check, its condition or the engine."""
+"""Every check has a rule file; every built-in rule file has one way to fire: a check, a condition or the engine."""
 
 from __future__ import annotations
 
