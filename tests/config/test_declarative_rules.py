@@ -21,7 +21,7 @@ remedy: Set FcgidMaxRequestLen to 64M where the class takes it.
 condition:
   classes: {vhost: "*.example.com"}
   require: FcgidMaxRequestLen >= 64M
-  message: "FcgidMaxRequestLen is {FcgidMaxRequestLen.raw} ({FcgidMaxRequestLen.source}) for {vhost}: the fleet needs 64M"
+  message: "FcgidMaxRequestLen is {FcgidMaxRequestLen.raw} ({FcgidMaxRequestLen.source}) for {vhost}: needs 64M"
 fix:
   set: FcgidMaxRequestLen
   safe: true
@@ -66,7 +66,7 @@ def _findings(*args: str) -> list[dict]:
 def test_fires_only_in_the_vhosts_it_names(fleet: Path) -> None:
     (finding,) = _findings()
     assert (finding["rule"], finding["file"], finding["line"]) == ("SITE010", ENTRY, 3)
-    assert finding["message"] == "FcgidMaxRequestLen is 1048576 (vhost) for shop.example.com: the fleet needs 64M"
+    assert finding["message"] == "FcgidMaxRequestLen is 1048576 (vhost) for shop.example.com: needs 64M"
     assert finding["vhost"] == "shop.example.com" and finding["fix"]["safe"] is True
 
 
