@@ -110,8 +110,9 @@ def _condition(path: Path, data: dict[str, Any]) -> Declarative | None:
     """A rule file's ``condition``, read by the condition language; its mistakes as file:line:col."""
     if "condition" not in data:
         return None
-    if not isinstance(data["condition"], dict) or not isinstance(data.get("fix") or {}, dict):
-        raise RuleError(f"{path}: condition and fix must be mappings")
+    if not isinstance(data["condition"], dict):
+        line, col = _position(path, ("condition",), 0)
+        raise RuleError(f"{path}:{line}:{col}: condition must be a mapping (require, when, classes, message)")
     try:
         return declarative(data["condition"], dict(data.get("fix") or {}))
     except ConditionError as exc:
