@@ -107,3 +107,11 @@ def test_a_mistake_is_named_by_file_line_and_column(fleet: Path, old: str, new: 
     (fleet / "site-rules" / "SITE010.yaml").write_text(RULE.replace(old, new))
     out = invoke(["check", ENTRY])
     assert out.code == 2 and f"SITE010.yaml{where}" in out.stderr and says in out.stderr, out.stderr
+
+
+def test_a_condition_that_is_not_a_mapping_is_named_by_line_and_column(fleet: Path) -> None:
+    head, _, tail = RULE.partition("condition:\n")
+    rest = tail.split("fix:\n", 1)[1]
+    (fleet / "site-rules" / "SITE010.yaml").write_text(head + "condition: FcgidIOTimeout > 1\nfix:\n" + rest)
+    out = invoke(["check", ENTRY])
+    assert out.code == 2 and "SITE010.yaml:8:12: condition must be a mapping" in out.stderr, out.stderr
