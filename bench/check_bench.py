@@ -80,7 +80,8 @@ class Site:
         return f"AddHandler fcgid-script .php\nFcgidWrapper {self.wrapper}{suffix}\n"
 
     def directory(self, body: str, override: str = "None") -> str:
-        return f"<Directory {self.www}>\nOptions +ExecCGI\nAllowOverride {override}\n{body}Require all granted\n</Directory>\n"
+        return (f"<Directory {self.www}>\nOptions +ExecCGI\nAllowOverride {override}\n{body}Require all granted\n</"
+                "Directory>\n")
 
 
 def _vhost(site: Site, base: Path) -> str:
@@ -117,7 +118,8 @@ def _suexec(site: Site, base: Path) -> str:
 
 
 def _action(site: Site, base: Path) -> str:
-    cgi = f"ScriptAlias /fcgi-bin/ {site.fcgi}/\n<Directory {site.fcgi}>\nSetHandler fcgid-script\nOptions +ExecCGI\nRequire all granted\n</Directory>\n"
+    cgi = (f"ScriptAlias /fcgi-bin/ {site.fcgi}/\n<Directory {site.fcgi}>\nSetHandler fcgid-script\nOptions +ExecCGI\n"
+           "Require all granted\n</Directory>\n")
     route = "AddHandler php-fcgi .php\nAction php-fcgi /fcgi-bin/php-wrapper\n"
     return site.head() + cgi + site.directory(route) + "</VirtualHost>\n"
 
@@ -141,7 +143,9 @@ def generate(base: Path, shape: str, sites: int) -> Path:
         (base / "php-cgi.conf").write_text(DEBIAN_SNIPPET)
         snippet = f"Include {base}/php-cgi.conf\n"
     if shape == "shared":
-        (base / "fcgid-common.conf").write_text(f"AddHandler fcgid-script .php\nFcgidWrapper {base}/fcgi/site0/php-wrapper .php\n")
+        (base / "fcgid-common.conf").write_text(
+            f"AddHandler fcgid-script .php\nFcgidWrapper {base}/fcgi/site0/php-wrapper .php\n"
+        )
     conf.write_text(
         f"ServerRoot {base}\nServerName bench.invalid\nListen 127.0.0.1:8999\nPidFile {base}/httpd.pid\n"
         f"ErrorLog {base}/error.log\n"
@@ -160,7 +164,9 @@ def generate(base: Path, shape: str, sites: int) -> Path:
             "export PHP_FCGI_CHILDREN=0\nexec /usr/bin/php-cgi\n"
         )
         site.wrapper.chmod(0o755)
-        (site.fcgi / "php.ini").write_text("[PHP]\nmax_execution_time = 30\npost_max_size = 32M\nupload_max_filesize = 16M\n")
+        (site.fcgi / "php.ini").write_text(
+            "[PHP]\nmax_execution_time = 30\npost_max_size = 32M\nupload_max_filesize = 16M\n"
+        )
     return conf
 
 
@@ -173,7 +179,9 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int
     """Wall time, exit code, peak RSS (KiB), output and CPU time (user + system) of one run (address space
     bounded, see _bounded). On a machine shared with other work the CPU time is the steadier measure."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=_bounded, cwd=REPO, env=env)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=_bounded, cwd=REPO, env=env
+    )
     out = proc.stdout.read() if proc.stdout else b""
     _pid, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -219,10 +227,17 @@ def measure(shape: str, sites: int, runs: int, extra: list[str], keep: Path | No
             replay = timed(ours_cmd[:4] + ours_cmd[5:], cached_env)
             again.append(replay[0])
             again_cpu.append(replay[4])
-        row: dict[str, float | int | str] = {"shape": shape, "sites": sites, "fcgilint": statistics.median(ours),
-                                             "rss_mib": rss / 1024, "findings": findings, "apache": verdict,
-                                             "recheck": statistics.median(again),
-                                             "cpu": statistics.median(ours_cpu), "recheck_cpu": statistics.median(again_cpu)}
+        row: dict[str, float | int | str] = {
+            "shape": shape,
+            "sites": sites,
+            "fcgilint": statistics.median(ours),
+            "rss_mib": rss / 1024,
+            "findings": findings,
+            "apache": verdict,
+            "recheck": statistics.median(again),
+            "cpu": statistics.median(ours_cpu),
+            "recheck_cpu": statistics.median(again_cpu),
+        }
         if theirs:
             row["apache2"] = statistics.median(theirs)
             row["apache2_cpu"] = statistics.median(theirs_cpu)
@@ -242,7 +257,11 @@ def cache_settle(base: Path) -> float:
 
 def print_row(row: dict[str, float | int | str], growth: float | None) -> None:
     ratio = f"{row['ratio']:6.2f}x" if "ratio" in row else "     -"
-    again = f"{row['recheck']:6.2f} {row['recheck'] / row['apache2']:5.2f}x" if "apache2" in row else f"{row['recheck']:6.2f}     -"
+    again = (
+        f"{row['recheck']:6.2f} {row['recheck'] / row['apache2']:5.2f}x"
+        if "apache2" in row
+        else f"{row['recheck']:6.2f}     -"
+    )
     apache = f"{row['apache2']:6.2f}" if "apache2" in row else "     -"
     grow = f"{growth:5.2f}x" if growth else "     -"
     cpu = "     -      -"
@@ -266,9 +285,12 @@ def main() -> int:
     unknown = [s for s in shapes if s not in SHAPES]
     if unknown:
         parser.error(f"unknown shape(s): {', '.join(unknown)}")
-    print(f"{'shape':<11} {'sites':>6} {'fcgilint':>8} {'apache':>6} {'ratio':>7} {'growth':>6} {'again':>6} {'ratio':>6} "
-          f"{'cpu':>6} {'again':>6} {'RSS MiB':>7} "
-          f"{'findings':>8}  apache2 -t")
+    print(
+        f"{'shape':<11} {'sites':>6} {'fcgilint':>8} {'apache':>6} {'ratio':>7} {'growth':>6} {'again':>6} "
+        f"{'ratio':>6} "
+        f"{'cpu':>6} {'again':>6} {'RSS MiB':>7} "
+        f"{'findings':>8}  apache2 -t"
+    )
     for shape in shapes:
         previous: float | None = None
         for sites in sizes:

@@ -18,7 +18,9 @@ import time
 from pathlib import Path
 
 GOALS_MS = {"--version": 150.0, "check one file": 300.0}
-SMALL_CONF = "FcgidMaxRequestsPerProcess 500\n<VirtualHost *:80>\n    FcgidWrapper /usr/bin/php-cgi .php\n</VirtualHost>\n"
+SMALL_CONF = (
+    "FcgidMaxRequestsPerProcess 500\n<VirtualHost *:80>\n    FcgidWrapper /usr/bin/php-cgi .php\n</VirtualHost>\n"
+)
 
 
 def timed(argv: list[str], runs: int) -> list[float]:
@@ -40,14 +42,20 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         conf = Path(tmp) / "httpd.conf"
         conf.write_text(SMALL_CONF)
-        cases = {"--version": [*base, "--version"], "check one file": [*base, "check", "--exit-zero", "--format", "json", str(conf)]}
+        cases = {
+            "--version": [*base, "--version"],
+            "check one file": [*base, "check", "--exit-zero", "--format", "json", str(conf)],
+        }
         missed = False
         for name, argv in cases.items():
             samples = timed(argv, runs)
             median = statistics.median(samples)
             missed |= median > GOALS_MS[name]
             verdict = "ok" if median <= GOALS_MS[name] else "over goal"
-            print(f"{name:<16} median {median:6.1f} ms  min {min(samples):6.1f}  max {max(samples):6.1f}  goal < {GOALS_MS[name]:.0f} ms  {verdict}  (n={runs})")
+            print(
+                f"{name:<16} median {median:6.1f} ms  min {min(samples):6.1f}  max {max(samples):6.1f}  goal < "
+                f"{GOALS_MS[name]:.0f} ms  {verdict}  (n={runs})"
+            )
     return 1 if missed else 0
 
 

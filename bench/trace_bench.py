@@ -89,10 +89,16 @@ class _Generator:
         pid = self.next_pid
         self.next_pid += 1
         self.line(PM, f"socket(AF_UNIX, SOCK_STREAM, 0) = 8<UNIX-STREAM:[{pid * 3}]>")
-        self.line(PM, f'bind(8<UNIX-STREAM:[{pid * 3}]>, {{sa_family=AF_UNIX, sun_path="{sock}"}}, 110 <unfinished ...>', False)
+        self.line(
+            PM,
+            f'bind(8<UNIX-STREAM:[{pid * 3}]>, {{sa_family=AF_UNIX, sun_path="{sock}"}}, 110 <unfinished ...>',
+            False,
+        )
         self.line(PM, "<... bind resumed>) = 0")
         self.line(PM, f"listen(8<UNIX-STREAM:[{pid * 3},\"{sock}\"]>, 5) = 0")
-        self.line(PM, "clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD <unfinished ...>", False)
+        self.line(
+            PM, "clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD <unfinished ...>", False
+        )
         self.line(PM, f"<... clone resumed>, child_tidptr=0x7f89c0644a50) = {pid}")
         self.line(pid, f'execve("{WRAPPER}", ["{WRAPPER}"], 0x7f89c048c848 /* 2 vars */ <unfinished ...>', False)
         self.line(pid, "<... execve resumed>) = 0")
@@ -105,32 +111,68 @@ class _Generator:
         """Calls without any of fcgilint's needles, as most of a real capture is."""
         kind = n % 8
         if kind == 0:
-            self.line(pid, "rt_sigaction(SIGPROF, {sa_handler=0x562ab8052dc0, sa_mask=~[RTMIN RT_1], sa_flags=SA_RESTORER, sa_restorer=0x7f58f35b0050}, NULL, 8) = 0")
+            self.line(
+                pid,
+                "rt_sigaction(SIGPROF, {sa_handler=0x562ab8052dc0, sa_mask=~[RTMIN RT_1], sa_flags=SA_RESTORER, sa_"
+                "restorer=0x7f58f35b0050}, NULL, 8) = 0",
+            )
         elif kind == 1:
-            self.line(pid, "setitimer(ITIMER_PROF, {it_interval={tv_sec=0, tv_usec=0}, it_value={tv_sec=30, tv_usec=0}}, NULL) = 0")
+            self.line(
+                pid,
+                "setitimer(ITIMER_PROF, {it_interval={tv_sec=0, tv_usec=0}, it_value={tv_sec=30, tv_usec=0}}, NULL) = "
+                "0",
+            )
         elif kind == 2:
             self.line(pid, f"futex(0x7f89c0644a{n:02x}, FUTEX_WAKE_PRIVATE, 1) = 0")
         elif kind == 3:
-            self.line(pid, f'newfstatat(AT_FDCWD</>, "/var/www/html/inc{n}.php", {{st_mode=S_IFREG|0644, st_size={n * 37}, ...}}, 0) = 0')
+            self.line(
+                pid,
+                f'newfstatat(AT_FDCWD</>, "/var/www/html/inc{n}.php", {{st_mode=S_IFREG|0644, st_size={n * 37}, ...}}, '
+                '0) = 0',
+            )
         elif kind == 4:
-            self.line(pid, f'openat(AT_FDCWD</>, "/var/www/{n}/.htaccess", O_RDONLY|O_CLOEXEC) = -1 ENOENT (No such file or directory)')
+            self.line(
+                pid,
+                f'openat(AT_FDCWD</>, "/var/www/{n}/.htaccess", O_RDONLY|O_CLOEXEC) = -1 ENOENT (No such file or '
+                'directory)',
+            )
         elif kind == 5:
             self.line(pid, "rt_sigprocmask(SIG_SETMASK, [], NULL, 8) = 0")
         elif kind == 6:
-            self.line(pid, f"mmap(NULL, {4096 * (n + 1)}, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7fb07aa{n:05x}")
+            self.line(
+                pid,
+                f"mmap(NULL, {4096 * (n + 1)}, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = "
+                f"0x7fb07aa{n:05x}",
+            )
         else:
             self.line(pid, 'getcwd("/var/www/html", 4096) = 14')
 
     def noise(self, pid: int, n: int) -> None:
         kind = n % 6
         if kind == 0:
-            self.line(pid, f'openat(AT_FDCWD</>, "/usr/lib/x86_64-linux-gnu/lib{n}.so.1", O_RDONLY|O_CLOEXEC) = 3</usr/lib/x86_64-linux-gnu/lib{n}.so.1>')
+            self.line(
+                pid,
+                f'openat(AT_FDCWD</>, "/usr/lib/x86_64-linux-gnu/lib{n}.so.1", O_RDONLY|O_CLOEXEC) = 3</usr/lib/x86_64-'
+                f'linux-gnu/lib{n}.so.1>',
+            )
         elif kind == 1:
-            self.line(pid, 'read(3</usr/lib/x86_64-linux-gnu/libc.so.6>, "\\177ELF\\2\\1\\1\\3\\0\\0\\0\\0\\0\\0\\0\\0\\3\\0>\\0\\1\\0\\0\\0"..., 832) = 832')
+            self.line(
+                pid,
+                'read(3</usr/lib/x86_64-linux-gnu/libc.so.6>, '
+                '"\\177ELF\\2\\1\\1\\3\\0\\0\\0\\0\\0\\0\\0\\0\\3\\0>\\0\\1\\0\\0\\0"..., 832) = 832',
+            )
         elif kind == 2:
-            self.line(pid, f"mmap(NULL, {4096 * (n + 1)}, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7fb07aa{n:05x}")
+            self.line(
+                pid,
+                f"mmap(NULL, {4096 * (n + 1)}, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = "
+                f"0x7fb07aa{n:05x}",
+            )
         elif kind == 3:
-            self.line(pid, f'newfstatat(AT_FDCWD</>, "/var/www/html/inc{n}.php", {{st_mode=S_IFREG|0644, st_size={n * 37}, ...}}, 0) = 0')
+            self.line(
+                pid,
+                f'newfstatat(AT_FDCWD</>, "/var/www/html/inc{n}.php", {{st_mode=S_IFREG|0644, st_size={n * 37}, ...}}, '
+                '0) = 0',
+            )
         elif kind == 4:
             self.line(pid, "close(3</usr/lib/x86_64-linux-gnu/libc.so.6>) = 0")
         else:
@@ -140,7 +182,11 @@ class _Generator:
         fd = 22 + thread % 7
         inode = self.rng.randint(20000, 99999)
         deco = f"{fd}<UNIX-STREAM:[{inode}]>"
-        self.line(thread, f'read(15<TCP:[127.0.0.1:80->127.0.0.1:{40000 + thread}]>, "GET /index.php HTTP/1.1\\r\\nHost: www.example.test\\r\\n\\r\\n", 8000) = 52')
+        self.line(
+            thread,
+            f'read(15<TCP:[127.0.0.1:80->127.0.0.1:{40000 + thread}]>, "GET /index.php HTTP/1.1\\r\\nHost: www.example.'
+            'test\\r\\n\\r\\n", 8000) = 52',
+        )
         for n in range(28):
             self.quiet(thread, n)
         self.line(thread, f"socket(AF_UNIX, SOCK_STREAM, 0) = {deco}")
@@ -148,7 +194,11 @@ class _Generator:
         self.line(php.pid, "futex(0x7f89c0644a50, FUTEX_WAKE_PRIVATE, 1) = 0")
         self.line(thread, "<... connect resumed>) = 0")
         self.line(thread, f"fcntl({deco}, F_SETFL, O_RDWR|O_NONBLOCK) = 0")
-        self.line(thread, f'writev({deco}, [{{iov_base="\\1\\1\\0\\1\\0\\10\\0\\0", iov_len=8}}, {{iov_base="\\t\\17HTTP_HOSTwww.example.test"..., iov_len=1002}}], 2) = 1010')
+        self.line(
+            thread,
+            f'writev({deco}, [{{iov_base="\\1\\1\\0\\1\\0\\10\\0\\0", iov_len=8}}, {{iov_base="\\t\\17HTTP_HOSTwww.'
+            'example.test"..., iov_len=1002}], 2) = 1010',
+        )
         self.line(thread, f"read({deco}, 0x7f89bc284048, 8192) = -1 EAGAIN (Resource temporarily unavailable)")
         self.line(thread, f"poll([{{fd={deco}, events=POLLIN}}], 1, 40000 <unfinished ...>", False)
         if doomed:
@@ -156,29 +206,53 @@ class _Generator:
             self.line(php.pid, "+++ exited with 0 +++", False)
             self.line(thread, f"<... poll resumed>) = 1 ([{{fd={fd}, revents=POLLIN|POLLERR|POLLHUP}}])")
             self.line(thread, f"read({deco}, 0x7f89bc284048, 8192) = -1 ECONNRESET (Connection reset by peer)")
-            self.line(thread, 'write(2</var/log/apache2/error.log>, "[Fri Nov 27 10:00:00.000000 2026] [fcgid:warn] "..., 171) = 171')
+            self.line(
+                thread,
+                'write(2</var/log/apache2/error.log>, "[Fri Nov 27 10:00:00.000000 2026] [fcgid:warn] "..., 171) = 171',
+            )
             self.line(thread, f"close({deco}) = 0")
             self.races += 1
             return
         listen = f'0<UNIX-STREAM:[{php.pid * 3},"{php.sock}"]>'
         self.line(php.pid, f"accept({listen}, <unfinished ...>", False)
-        self.line(php.pid, f'<... accept resumed>{{sa_family=AF_UNIX}}, [112 => 2]) = 4<UNIX-STREAM:[{inode + 1}->{inode},"{php.sock}"]>')
+        self.line(
+            php.pid,
+            f'<... accept resumed>{{sa_family=AF_UNIX}}, [112 => 2]) = 4<UNIX-STREAM:[{inode + 1}->{inode},'
+            f'"{php.sock}"]>',
+        )
         conn = f'4<UNIX-STREAM:[{inode + 1}->{inode},"{php.sock}"]>'
-        self.line(php.pid, f'read({conn}, "\\1\\1\\0\\1\\0\\10\\0\\0\\0\\1\\0\\0\\0\\0\\0\\0\\1\\4\\0\\1\\3\\362\\0\\0", 8192) = 1010')
+        self.line(
+            php.pid,
+            f'read({conn}, "\\1\\1\\0\\1\\0\\10\\0\\0\\0\\1\\0\\0\\0\\0\\0\\0\\1\\4\\0\\1\\3\\362\\0\\0", 8192) = 1010',
+        )
         for n in range(12):
             self.noise(php.pid, n)
         for n in range(50):
             self.quiet(php.pid, n)
         self.line(php.pid, 'read(5</var/www/html/index.php>, "", 8192) = 0')
-        self.line(php.pid, f'write({conn}, "\\1\\6\\0\\1\\0\\230\\0\\0Content-type: text/html; charset=UTF-8\\r\\n\\r\\n<html>"..., 160) = 160')
+        self.line(
+            php.pid,
+            f'write({conn}, "\\1\\6\\0\\1\\0\\230\\0\\0Content-type: text/html; charset=UTF-8\\r\\n\\r\\n<html>"..., '
+            '160) = 160',
+        )
         self.line(php.pid, f"shutdown({conn}, SHUT_WR) = 0")
         self.line(php.pid, f"close({conn}) = 0")
         self.line(thread, f"<... poll resumed>) = 1 ([{{fd={fd}, revents=POLLIN}}])")
         self.line(thread, f'read({deco}, "\\1\\6\\0\\1\\0\\230\\0\\0Content-type: text/html"..., 8192) = 160')
         self.line(thread, f"close({deco}) = 0")
-        self.line(thread, f'writev(15<TCP:[127.0.0.1:80->127.0.0.1:{40000 + thread}]>, [{{iov_base="HTTP/1.1 200 OK\\r\\nDate: Fri, 27 Nov"..., iov_len=180}}], 1) = 180')
-        self.line(thread, 'write(9</var/log/apache2/access.log>, "127.0.0.1 - - [27/Nov/2026:10:00:00 +0000] \\"GET /index.php"..., 92) = 92')
-        self.line(thread, "epoll_wait(9<anon_inode:[eventpoll]>, [{events=EPOLLIN, data={u32=1, u64=1}}], 100, 10000) = 1")
+        self.line(
+            thread,
+            f'writev(15<TCP:[127.0.0.1:80->127.0.0.1:{40000 + thread}]>, [{{iov_base="HTTP/1.1 200 OK\\r\\nDate: Fri, '
+            '27 Nov"..., iov_len=180}], 1) = 180',
+        )
+        self.line(
+            thread,
+            'write(9</var/log/apache2/access.log>, "127.0.0.1 - - [27/Nov/2026:10:00:00 +0000] \\"GET /index.php"..., '
+            '92) = 92',
+        )
+        self.line(
+            thread, "epoll_wait(9<anon_inode:[eventpoll]>, [{events=EPOLLIN, data={u32=1, u64=1}}], 100, 10000) = 1"
+        )
         php.served += 1
 
     def step(self) -> None:
@@ -268,10 +342,17 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the generated file")
     parser.add_argument(
-        "--repeat", type=int, default=3, help="time each command this many times, alternating, and keep the best (default 3)"
+        "--repeat",
+        type=int,
+        default=3,
+        help="time each command this many times, alternating, and keep the best (default 3)",
     )
-    parser.add_argument("--replay", type=Path, help="a capture directory of scripts/fcgidlab.py: repeat its real strace "
-                        "output to --size instead of generating synthetic lines")
+    parser.add_argument(
+        "--replay",
+        type=Path,
+        help="a capture directory of scripts/fcgidlab.py: repeat its real strace "
+        "output to --size instead of generating synthetic lines",
+    )
     args = parser.parse_args()
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
@@ -285,7 +366,10 @@ def main() -> int:
         return _replayed(args.replay, path, size, args.repeat, args.keep, env)
     gen = generate(path, size, args.seed)
     actual = path.stat().st_size
-    print(f"generated {actual / (1 << 20):.0f} MiB, {gen.requests} requests, {gen.races} races in {time.perf_counter() - start:.1f} s")
+    print(
+        f"generated {actual / (1 << 20):.0f} MiB, {gen.requests} requests, {gen.races} races in "
+        f"{time.perf_counter() - start:.1f} s"
+    )
 
     subprocess.run(["cat", str(path)], stdout=subprocess.DEVNULL, check=True)  # same warm page cache for both
     lint_time = grep_time = float("inf")
@@ -303,7 +387,10 @@ def main() -> int:
     races = sum(d["count"] for d in report["detections"] if d["kind"] == "request-limit-race")
     limits = sorted({i["php_fcgi_max_requests"] for i in report["inferred"]})
     print(f"grep -c ECONNRESET: {grep_time:.2f} s (count {grep.stdout.decode().strip()}; best of {args.repeat})")
-    print(f"fcgilint trace:     {lint_time:.2f} s (best of {args.repeat}), races {races} (expected {gen.races}), inferred limit {limits} (expected [{LIMIT}])")
+    print(
+        f"fcgilint trace:     {lint_time:.2f} s (best of {args.repeat}), races {races} (expected {gen.races}), "
+        f"inferred limit {limits} (expected [{LIMIT}])"
+    )
     print(f"ratio to grep:      {lint_time / grep_time:.1f}x")
     print(f"peak RSS:           {peak_kib / 1024:.0f} MiB")
     if not args.keep:
@@ -339,7 +426,10 @@ def _replayed(directory: Path, path: Path, size: int, repeat: int, keep: bool, e
     lint_time, grep_time, count, report = _compare(path, repeat, env)
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     print(f"grep -c ECONNRESET: {grep_time:.2f} s (count {count}; best of {repeat})")
-    print(f"fcgilint trace:     {lint_time:.2f} s (best of {repeat}), races {_races(report)} (expected {_races(alone) * copies})")
+    print(
+        f"fcgilint trace:     {lint_time:.2f} s (best of {repeat}), races {_races(report)} (expected "
+        f"{_races(alone) * copies})"
+    )
     print(f"ratio to grep:      {lint_time / grep_time:.1f}x")
     print(f"peak RSS:           {peak_kib / 1024:.0f} MiB")
     for leftover in (single, *(() if keep else (path,))):

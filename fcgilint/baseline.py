@@ -45,10 +45,16 @@ def fingerprints(findings: list[Finding], sources: SourceIndex) -> list[tuple[st
 
 def write(path: Path, findings: list[Finding], sources: SourceIndex) -> int:
     """Record today's findings; returns how many."""
-    entries = {fp: {"rule": f.rule, "file": f.location.file, "text": text} for fp, f, text in fingerprints(findings, sources)}
+    entries = {
+        fp: {"rule": f.rule, "file": f.location.file, "text": text} for fp, f, text in fingerprints(findings, sources)
+    }
     payload = {"fcgilint_baseline": FORMAT, "version": __version__, "findings": dict(sorted(entries.items()))}
     try:
-        path.write_text(json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n", encoding="utf-8", errors="surrogateescape")
+        path.write_text(
+            json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n",
+            encoding="utf-8",
+            errors="surrogateescape",
+        )
     except OSError as exc:
         raise BaselineError(f"{path}: cannot write: {exc.strerror or exc}") from None
     return len(entries)
@@ -62,7 +68,11 @@ def read(path: Path) -> set[str]:
         raise BaselineError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except json.JSONDecodeError as exc:
         raise BaselineError(f"{path}:{exc.lineno}:{exc.colno}: not a baseline file: {exc.msg}") from None
-    if not isinstance(data, dict) or data.get("fcgilint_baseline") != FORMAT or not isinstance(data.get("findings"), dict):
+    if (
+        not isinstance(data, dict)
+        or data.get("fcgilint_baseline") != FORMAT
+        or not isinstance(data.get("findings"), dict)
+    ):
         raise BaselineError(f"{path}: not an fcgilint baseline file (written by --write-baseline)")
     return set(data["findings"])
 

@@ -180,7 +180,11 @@ class Entry:
             reads = Reads({(path, follow): sig for path, follow, sig in stats}, dict(listings))
         except (EOFError, ValueError, TypeError):
             return None
-        return Entry(reads, output, code) if version == FORMAT and isinstance(output, str) and isinstance(code, int) else None
+        return (
+            Entry(reads, output, code)
+            if version == FORMAT and isinstance(output, str) and isinstance(code, int)
+            else None
+        )
 
 
 class Cache:
@@ -188,8 +192,17 @@ class Cache:
 
     def __init__(self, question: object, directory: Path | None = None) -> None:
         terminal = os.get_terminal_size(sys.stdout.fileno()).columns if sys.stdout.isatty() else None
-        material = repr((FORMAT, fcgilint.__version__, question, os.getcwd(), [(k, os.environ.get(k)) for k in ENVIRONMENT],
-                         terminal, _code_signature()))
+        material = repr(
+            (
+                FORMAT,
+                fcgilint.__version__,
+                question,
+                os.getcwd(),
+                [(k, os.environ.get(k)) for k in ENVIRONMENT],
+                terminal,
+                _code_signature(),
+            )
+        )
         digest = hashlib.sha256(material.encode("utf-8", "surrogateescape")).hexdigest()
         self.path = (directory or cache_dir()) / f"{digest}.entry"
         self.started_ns = time.time_ns()

@@ -29,8 +29,15 @@ def _error(message: str) -> int:
 
 
 def run(
-    choices: Choices, output_format: str | None, inline_ignores: bool, baseline: Path | None, write_baseline: Path | None,
-    exit_zero: bool, no_cache: bool = False, text: TextOptions | None = None, output_file: Path | None = None,
+    choices: Choices,
+    output_format: str | None,
+    inline_ignores: bool,
+    baseline: Path | None,
+    write_baseline: Path | None,
+    exit_zero: bool,
+    no_cache: bool = False,
+    text: TextOptions | None = None,
+    output_file: Path | None = None,
     html_file: Path | None = None,
 ) -> int:
     """Run a check and print it (or write it to ``output_file``), or give the stored output of an
@@ -39,10 +46,18 @@ def run(
     if fmt not in FORMATS:
         return _error(f"--format {fmt}: use {', '.join(FORMATS)}")
     out = _Output(text, output_file, html_file)
-    if not cache.enabled(no_cache) or write_baseline is not None or choices.evidence or html_file or Path("-") in choices.paths:
+    if (
+        not cache.enabled(no_cache)
+        or write_baseline is not None
+        or choices.evidence
+        or html_file
+        or Path("-") in choices.paths
+    ):
         return _run(choices, fmt, inline_ignores, baseline, write_baseline, exit_zero, [], out)
     # The text switches and whether colour reaches a terminal shape the output as much as the inputs do.
-    entry_cache = cache.Cache((choices, fmt, inline_ignores, baseline, exit_zero, text, output_file, sys.stdout.isatty()))
+    entry_cache = cache.Cache(
+        (choices, fmt, inline_ignores, baseline, exit_zero, text, output_file, sys.stdout.isatty())
+    )
     entry = entry_cache.lookup()
     if entry is not None:
         return entry.code if out.write(entry.output) else exitcodes.ERROR
@@ -130,7 +145,13 @@ def _run(choices: Choices, fmt: str, inline_ignores: bool, baseline: Path | None
         baseline = baseline or settings.config.baseline
         if baseline is not None:
             known = baselines.read(baseline)
-            report = Report(baselines.new_only(report.findings, report.sources, known), report.notes, report.rules, report.sources, report.attached)
+            report = Report(
+                baselines.new_only(report.findings, report.sources, known),
+                report.notes,
+                report.rules,
+                report.sources,
+                report.attached,
+            )
     except (UsageError, InputError, baselines.BaselineError) as exc:
         return _error(str(exc))
     output = out.render(fmt, report)

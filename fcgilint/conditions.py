@@ -65,7 +65,9 @@ _FACTORS: dict[str, tuple[Unit, int]] = {
 }
 OPERATORS = ("<=", ">=", "==", "!=", "<", ">")
 UNLIMITED = "unlimited"
-_TOKEN = re.compile(r"\s*(?:(?P<op><=|>=|==|!=|<|>)|(?P<num>\d+)(?P<unit>[A-Za-z]*)|(?P<name>[A-Za-z_][A-Za-z0-9_.]*)|(?P<bad>\S))")
+_TOKEN = re.compile(
+    r"\s*(?:(?P<op><=|>=|==|!=|<|>)|(?P<num>\d+)(?P<unit>[A-Za-z]*)|(?P<name>[A-Za-z_][A-Za-z0-9_.]*)|(?P<bad>\S))"
+)
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 
 
@@ -127,7 +129,9 @@ def _operand(match: re.Match[str], start: int) -> tuple[Operand, Unit | None]:
         return Operand(None, int(digits), digits), None
     unit, factor = _FACTORS.get(suffix.lower(), (None, 0))
     if unit is None or (unit is Unit.DURATION and suffix != suffix.lower()):
-        raise ConditionError(f"unknown unit {suffix!r}: sizes take K, M, G; durations s, min, h, d", start + len(digits))
+        raise ConditionError(
+            f"unknown unit {suffix!r}: sizes take K, M, G; durations s, min, h, d", start + len(digits)
+        )
     return Operand(None, int(digits) * factor, digits + suffix), unit
 
 
@@ -149,8 +153,10 @@ def parse(text: str) -> Comparison:
     tokens = _tokens(text)
     kinds = ["op" if m.group("op") else "operand" for m, _ in tokens]
     if kinds != ["operand", "op", "operand"]:
-        at = next((s for (m, s), k, want in zip(tokens, kinds, ("operand", "op", "operand"), strict=False) if k != want),
-                  len(text))
+        at = next(
+            (s for (m, s), k, want in zip(tokens, kinds, ("operand", "op", "operand"), strict=False) if k != want),
+            len(text),
+        )
         raise ConditionError(f"expected VALUE OP VALUE with OP one of {' '.join(OPERATORS)}", at)
     (lm, ls), (om, _), (rm, rs) = tokens
     left, left_unit = _operand(lm, ls)
@@ -170,8 +176,11 @@ def _same_kind(left: Operand, left_unit: Unit | None, right: Operand, right_unit
         return
     if left.name is None or right.name is None:
         value = left if left.name else right
-        raise ConditionError(f"{value.name} is a {VALUES[str(value.name)].unit.value}; "
-                             f"{(right if left.name else left).text} is a {(right_unit if left.name else left_unit).value}", at)
+        raise ConditionError(
+            f"{value.name} is a {VALUES[str(value.name)].unit.value}; "
+            f"{(right if left.name else left).text} is a {(right_unit if left.name else left_unit).value}",
+            at,
+        )
     raise ConditionError(f"{left.name} is a {left_unit.value} and {right.name} a {right_unit.value}", at)
 
 
@@ -259,7 +268,9 @@ def declarative(condition: dict[str, object], fix: dict[str, object]) -> Declara
     """Read a rule file's ``condition`` mapping, and ``fix.set``/``fix.to`` for its remedy."""
     unknown = sorted(set(condition) - {"require", "when", "classes", "message"})
     if unknown:
-        raise ConditionError(f"unknown key {unknown[0]!r}; use require, when, classes, message", 0, ("condition", unknown[0]))
+        raise ConditionError(
+            f"unknown key {unknown[0]!r}; use require, when, classes, message", 0, ("condition", unknown[0])
+        )
     if "require" not in condition:
         raise ConditionError("a condition needs 'require: VALUE OP VALUE'", 0, ("condition",))
     require = _comparison(condition["require"], ("condition", "require"))

@@ -124,7 +124,10 @@ def _targets(found: Detection, findings: list[Finding], classes: list[ProcessCla
         tied = [f for f in findings if any(belongs(f, pc) for pc in matched)]
         if tied:
             return tied, ""
-        return findings, f" [wrapper {found.wrapper} is no FcgidWrapper of the config checked: shown on every {found.rule} finding]"
+        return (
+            findings,
+            f" [wrapper {found.wrapper} is no FcgidWrapper of the config checked: shown on every {found.rule} finding]",
+        )
     if len(findings) > 1:
         return findings, f" [the evidence names no wrapper: shown on every {found.rule} finding]"
     return findings, ""
@@ -180,12 +183,17 @@ def unexplained(raw: list[Finding], checked: set[str], models: Iterable[Model], 
     """
     classes = _classes(models)
     notes = [
-        f"the evidence shows {noun(d.kind, d.count)} but no {d.rule} finding: the config checked may not be the one that ran"
+        f"the evidence shows {noun(d.kind, d.count)} but no {d.rule} finding: the config checked may not be the one "
+        "that ran"
         for d in evidence.detections
         if d.rule in checked and not any(f.rule == d.rule for f in raw)
     ]
     for limit in evidence.inferred:
-        notes += [line for pc, line in _limit_lines(limit, classes) if not any(f.rule == LIMIT_RULE and belongs(f, pc) for f in raw)]
+        notes += [
+            line
+            for pc, line in _limit_lines(limit, classes)
+            if not any(f.rule == LIMIT_RULE and belongs(f, pc) for f in raw)
+        ]
     return notes
 
 
@@ -197,5 +205,9 @@ def attach(report: Report, raw: list[Finding], models: list[Model], evidence: Ev
     findings = [rebuilt.get(id(f), f) for f in linked.findings]
     attached = [(rebuilt.get(id(f), f), d) for f, d in linked.attached]
     checked = {r.id for r in report.rules}
-    notes = [*report.notes, *(f"evidence: {w}" for w in evidence.warnings), *unexplained(raw, checked, models, evidence)]
+    notes = [
+        *report.notes,
+        *(f"evidence: {w}" for w in evidence.warnings),
+        *unexplained(raw, checked, models, evidence),
+    ]
     return Report(findings, [*notes, *load_notes], report.rules, report.sources, attached)

@@ -51,7 +51,9 @@ class Directive:
         return self.name.lower()
 
 
-def _d(name: str, legacy: str | None, arity: tuple[int, int], kind: ArgKind, default: int | str | None, ctx: Context) -> Directive:
+def _d(
+    name: str, legacy: str | None, arity: tuple[int, int], kind: ArgKind, default: int | str | None, ctx: Context
+) -> Directive:
     return Directive(name, legacy, arity[0], arity[1], kind, default, ctx)
 
 
@@ -152,7 +154,21 @@ INITENV_VAL_LEN = 128
 
 # Section names that scope directives per directory (not conditionals, not vhosts).
 PER_DIR_SECTIONS = frozenset(
-    {"directory", "directorymatch", "location", "locationmatch", "files", "filesmatch", "if", "elseif", "else", "proxy", "proxymatch", "limit", "limitexcept"}
+    {
+        "directory",
+        "directorymatch",
+        "location",
+        "locationmatch",
+        "files",
+        "filesmatch",
+        "if",
+        "elseif",
+        "else",
+        "proxy",
+        "proxymatch",
+        "limit",
+        "limitexcept",
+    }
 )
 CONDITIONAL_SECTIONS = frozenset({"ifmodule", "ifdefine", "ifversion", "ifdirective", "iffile", "ifsection"})
 

@@ -112,7 +112,9 @@ class Model:
     measured: tuple[tuple[str | None, str, float, str], ...] = ()
     # Classes grouped by the place that decides a server value, built on first use by
     # :meth:`sharing` so a 5,000-class tree is grouped once, not once per class.
-    _places: dict[str, dict[tuple[object, ...], list[ProcessClass]]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _places: dict[str, dict[tuple[object, ...], list[ProcessClass]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     # Views derived from the model once per run (fcgilint.capacity), by name; never part of its value.
     derived: dict[str, object] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -157,7 +159,9 @@ def place_of(pc: ProcessClass, name: str) -> Place | None:
         return None
     value = pc.values[name]
     if pc.cmd_options is not None and name in CMDOPTION_OF:
-        return Place("option", ("option", pc.cmd_options.location), f"FcgidCmdOptions {pc.command} ({pc.cmd_options.location})")
+        return Place(
+            "option", ("option", pc.cmd_options.location), f"FcgidCmdOptions {pc.command} ({pc.cmd_options.location})"
+        )
     home = pc.directive.vhost
     if value.location is not None and (value.decided_by == "vhost" or home is None):
         return Place("edit", ("edit", value.location), f"{value.location}")
@@ -195,10 +199,19 @@ def server_value(tree: ConfigTree, vhost: VHost | None, name: str) -> Value:
             chosen = placed
     if chosen is None:
         chain.append(Step(f"{directive.name} not set: mod_fcgid default {directive.default}"))
-        return Value(directive.name, str(directive.default), _number(directive, str(directive.default)), None, chain, "mod_fcgid default")
+        return Value(
+            directive.name,
+            str(directive.default),
+            _number(directive, str(directive.default)),
+            None,
+            chain,
+            "mod_fcgid default",
+        )
     joined = " ".join(chosen.args)
     raw = joined if is_placeholder(joined) else (chosen.args[0] if chosen.args else "")  # a tag httpd split at blanks
-    return Value(directive.name, raw, _number(directive, raw), chosen.location, chain, "vhost" if chosen.vhost else "main server")
+    return Value(
+        directive.name, raw, _number(directive, raw), chosen.location, chain, "vhost" if chosen.vhost else "main server"
+    )
 
 
 def _number(directive: knowledge.Directive, raw: str) -> int | None:
@@ -245,9 +258,27 @@ def class_server_value(tree: ConfigTree, pc: ProcessClass, name: str) -> Value:
     loc = pc.cmd_options.location
     if option in options:
         raw = options[option]
-        return Value(name, raw, _number(directive, raw), loc, [Step(f"FcgidCmdOptions {pc.command} sets {option} {raw}", loc)], "FcgidCmdOptions")
-    step = Step(f"FcgidCmdOptions for {pc.command} does not set {option}: the compiled-in default {directive.default} applies, server and vhost values are ignored", loc)
-    return Value(name, str(directive.default), directive.default if isinstance(directive.default, int) else None, loc, [step], "FcgidCmdOptions default")
+        return Value(
+            name,
+            raw,
+            _number(directive, raw),
+            loc,
+            [Step(f"FcgidCmdOptions {pc.command} sets {option} {raw}", loc)],
+            "FcgidCmdOptions",
+        )
+    step = Step(
+        f"FcgidCmdOptions for {pc.command} does not set {option}: the compiled-in default {directive.default} applies, "
+        "server and vhost values are ignored",
+        loc,
+    )
+    return Value(
+        name,
+        str(directive.default),
+        directive.default if isinstance(directive.default, int) else None,
+        loc,
+        [step],
+        "FcgidCmdOptions default",
+    )
 
 
 def environ_entry(name: str, value: str) -> tuple[str, str]:
@@ -283,8 +314,14 @@ def initial_env(tree: ConfigTree, pc: ProcessClass) -> tuple[dict[str, Setting],
         ignored = {environ_entry(p.args[0], "")[0] for p in _initenv_lines(tree, pc.vhost)}
         if ignored:  # only a PHP variable that is lost this way is FCG011's; the rest is provenance
             lost = bool(ignored & {"PHP_FCGI_MAX_REQUESTS", "PHP_FCGI_CHILDREN", "PHPRC", "PHP_INI_SCAN_DIR"})
-            steps.append(Step(f"FcgidCmdOptions for {pc.command}: FcgidInitialEnv is ignored for this command, only its "
-                              "InitialEnv options apply", loc, dropped=lost))
+            steps.append(
+                Step(
+                    f"FcgidCmdOptions for {pc.command}: FcgidInitialEnv is ignored for this command, only its "
+                    "InitialEnv options apply",
+                    loc,
+                    dropped=lost,
+                )
+            )
         table = {k: Setting(k, v, loc, True, note="FcgidCmdOptions InitialEnv") for k, v in env.items()}
     else:
         table = {}
@@ -295,7 +332,13 @@ def initial_env(tree: ConfigTree, pc: ProcessClass) -> tuple[dict[str, Setting],
     if pc.suexec is not None:
         stripped = [k for k in table if k.startswith("PHP_FCGI_") or k in ("PHPRC", "PHP_INI_SCAN_DIR")]
         for key in stripped:
-            steps.append(Step(f"{table[key].note} {key} is stripped by suEXEC (SuexecUserGroup): it never reaches php-cgi", table[key].location, dropped=True))
+            steps.append(
+                Step(
+                    f"{table[key].note} {key} is stripped by suEXEC (SuexecUserGroup): it never reaches php-cgi",
+                    table[key].location,
+                    dropped=True,
+                )
+            )
             del table[key]
     return table, steps
 
@@ -317,10 +360,20 @@ def php_env_value(pc: ProcessClass, name: str, default: int, steps: list[Step]) 
         return Value(name, None, default, None, chain, "php-cgi default")
     origin = setting.note or "wrapper assignment"
     if setting.value is None or is_placeholder(setting.value):
-        chain.append(Step(f"{name} set by {origin} to a value that cannot be known statically ({setting.value or 'dynamic'})", setting.location))
+        chain.append(
+            Step(
+                f"{name} set by {origin} to a value that cannot be known statically ({setting.value or 'dynamic'})",
+                setting.location,
+            )
+        )
         return Value(name, setting.value, None, setting.location, chain, origin)
     number = atol(setting.value)
-    chain.append(Step(f"{name}={setting.value} from {origin}" + ("" if setting.note else " (overrides any inherited value)"), setting.location))
+    chain.append(
+        Step(
+            f"{name}={setting.value} from {origin}" + ("" if setting.note else " (overrides any inherited value)"),
+            setting.location,
+        )
+    )
     if number is not None and not re.match(r"\s*[+-]?\d", setting.value):
         chain.append(Step(f"atoi({setting.value!r}) is 0: php-cgi treats it as unlimited"))
     return Value(name, setting.value, number, setting.location, chain, origin)
@@ -332,7 +385,9 @@ def php_ini_values(pc: ProcessClass, inis: IniReader, notes: list[str]) -> dict[
     binary = pc.php_binary or "php-cgi"
     env_values = {k: v.value for k, v in pc.env.items()}
     wrapper_dir = pc.script.path.parent if pc.script else None
-    choice = inis.locate(binary, call.ini_path if call else None, call.no_ini if call else False, env_values, wrapper_dir)
+    choice = inis.locate(
+        binary, call.ini_path if call else None, call.no_ini if call else False, env_values, wrapper_dir
+    )
     files, problems = inis.load(choice.files)
     notes.extend(problems)
     pc.ini_files, pc.ini_reason = [ini.display for ini in files], choice.reason
@@ -373,7 +428,14 @@ def _line_call(placed: Placed | None) -> PhpCall | None:
     return parse_php_args(argv, placed.location, is_exec=True) if argv else None
 
 
-def build_class(tree: ConfigTree, placed: Placed | None, vhost: VHost | None, command: str, script: WrapperScript | None, inis: IniReader) -> ProcessClass:
+def build_class(
+    tree: ConfigTree,
+    placed: Placed | None,
+    vhost: VHost | None,
+    command: str,
+    script: WrapperScript | None,
+    inis: IniReader,
+) -> ProcessClass:
     """Compute every effective value for one class."""
     pc = ProcessClass(directive=placed, vhost=vhost, command=command, script=script, is_php=False, php_binary=None)
     if placed is not None:
@@ -381,7 +443,10 @@ def build_class(tree: ConfigTree, placed: Placed | None, vhost: VHost | None, co
         pc.suexec = find_suexec(tree, vhost)
         inherited, steps = initial_env(tree, pc)
     else:
-        inherited, steps = {}, [Step("checked alone: the Apache side (FcgidInitialEnv, FcgidMaxRequestsPerProcess) is not known")]
+        inherited, steps = (
+            {},
+            [Step("checked alone: the Apache side (FcgidInitialEnv, FcgidMaxRequestsPerProcess) is not known")],
+        )
     run = script.run(inherited) if script is not None and script.kind == "shell" else None
     pc.env = run.env if run else inherited
     pc.notes.extend(run.notes if run else [])
@@ -392,9 +457,13 @@ def build_class(tree: ConfigTree, placed: Placed | None, vhost: VHost | None, co
         pc.is_php, pc.php_binary = True, command
         pc.line_call = _line_call(placed)
     elif run is not None:
-        sets_php = any(k.startswith("PHP_FCGI_") or k == "PHPRC" for k in run.env) or any(s.name.startswith("PHP_FCGI_") for s in run.shadowed)
+        sets_php = any(k.startswith("PHP_FCGI_") or k == "PHPRC" for k in run.env) or any(
+            s.name.startswith("PHP_FCGI_") for s in run.shadowed
+        )
         pc.is_php = sets_php or bool(placed and len(placed.args) > 1 and placed.args[1].lower().startswith(".php"))
-    pc.values["PHP_FCGI_MAX_REQUESTS"] = php_env_value(pc, "PHP_FCGI_MAX_REQUESTS", knowledge.PHP_DEFAULT_MAX_REQUESTS, steps)
+    pc.values["PHP_FCGI_MAX_REQUESTS"] = php_env_value(
+        pc, "PHP_FCGI_MAX_REQUESTS", knowledge.PHP_DEFAULT_MAX_REQUESTS, steps
+    )
     pc.values["PHP_FCGI_CHILDREN"] = php_env_value(pc, "PHP_FCGI_CHILDREN", 0, steps)
     if placed is not None:
         for name in SERVER_VALUES:
@@ -449,7 +518,12 @@ def build_model(tree: ConfigTree) -> Model:
         progress.advance()
         placed, command, script, problem = target.placed, target.command, target.script, target.problem
         if problem and not looks_like_php_cgi(command):
-            unchecked.append(("PHP-side rules", f"{placed.location}: the wrapper {command} is {problem}, so what php-cgi sees is unknown"))
+            unchecked.append(
+                (
+                    "PHP-side rules",
+                    f"{placed.location}: the wrapper {command} is {problem}, so what php-cgi sees is unknown",
+                )
+            )
         scopes: list[VHost | None] = [placed.vhost]
         if placed.vhost is None:
             scopes += [v for v in tree.vhosts if id(v) not in with_own]
@@ -493,7 +567,8 @@ def unfilled(model: Model) -> list[str]:
         names = sorted({m.group(0) for m in PLACEHOLDER.finditer(" ".join(placed.args))})
         if names and knowledge.lookup(placed.name) is not None:
             notes.append(
-                f"{placed.location}: {placed.name} has template placeholder {', '.join(names)}: its value is unknown and"
+                f"{placed.location}: {placed.name} has template placeholder {', '.join(names)}: its value is unknown "
+                "and"
                 " not checked; give it with --set NAME=VALUE or 'set:' in .fcgilint.yaml"
             )
     return notes

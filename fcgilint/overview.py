@@ -152,7 +152,9 @@ def capacity_parts(model: Model, vhost: VHost | None) -> list[Part]:
             Row("concurrency ceiling", cc.concurrency.shown, None, "processes and httpd workers"),
             _value_row(cc.idle_floor, "idle floor (FcgidMinProcessesPerClass)"),
         ]
-        parts.append(Part("capacity", f"capacity of {pc.command}", rows, pc.directive.location if pc.directive else None))
+        parts.append(
+            Part("capacity", f"capacity of {pc.command}", rows, pc.directive.location if pc.directive else None)
+        )
     return parts
 
 

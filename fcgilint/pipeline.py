@@ -73,7 +73,11 @@ def analyse(target: Path, options: LoadOptions, rules: tuple[Rule, ...] | None =
         if kind == "wrapper":
             model = standalone_model(read_wrapper(entry, PathMap(options.root)))
         elif kind == "php-ini":
-            model = Model(tree=None, classes=[], unchecked=apache_side_unchecked("a php.ini alone", ("FCG003", "FCG004", "FCG005")))
+            model = Model(
+                tree=None,
+                classes=[],
+                unchecked=apache_side_unchecked("a php.ini alone", ("FCG003", "FCG004", "FCG005")),
+            )
         elif kind == "apache":
             model = build_model(load_tree(entry, options))
         else:

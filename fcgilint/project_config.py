@@ -152,7 +152,9 @@ class _Reader:
         value = self.data[key]
         if isinstance(value, dict):
             if any(isinstance(v, (dict, list)) for v in value.values()):
-                raise self.fail(self.pos_key(key), "defines: expected NAME: value pairs (or a list of NAME / NAME=VALUE)")
+                raise self.fail(
+                    self.pos_key(key), "defines: expected NAME: value pairs (or a list of NAME / NAME=VALUE)"
+                )
             self.config.defines = [str(k) if v is None else f"{k}={v}" for k, v in value.items()]
         else:
             self.config.defines = self.strings(key)
@@ -169,7 +171,9 @@ class _Reader:
         try:
             return Severity(str(text).lower())
         except ValueError:
-            raise self.fail(self.pos_value(node, key), f"{key}: {text!r} is not a severity; use error, warning or info") from None
+            raise self.fail(
+                self.pos_value(node, key), f"{key}: {text!r} is not a severity; use error, warning or info"
+            ) from None
 
     def key_severity(self, key: str) -> None:
         table = self.data[key]

@@ -159,7 +159,9 @@ def php_route(tree: ConfigTree, vhost: VHost | None, file: str = "index.php", di
     return Route(file, directory, handler, decided, runner, wrapper, steps)
 
 
-def _runner(tree: ConfigTree, vhost: VHost | None, directory: str, file: str, handler: str | None, steps: list[str]) -> str:
+def _runner(
+    tree: ConfigTree, vhost: VHost | None, directory: str, file: str, handler: str | None, steps: list[str]
+) -> str:
     """Which module serves the handler; httpd's default handler (the source) when none does."""
     if handler is None:
         steps.append(f"no handler for {file}: httpd's default handler sends the file itself")

@@ -115,7 +115,10 @@ def _targets(choices: Choices, config: ProjectConfig, root: Path | None) -> tupl
     top = root or repository_top(Path.cwd())
     entries = discover_entries(top or Path.cwd())
     if not entries:
-        raise UsageError(f"nothing to check: no path given, no entry in {config.path or '.fcgilint.yaml'}, and no {' or '.join(sorted({Path(n).name for n in ENTRY_NAMES}))} under {top or Path.cwd()}")
+        raise UsageError(
+            f"nothing to check: no path given, no entry in {config.path or '.fcgilint.yaml'}, and no "
+            f"{' or '.join(sorted({Path(n).name for n in ENTRY_NAMES}))} under {top or Path.cwd()}"
+        )
     return entries, top
 
 
@@ -135,7 +138,11 @@ def resolve(choices: Choices) -> Settings:
     targets, root = _targets(choices, config, root)
     select = _rule_ids(choices.select, known, "--select") if choices.select else set(config.select)
     ignore = _rule_ids(choices.ignore, known, "--ignore") | set(config.ignore)
-    chosen = tuple(replace(r, severity=config.severity.get(r.id, r.severity)) for r in rules if (not select or r.id in select) and r.id not in ignore)
+    chosen = tuple(
+        replace(r, severity=config.severity.get(r.id, r.severity))
+        for r in rules
+        if (not select or r.id in select) and r.id not in ignore
+    )
     fail_on = _severity(choices.fail_on) if choices.fail_on else config.fail_on or Severity.WARNING
     merged_sets = tuple(config.set.items()) + placeholders
     defines = [*config.defines, *choices.defines]
@@ -148,7 +155,11 @@ def resolve(choices: Choices) -> Settings:
         rate=config.rate,
         suexec_docroot=config.suexec_docroot or None,
     )
-    notes = [f"{r.id}: site rule from {r.source} has no check function; it is documented but cannot fire" for r in chosen if not has_check(r)]
+    notes = [
+        f"{r.id}: site rule from {r.source} has no check function; it is documented but cannot fire"
+        for r in chosen
+        if not has_check(r)
+    ]
     evidence = list(choices.evidence) or list(config.evidence)  # the command line wins, as for every key
     return Settings(targets, load, Selection(chosen, fail_on), rules, config, notes, evidence)
 
@@ -183,7 +194,10 @@ def path_ignored(finding: Finding, config: ProjectConfig) -> bool:
         absolute = Path(finding.location.file).resolve()
         if absolute.is_relative_to(config.path.parent.resolve()):
             names.add(absolute.relative_to(config.path.parent.resolve()).as_posix())
-    return any(finding.rule in ids and any(fnmatch.fnmatch(n, glob) for n in names) for glob, ids in config.per_path_ignores.items())
+    return any(
+        finding.rule in ids and any(fnmatch.fnmatch(n, glob) for n in names)
+        for glob, ids in config.per_path_ignores.items()
+    )
 
 
 def build_report(results: list[Result], settings: Settings, inline_ignores: bool) -> Report:
@@ -192,17 +206,24 @@ def build_report(results: list[Result], settings: Settings, inline_ignores: bool
 
     rules = {r.id: r for r in settings.selection.rules}
     overrides = settings.config.severity
-    findings = [replace(f, severity=overrides[f.rule]) if f.rule in overrides else f for r in results for f in r.findings]
+    findings = [
+        replace(f, severity=overrides[f.rule]) if f.rule in overrides else f for r in results for f in r.findings
+    ]
     findings = [f for f in findings if not path_ignored(f, settings.config)]
     sources = sources_of(results)
     if inline_ignores:
         unused_rule = rules.get(UNUSED_RULE)
         outcome = apply(findings, sources, set(rules), unused_rule.severity if unused_rule else Severity.INFO)
-        findings = outcome.kept + ([f for f in outcome.unused if not path_ignored(f, settings.config)] if unused_rule else [])
+        findings = outcome.kept + (
+            [f for f in outcome.unused if not path_ignored(f, settings.config)] if unused_rule else []
+        )
     notes = settings.notes + [n for r in results for n in unfilled(r.model)] + [n for r in results for n in r.notes]
     forced = sorted({f.rule for f in findings if f.refused and f.rule not in rules})
     if forced:
         them = "it" if len(forced) == 1 else "them"
-        notes.append(f"{', '.join(forced)} shown although the rule selection leaves {them} out: httpd would refuse to load this tree")
+        notes.append(
+            f"{', '.join(forced)} shown although the rule selection leaves {them} out: httpd would refuse to load this "
+            "tree"
+        )
     shown = settings.selection.rules + tuple(r for r in settings.rules if r.id in forced)
     return Report(sorted(findings, key=Finding.sort_key), notes, shown, sources)

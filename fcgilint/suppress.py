@@ -25,7 +25,9 @@ UNUSED_RULE = "FCG900"
 #: Rules produced here rather than by a check function in fcgilint.checks.
 ENGINE_RULES = frozenset({UNUSED_RULE})
 
-DIRECTIVE = re.compile(r"^\s*[#;]\s*fcgilint:\s*(disable-file|disable)\s*=\s*([A-Za-z0-9_,\s-]*?)\s*(?:--\s*(.*?))?\s*$")
+DIRECTIVE = re.compile(
+    r"^\s*[#;]\s*fcgilint:\s*(disable-file|disable)\s*=\s*([A-Za-z0-9_,\s-]*?)\s*(?:--\s*(.*?))?\s*$"
+)
 COMMENT = re.compile(r"^\s*(?:[#;]|$)")
 
 
@@ -86,10 +88,17 @@ def apply(findings: list[Finding], sources: SourceIndex, active_rules: set[str],
             s.used.add(finding.rule)
         if not hits:
             kept.append(finding)
-    unused = [_unused(s, rule, unused_severity) for s in suppressions for rule in s.rules if rule in active_rules and rule not in s.used]
+    unused = [
+        _unused(s, rule, unused_severity)
+        for s in suppressions
+        for rule in s.rules
+        if rule in active_rules and rule not in s.used
+    ]
     return Outcome(kept, unused)
 
 
 def _unused(s: Suppression, rule: str, severity: Severity) -> Finding:
     scope = "in this file" if s.target is None else f"on line {s.target}"
-    return Finding(UNUSED_RULE, severity, s.location, f"suppression of {rule} is unused: no {rule} finding {scope}; remove it")
+    return Finding(
+        UNUSED_RULE, severity, s.location, f"suppression of {rule} is unused: no {rule} finding {scope}; remove it"
+    )

@@ -34,5 +34,7 @@ def test_a_stale_block_is_named_and_rewritten(tmp_path: Path) -> None:
 
 
 def test_check_mode_exits_zero_on_the_repository() -> None:
-    done = subprocess.run([sys.executable, str(REPO / "scripts" / "docs.py"), "--check"], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "docs.py"), "--check"], capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stdout

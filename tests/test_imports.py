@@ -151,14 +151,28 @@ def _package(tmp_path: Path, files: dict[str, str]) -> Path:
 @pytest.mark.parametrize(
     ("files", "circle"),
     [
-        ({"__init__.py": "", "model.py": "from fcgilint.pipeline import analyse\n", "pipeline.py": "from fcgilint import model\n"},
-         ["fcgilint.model", "fcgilint.pipeline"]),
-        ({"__init__.py": "", "checks/__init__.py": "from fcgilint.checks import limits\n",
-          "checks/limits.py": "from . import run\n", "checks/run.py": "if X:\n    from ..checks.limits import y\n"},
-         ["fcgilint.checks.limits", "fcgilint.checks.run"]),
+        (
+            {
+                "__init__.py": "",
+                "model.py": "from fcgilint.pipeline import analyse\n",
+                "pipeline.py": "from fcgilint import model\n",
+            },
+            ["fcgilint.model", "fcgilint.pipeline"],
+        ),
+        (
+            {
+                "__init__.py": "",
+                "checks/__init__.py": "from fcgilint.checks import limits\n",
+                "checks/limits.py": "from . import run\n",
+                "checks/run.py": "if X:\n    from ..checks.limits import y\n",
+            },
+            ["fcgilint.checks.limits", "fcgilint.checks.run"],
+        ),
     ],
 )
-def test_the_graph_sees_circles_through_any_import_form(tmp_path: Path, files: dict[str, str], circle: list[str]) -> None:
+def test_the_graph_sees_circles_through_any_import_form(
+    tmp_path: Path, files: dict[str, str], circle: list[str]
+) -> None:
     assert circle in cycles(import_graph(_package(tmp_path, files)))
 
 

@@ -1,4 +1,4 @@
-"""The project passes its own gates: ruff (pyflakes, syntax, bugbear) and mypy on the package."""
+"""The project passes its own gates: ruff (pyflakes, syntax, bugbear, lines <= 120 characters) and mypy."""
 
 from __future__ import annotations
 
@@ -16,12 +16,23 @@ def test_ruff_finds_nothing() -> None:
     ruff = shutil.which("ruff")
     if ruff is None:
         pytest.skip("ruff not installed (it is in the test extra)")
-    done = subprocess.run([ruff, "check", "--output-format", "concise", "fcgilint", "tests", "bench", "scripts"], cwd=REPO, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [ruff, "check", "--output-format", "concise", "fcgilint", "tests", "bench", "scripts"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_package_compiles_without_warnings() -> None:
-    done = subprocess.run([sys.executable, "-W", "error", "-m", "compileall", "-q", "-f", str(REPO / "fcgilint")], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-W", "error", "-m", "compileall", "-q", "-f", str(REPO / "fcgilint")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 

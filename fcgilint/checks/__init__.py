@@ -108,7 +108,17 @@ def _finding(rule: Rule, hits: list[Hit], homes: dict[Location, list[str | None]
         vhosts = homes.get(first.location)
     related = list(dict.fromkeys(r for h in hits for r in h.related))
     severity = first.severity or rule.severity
-    return Finding(rule.id, severity, first.location, message, related, first.chain, first.fix, vhosts=vhosts, refused=first.refused)
+    return Finding(
+        rule.id,
+        severity,
+        first.location,
+        message,
+        related,
+        first.chain,
+        first.fix,
+        vhosts=vhosts,
+        refused=first.refused,
+    )
 
 
 def _shared_message(message: str, scope: Scope, vhosts: list[str | None]) -> str:

@@ -89,7 +89,10 @@ def _hit(rule: Rule, spec: Declarative, model: Model, pc: ProcessClass, values: 
 
 def _message(rule: Rule, spec: Declarative, pc: ProcessClass, values: dict[str, Value]) -> str:
     left = spec.require.left.name
-    template = spec.message or f"{{{left}.raw}} is the {left} of {{class}} ({{{left}.source}}); {rule.id} requires {{required}}"
+    template = (
+        spec.message
+        or f"{{{left}.raw}} is the {left} of {{class}} ({{{left}.source}}); {rule.id} requires {{required}}"
+    )
     return fill(template, _fields(spec, pc, values))
 
 
@@ -100,7 +103,12 @@ def _fields(spec: Declarative, pc: ProcessClass, values: dict[str, Value]) -> di
     for name, v in values.items():
         shown = v.raw if v.raw is not None else v.number
         origin = f"{shown} at {v.location}" if v.location else f"{shown} ({v.decided_by})"
-        fields |= {name: str(v.number), f"{name}.raw": str(v.raw), f"{name}.source": v.decided_by, f"{name}.origin": origin}
+        fields |= {
+            name: str(v.number),
+            f"{name}.raw": str(v.raw),
+            f"{name}.source": v.decided_by,
+            f"{name}.origin": origin,
+        }
     return fields
 
 

@@ -39,7 +39,12 @@ def legacy_name(model: Model) -> Iterator[Hit]:
         line = placed.line
         edit = Edit(placed.file.source.display, line.name_start, line.name_start + len(line.name), directive.name)
         fix = Fix(f"rename {placed.name} to {directive.name}", [edit], safe=True)
-        yield Hit(placed.location, f"{placed.name} is the pre-2.3.2 name of {directive.name}; httpd still accepts it, but use {directive.name}", fix=fix)
+        yield Hit(
+            placed.location,
+            f"{placed.name} is the pre-2.3.2 name of {directive.name}; httpd still accepts it, but use "
+            f"{directive.name}",
+            fix=fix,
+        )
 
 
 @check("FCG007")
@@ -117,20 +122,33 @@ def _arity(placed: Placed, directive: knowledge.Directive) -> Iterator[Hit]:
     if count < low or (high >= 0 and count > high):
         want = f"{low}" if low == high else (f"{low}-{high}" if high >= 0 else f"at least {low}")
         extra = " ('=' is not Apache syntax)" if "=" in placed.args else ""
-        yield Hit(placed.location, f"{placed.name} takes {want} argument(s), {count} given: httpd refuses to start{extra}", refused=True)
+        yield Hit(
+            placed.location,
+            f"{placed.name} takes {want} argument(s), {count} given: httpd refuses to start{extra}",
+            refused=True,
+        )
 
 
 def _context(placed: Placed, directive: knowledge.Directive) -> Iterator[Hit]:
     if placed.htaccess and directive.context in (Context.SERVER, Context.SERVER_VHOST):
         where = next((s.open.args[0].value for s, _ in reversed(placed.containers) if s.open.args), "the directory")
-        yield Hit(placed.location, f"{placed.name} not allowed here: a .htaccess cannot hold it, so httpd answers every "
-                  f"request under {where} with 500 ('{placed.name} not allowed here'); set it in the vhost's config")
+        yield Hit(
+            placed.location,
+            f"{placed.name} not allowed here: a .htaccess cannot hold it, so httpd answers every "
+            f"request under {where} with 500 ('{placed.name} not allowed here'); set it in the vhost's config",
+        )
         return
     if placed.in_directory and directive.context in (Context.SERVER, Context.SERVER_VHOST):
         section = placed.containers[-1][0].open.name
-        yield Hit(placed.location, f"{placed.name} not allowed in <{section}> context: httpd refuses to start", refused=True)
+        yield Hit(
+            placed.location, f"{placed.name} not allowed in <{section}> context: httpd refuses to start", refused=True
+        )
     elif placed.vhost is not None and directive.context is Context.SERVER:
-        yield Hit(placed.location, f"{placed.name} cannot occur within <VirtualHost> section: httpd refuses to start", refused=True)
+        yield Hit(
+            placed.location,
+            f"{placed.name} cannot occur within <VirtualHost> section: httpd refuses to start",
+            refused=True,
+        )
 
 
 def _value(placed: Placed, directive: knowledge.Directive) -> Iterator[Hit]:
@@ -138,13 +156,25 @@ def _value(placed: Placed, directive: knowledge.Directive) -> Iterator[Hit]:
         return
     raw = placed.args[0]
     if directive.kind is ArgKind.BYTES_STRICT and not re.fullmatch(r"\d+", raw):
-        yield Hit(placed.location, f"{placed.name} requires a non-negative integer (plain bytes, no K/M/G suffix); '{raw}' makes httpd refuse to start", refused=True)
+        yield Hit(
+            placed.location,
+            f"{placed.name} requires a non-negative integer (plain bytes, no K/M/G suffix); '{raw}' makes httpd refuse "
+            "to start",
+            refused=True,
+        )
     elif directive.kind is ArgKind.SECONDS_POSITIVE and (atol(raw) or 0) <= 0:
-        yield Hit(placed.location, f"{placed.name} must be greater than 0; '{raw}' makes httpd refuse to start", refused=True)
+        yield Hit(
+            placed.location, f"{placed.name} must be greater than 0; '{raw}' makes httpd refuse to start", refused=True
+        )
     elif directive.kind in (ArgKind.ATOL, ArgKind.SECONDS_POSITIVE) and not re.fullmatch(r"-?\d+", raw.strip()):
         read = re.match(r"\s*-?\d+", raw)
         value = read.group(0).strip() if read else "0"
-        yield Hit(placed.location, f"{placed.name} '{raw}' is read with atol() as {value}" + (" (unlimited)" if value == "0" and directive.key == "fcgidmaxrequestsperprocess" else "") + "; write the plain number")
+        yield Hit(
+            placed.location,
+            f"{placed.name} '{raw}' is read with atol() as {value}"
+            + (" (unlimited)" if value == "0" and directive.key == "fcgidmaxrequestsperprocess" else "")
+            + "; write the plain number",
+        )
     elif directive.kind is ArgKind.FLAG and raw.lower() not in ("on", "off"):
         yield Hit(placed.location, f"{placed.name} must be On or Off; httpd refuses '{raw}'", refused=True)
 
@@ -153,8 +183,16 @@ def _wrapper_args(placed: Placed) -> Iterator[Hit]:
     args = placed.args
     if is_placeholder(" ".join(args)):
         return  # the words of an unrendered template tag are not the suffix httpd will see
-    if len(args) >= 2 and args[1] != "virtual" and (not args[1].startswith(".") or args[1] == "." or "/" in args[1] or "\\" in args[1]):
-        yield Hit(placed.location, f"Invalid wrapper file extension '{args[1]}': it must start with '.' and contain no slash", refused=True)
+    if (
+        len(args) >= 2
+        and args[1] != "virtual"
+        and (not args[1].startswith(".") or args[1] == "." or "/" in args[1] or "\\" in args[1])
+    ):
+        yield Hit(
+            placed.location,
+            f"Invalid wrapper file extension '{args[1]}': it must start with '.' and contain no slash",
+            refused=True,
+        )
     if len(args) == 3 and args[2] != "virtual":
         yield Hit(placed.location, f"Invalid wrapper flag '{args[2]}': only 'virtual' is allowed", refused=True)
 
@@ -210,10 +248,13 @@ def ifmodule_never_matches(model: Model) -> Iterator[Hit]:
             right = _module_spelling(name)
             effect = "is always used" if negated else "is always skipped"
             start = arg.start + (1 if negated and not arg.quoted else 0)
-            fix = Fix(f"write <IfModule {'!' if negated else ''}{right}>", [Edit(display, start, arg.end, right)], safe=False)
+            fix = Fix(
+                f"write <IfModule {'!' if negated else ''}{right}>", [Edit(display, start, arg.end, right)], safe=False
+            )
             yield Hit(
                 Location(display, section.open.lineno),
-                f"<IfModule {arg.value}> matches no module: httpd compares the name exactly with a module's source file "
+                f"<IfModule {arg.value}> matches no module: httpd compares the name exactly with a module's source "
+                "file "
                 f"('{right}') or its identifier, so this section {effect}, whatever is loaded",
                 fix=fix,
             )

@@ -24,7 +24,12 @@ def unreachable_env(model: Model) -> Iterator[Hit]:
             for arg in placed.args:
                 name = arg.split("=")[0]
                 if name in _PHP_VARS:
-                    yield Hit(placed.location, f"{placed.name} {name}: this becomes a FastCGI request parameter, not php-cgi's environment; php-cgi reads {name} only at start-up, so this has no effect (set it in the wrapper or with FcgidInitialEnv)")
+                    yield Hit(
+                        placed.location,
+                        f"{placed.name} {name}: this becomes a FastCGI request parameter, not php-cgi's environment; "
+                        f"php-cgi reads {name} only at start-up, so this has no effect (set it in the wrapper or "
+                        "with FcgidInitialEnv)",
+                    )
     for pc in model.classes:
         for value in (pc.values.get("PHP_FCGI_MAX_REQUESTS"), pc.values.get("PHP_FCGI_CHILDREN")):
             for step in value.chain if value else []:
@@ -32,7 +37,11 @@ def unreachable_env(model: Model) -> Iterator[Hit]:
                     yield Hit(step.location, step.text, _class_related(pc), scope=Scope(pc.vhost, ""))
         for name, setting in (pc.run.unexported.items() if pc.run else ()):
             if name in _PHP_VARS and setting.location is not None:
-                yield Hit(setting.location, f"{name}={setting.value} is assigned but not exported, so php-cgi does not see it; add 'export {name}'")
+                yield Hit(
+                    setting.location,
+                    f"{name}={setting.value} is assigned but not exported, so php-cgi does not see it; add 'export "
+                    f"{name}'",
+                )
 
 
 @check("FCG012")
@@ -48,13 +57,23 @@ def cmd_options_reset(model: Model) -> Iterator[Hit]:
             value = server_value(model.tree, pc.vhost, directive)
             if option not in given and value.location is not None:
                 advice, why = _agreeing_value(pc, option, value)
-                yield Hit(value.location, f"{directive} {value.raw} does not apply to {pc.command}: its FcgidCmdOptions "
-                          f"omits {option}, so mod_fcgid uses the compiled-in default instead; add '{option} {advice}' "
-                          f"to the FcgidCmdOptions line{why}", [Related(pc.cmd_options.location, "FcgidCmdOptions")],
-                          scope=Scope(pc.vhost, ""))
+                yield Hit(
+                    value.location,
+                    f"{directive} {value.raw} does not apply to {pc.command}: its FcgidCmdOptions "
+                    f"omits {option}, so mod_fcgid uses the compiled-in default instead; add '{option} {advice}' "
+                    f"to the FcgidCmdOptions line{why}",
+                    [Related(pc.cmd_options.location, "FcgidCmdOptions")],
+                    scope=Scope(pc.vhost, ""),
+                )
         for placed in model.tree.visible(("FcgidInitialEnv", "DefaultInitEnv"), pc.vhost):
             if not placed.in_directory:
-                yield Hit(placed.location, f"{placed.name} is ignored for {pc.command}, which has FcgidCmdOptions; use 'InitialEnv NAME=VALUE' on the FcgidCmdOptions line", [Related(pc.cmd_options.location, "FcgidCmdOptions")], scope=Scope(pc.vhost, ""))
+                yield Hit(
+                    placed.location,
+                    f"{placed.name} is ignored for {pc.command}, which has FcgidCmdOptions; use 'InitialEnv "
+                    "NAME=VALUE' on the FcgidCmdOptions line",
+                    [Related(pc.cmd_options.location, "FcgidCmdOptions")],
+                    scope=Scope(pc.vhost, ""),
+                )
 
 
 def _agreeing_value(pc: ProcessClass, option: str, value: Value) -> tuple[str, str]:
@@ -77,4 +96,8 @@ def initenv_truncated(model: Model) -> Iterator[Hit]:
         return
     for placed in model.tree.named("FcgidInitialEnv", "DefaultInitEnv"):
         if len(placed.args) == 2 and len(placed.args[1]) >= INITENV_VAL_LEN:
-            yield Hit(placed.location, f"the value of {placed.args[0]} is {len(placed.args[1])} characters; mod_fcgid 2.3.9 silently keeps only the first {INITENV_VAL_LEN - 1}")
+            yield Hit(
+                placed.location,
+                f"the value of {placed.args[0]} is {len(placed.args[1])} characters; mod_fcgid 2.3.9 silently keeps "
+                f"only the first {INITENV_VAL_LEN - 1}",
+            )

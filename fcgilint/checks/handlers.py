@@ -211,7 +211,11 @@ def _directory_key(options: Placed) -> str | None:
 
 def _options_for(index: OptionsIndex, placed: Placed, path: str) -> tuple[bool, Placed | None] | None:
     """Whether ExecCGI is on for ``path``, and the Options line that decided; None if unknowable."""
-    ranked = [(rank, o.vhost is not None, i, o) for i, o in index.candidates(placed, path) if (rank := _applies(o, placed, path)) is not None]
+    ranked = [
+        (rank, o.vhost is not None, i, o)
+        for i, o in index.candidates(placed, path)
+        if (rank := _applies(o, placed, path)) is not None
+    ]
     if any(rank == _UNKNOWN for rank, *_ in ranked):
         return None
     enabled, last = False, None

@@ -54,12 +54,23 @@ def request_limit_race(model: Model) -> Iterator[Hit]:
             f"server'); set FcgidMaxRequestsPerProcess to {php.number} or less"
         )
         at = where(fcgid, _anchor(pc))
-        related = _related(php, f"PHP_FCGI_MAX_REQUESTS={php.number}") + _related(fcgid, f"FcgidMaxRequestsPerProcess {fcgid.raw}")
+        related = _related(php, f"PHP_FCGI_MAX_REQUESTS={php.number}") + _related(
+            fcgid, f"FcgidMaxRequestsPerProcess {fcgid.raw}"
+        )
         if php.location is None and pc.script is not None:
-            related.append(Related(Location(pc.script.display, 1), "the wrapper script, which does not set PHP_FCGI_MAX_REQUESTS"))
+            related.append(
+                Related(Location(pc.script.display, 1), "the wrapper script, which does not set PHP_FCGI_MAX_REQUESTS")
+            )
         if pc.directive is not None and at != pc.directive.location:
             related.append(Related(pc.directive.location, "the FastCGI class (FcgidWrapper)"))
-        yield Hit(at, message, related, chain_of(php, fcgid), fix=with_throttle_note(model, remedies.max_requests(model, pc)), scope=scope_of(pc))
+        yield Hit(
+            at,
+            message,
+            related,
+            chain_of(php, fcgid),
+            fix=with_throttle_note(model, remedies.max_requests(model, pc)),
+            scope=scope_of(pc),
+        )
     yield from _race_without_class(model)
 
 
@@ -80,11 +91,17 @@ def _race_without_class(model: Model) -> Iterator[Hit]:
     # Only an explicit 0 says "never recycle"; a positive value is usually matched in a wrapper we cannot see.
     if fcgid.location is None or fcgid.number != 0 or limit is None or limit <= 0:
         return
-    source = f"FcgidInitialEnv at {php_limit.location}" if php_limit else "php-cgi's default, as no FcgidInitialEnv sets PHP_FCGI_MAX_REQUESTS"
+    source = (
+        f"FcgidInitialEnv at {php_limit.location}"
+        if php_limit
+        else "php-cgi's default, as no FcgidInitialEnv sets PHP_FCGI_MAX_REQUESTS"
+    )
     message = (
-        f"FcgidMaxRequestsPerProcess {fcgid.raw} lets mod_fcgid reuse a php-cgi without limit, but php-cgi exits after {limit} "
+        f"FcgidMaxRequestsPerProcess {fcgid.raw} lets mod_fcgid reuse a php-cgi without limit, but php-cgi exits after "
+        f"{limit} "
         f"requests ({source}) unless its wrapper sets PHP_FCGI_MAX_REQUESTS=0: the classic 500 under load. Set "
-        f"FcgidMaxRequestsPerProcess to {limit}, or 'FcgidInitialEnv PHP_FCGI_MAX_REQUESTS 0' (no wrapper is visible here to confirm)"
+        f"FcgidMaxRequestsPerProcess to {limit}, or 'FcgidInitialEnv PHP_FCGI_MAX_REQUESTS 0' (no wrapper is visible "
+        "here to confirm)"
     )
     yield Hit(fcgid.location, message, chain=chain_of(fcgid), severity=Severity.WARNING)
 
@@ -95,7 +112,10 @@ def _php_intent(model: Model) -> bool:
     assert tree is not None
     if tree.named("FcgidFixPathinfo", "PHP_Fix_Pathinfo_Enable"):
         return True
-    return any(d.args and d.args[0].lower() == "fcgid-script" and any("php" in a.lower() for a in d.args[1:]) for d in tree.named("AddHandler"))
+    return any(
+        d.args and d.args[0].lower() == "fcgid-script" and any("php" in a.lower() for a in d.args[1:])
+        for d in tree.named("AddHandler")
+    )
 
 
 @check("FCG002")
@@ -106,10 +126,15 @@ def php_children(model: Model) -> Iterator[Hit | NotChecked]:
         if children.number is None or children.number <= 0 or children.location is None:
             continue
         if not pc.apache_known and not _mentions_fcgid(pc):
-            yield NotChecked("FCG002", f"{pc.script.display if pc.script else pc.command}: PHP_FCGI_CHILDREN={children.number} is only wrong under mod_fcgid, and no FcgidWrapper points here")
+            yield NotChecked(
+                "FCG002",
+                f"{pc.script.display if pc.script else pc.command}: PHP_FCGI_CHILDREN={children.number} is only wrong "
+                "under mod_fcgid, and no FcgidWrapper points here",
+            )
             continue
         message = (
-            f"PHP_FCGI_CHILDREN={children.number} makes php-cgi fork {children.number} children, but mod_fcgid sends one "
+            f"PHP_FCGI_CHILDREN={children.number} makes php-cgi fork {children.number} children, but mod_fcgid sends "
+            "one "
             f"request at a time to each process it spawned: the children sit idle, are not recycled with "
             f"mod_fcgid's limits and can be left behind; set PHP_FCGI_CHILDREN=0"
         )
@@ -129,7 +154,10 @@ def busy_timeout(model: Model) -> Iterator[Hit]:
         yield from _busy_hit(busy, [io, met], scope_of(pc), _anchor(pc), partial(remedies.busy_timeout, model, pc))
     if model.tree is not None:
         for vhost in [None, *model.tree.vhosts]:
-            busy, io = server_value(model.tree, vhost, "FcgidBusyTimeout"), server_value(model.tree, vhost, "FcgidIOTimeout")
+            busy, io = (
+                server_value(model.tree, vhost, "FcgidBusyTimeout"),
+                server_value(model.tree, vhost, "FcgidIOTimeout"),
+            )
             if busy.location or io.location:
                 scope = vhost.label if vhost else "the main server"
                 anchor = busy.location or io.location
@@ -149,7 +177,8 @@ def _busy_hit(
     names = " and ".join(f"{v.name} ({v.number}s, {v.decided_by})" for v in longer)
     message = (
         f"FcgidBusyTimeout is {busy.number}s ({busy.decided_by}), shorter than {names} for {scope.text}: mod_fcgid "
-        f"kills a busy process before the longer limit can apply; raise FcgidBusyTimeout to at least {max(v.number or 0 for v in longer)}"
+        "kills a busy process before the longer limit can apply; raise FcgidBusyTimeout to at least "
+        f"{max(v.number or 0 for v in longer)}"
     )
     related = [r for v in longer for r in _related(v, f"{v.name} {v.raw}")]
     yield Hit(where(busy, anchor), message, related, chain_of(busy, *longer), fix=fix() if fix else None, scope=scope)
@@ -162,14 +191,17 @@ def request_length(model: Model) -> Iterator[Hit]:
         length = pc.values["FcgidMaxRequestLen"]
         if length.number is None:
             continue
-        bigger = [pc.values[k] for k in ("post_max_size", "upload_max_filesize") if (pc.values[k].number or 0) > length.number]
+        bigger = [
+            pc.values[k] for k in ("post_max_size", "upload_max_filesize") if (pc.values[k].number or 0) > length.number
+        ]
         if not bigger:
             continue
         need = max(v.number or 0 for v in bigger)
         names = " and ".join(f"{v.name} = {v.raw} ({v.number} bytes, {v.decided_by})" for v in bigger)
         message = (
             f"FcgidMaxRequestLen is {length.number} bytes ({length.decided_by}) but PHP accepts {names} for "
-            f"{pc.label}: a request body larger than {length.number} bytes that PHP would accept is rejected by mod_fcgid "
+            f"{pc.label}: a request body larger than {length.number} bytes that PHP would accept is rejected by mod_"
+            "fcgid "
             f"with a 500 before PHP sees it; "
             f"set FcgidMaxRequestLen to at least {need}"
         )
@@ -191,6 +223,17 @@ def invalid_php_limit(model: Model) -> Iterator[Hit]:
                 continue
             raw = value.raw.strip()
             if value.number < 0 or value.number > INT_MAX:
-                yield Hit(value.location, f"{name}={value.raw}: php-cgi prints '{name} is not valid' and exits before accepting a request, so every request gets a 500", chain=chain_of(value))
+                yield Hit(
+                    value.location,
+                    f"{name}={value.raw}: php-cgi prints '{name} is not valid' and exits before accepting a request, "
+                    "so every request gets a 500",
+                    chain=chain_of(value),
+                )
             elif raw and not raw.lstrip("+").isdigit():
-                yield Hit(value.location, f"{name}={value.raw!r} is not a number: php-cgi reads it with atoi() as {value.number}" + (" (unlimited)" if value.number == 0 else ""), chain=chain_of(value), severity=Severity.WARNING)
+                yield Hit(
+                    value.location,
+                    f"{name}={value.raw!r} is not a number: php-cgi reads it with atoi() as {value.number}"
+                    + (" (unlimited)" if value.number == 0 else ""),
+                    chain=chain_of(value),
+                    severity=Severity.WARNING,
+                )

@@ -78,7 +78,8 @@ def set_server_value(model: Model, pc: ProcessClass, name: str, want: Want, lowe
     description = f"set {name} {chosen} at {place.label}: {reason}"
     if len(sharing) > 1:
         word = "smallest" if lowering else "largest"
-        description += f"; {len(sharing)} classes share this place, {chosen} is the {word} value they need ({', '.join(c.label for c in deciders)})"
+        description += (f"; {len(sharing)} classes share this place, {chosen} is the {word} value they need "
+                        f"({', '.join(c.label for c in deciders)})")
     return Fix(description, edits)
 
 
@@ -165,10 +166,14 @@ def _child_indent(source: SourceFile, section: Section) -> str:
 
 def _insert_in_main(tree: ConfigTree, wrapper: Placed | None, text_line: str) -> list[Edit]:
     """After the last main-server mod_fcgid directive, else after the wrapper's own scope."""
-    anchors = [d for d in tree.directives if d.vhost is None and not d.in_directory and knowledge.lookup(d.name) is not None]
+    anchors = [
+        d for d in tree.directives if d.vhost is None and not d.in_directory and knowledge.lookup(d.name) is not None
+    ]
     if anchors:
         anchor = anchors[-1]
-        return [_insert_after(anchor.file.source, anchor.line, indent_of(anchor.file.source.text, anchor.line), text_line)]
+        return [
+            _insert_after(anchor.file.source, anchor.line, indent_of(anchor.file.source.text, anchor.line), text_line)
+        ]
     if wrapper is None:
         return []
     if wrapper.containers:
@@ -176,7 +181,9 @@ def _insert_in_main(tree: ConfigTree, wrapper: Placed | None, text_line: str) ->
         if outer.close is None:
             return []
         return [_insert_after(file.source, outer.close, indent_of(file.source.text, outer.open), text_line)]
-    return [_insert_after(wrapper.file.source, wrapper.line, indent_of(wrapper.file.source.text, wrapper.line), text_line)]
+    return [
+        _insert_after(wrapper.file.source, wrapper.line, indent_of(wrapper.file.source.text, wrapper.line), text_line)
+    ]
 
 
 def _insert_after(source: SourceFile, line: Line, indent: str, text_line: str) -> Edit:
@@ -295,7 +302,12 @@ def max_requests(model: Model, pc: ProcessClass) -> Fix | None:
     edits = export_in_wrapper(model, pc, "PHP_FCGI_MAX_REQUESTS", target)
     if not edits:
         return None
-    return Fix(f"set PHP_FCGI_MAX_REQUESTS={target} in the wrapper to match FcgidMaxRequestsPerProcess ({_origin(fcgid)}); this changes how often php-cgi restarts ({reason})", edits, safe=False)
+    return Fix(
+        f"set PHP_FCGI_MAX_REQUESTS={target} in the wrapper to match FcgidMaxRequestsPerProcess ({_origin(fcgid)}); "
+        f"this changes how often php-cgi restarts ({reason})",
+        edits,
+        safe=False,
+    )
 
 
 def php_children(model: Model, pc: ProcessClass) -> Fix | None:
@@ -318,10 +330,14 @@ def busy_timeout(model: Model, pc: ProcessClass) -> Fix | None:
     busy = pc.values["FcgidBusyTimeout"]
 
     def want(c: ProcessClass) -> int | None:
-        return max((n for n in (_number(c, "FcgidIOTimeout"), _number(c, "max_execution_time")) if n is not None), default=None)
+        return max(
+            (n for n in (_number(c, "FcgidIOTimeout"), _number(c, "max_execution_time")) if n is not None), default=None
+        )
 
     io, met = pc.values["FcgidIOTimeout"], pc.values["max_execution_time"]
-    reason = f"FcgidIOTimeout is {_origin(io)}, max_execution_time is {_origin(met)}, FcgidBusyTimeout was {_origin(busy)}"
+    reason = (
+        f"FcgidIOTimeout is {_origin(io)}, max_execution_time is {_origin(met)}, FcgidBusyTimeout was {_origin(busy)}"
+    )
     return _unsafe(set_server_value(model, pc, "FcgidBusyTimeout", want, False, reason))
 
 
@@ -341,7 +357,11 @@ def scope_busy_timeout(model: Model, vhost: VHost | None, longer: list[Value]) -
     else:
         edits, where = _insert_in_main(tree, None, f"FcgidBusyTimeout {need}"), "the main server"
     names = ", ".join(f"{v.name} is {_origin(v)}" for v in longer)
-    return _unsafe(Fix(f"set FcgidBusyTimeout {need} at {where}: {names}, FcgidBusyTimeout was {_origin(busy)}", edits)) if edits else None
+    return (
+        _unsafe(Fix(f"set FcgidBusyTimeout {need} at {where}: {names}, FcgidBusyTimeout was {_origin(busy)}", edits))
+        if edits
+        else None
+    )
 
 
 def request_length(model: Model, pc: ProcessClass) -> Fix | None:
@@ -349,12 +369,17 @@ def request_length(model: Model, pc: ProcessClass) -> Fix | None:
     length = pc.values["FcgidMaxRequestLen"]
 
     def want(c: ProcessClass) -> int | None:
-        larger = max((n for n in (_number(c, "post_max_size"), _number(c, "upload_max_filesize")) if n is not None), default=None)
+        larger = max(
+            (n for n in (_number(c, "post_max_size"), _number(c, "upload_max_filesize")) if n is not None), default=None
+        )
         return larger + BODY_MARGIN if larger is not None else None
 
     post, upload = pc.values["post_max_size"], pc.values["upload_max_filesize"]
-    reason = (f"post_max_size is {_origin(post)}, upload_max_filesize is {_origin(upload)}, FcgidMaxRequestLen was {_origin(length)};"
-              " 1 MiB more for the multipart encoding, so PHP's own limit answers first")
+    reason = (
+        f"post_max_size is {_origin(post)}, upload_max_filesize is {_origin(upload)}, FcgidMaxRequestLen was "
+        f"{_origin(length)};"
+        " 1 MiB more for the multipart encoding, so PHP's own limit answers first"
+    )
     return _unsafe(set_server_value(model, pc, "FcgidMaxRequestLen", want, False, reason))
 
 

@@ -28,12 +28,24 @@ def wrapper_target_problems(model: Model) -> Iterator[Hit | NotChecked]:
         elif problem and problem.startswith("unreadable"):
             yield Hit(placed.location, f"Wrapper {command} is {problem}")
         elif script is not None and not is_executable(Path(script.path)):
-            yield Hit(placed.location, f"Wrapper {command} is not executable: mod_fcgid cannot start it (chmod +x)", [Related(Location(script.display, 1), "the wrapper script")])
+            yield Hit(
+                placed.location,
+                f"Wrapper {command} is not executable: mod_fcgid cannot start it (chmod +x)",
+                [Related(Location(script.display, 1), "the wrapper script")],
+            )
     for pc in model.classes:
         if pc.script is None or pc.script.kind != "shell" or pc.run is None or not pc.is_php:
             continue
         call, last = pc.run.call, pc.run.last_command
         if call is not None and not call.is_exec:
-            yield Hit(call.location, f"{call.argv[0]} is run without 'exec': the shell stays php-cgi's parent, so mod_fcgid's signals reach the shell, not php-cgi; write 'exec {call.argv[0]} ...'")
+            yield Hit(
+                call.location,
+                f"{call.argv[0]} is run without 'exec': the shell stays php-cgi's parent, so mod_fcgid's signals reach "
+                f"the shell, not php-cgi; write 'exec {call.argv[0]} ...'",
+            )
         elif call is None and last is not None and last[0] and "/" in last[0][0]:
-            yield Hit(last[1], f"the wrapper's last command is {last[0][0]}, not php-cgi: mod_fcgid expects the wrapper to exec the FastCGI program")
+            yield Hit(
+                last[1],
+                f"the wrapper's last command is {last[0][0]}, not php-cgi: mod_fcgid expects the wrapper to exec the "
+                "FastCGI program",
+            )

@@ -11,7 +11,9 @@ from fcgilint import exitcodes
 if TYPE_CHECKING:
     from fcgilint.formats.text import TextOptions
 
-RootOpt = typer.Option(None, "--root", help="Map absolute config paths into this directory (a repository that mirrors /).")
+RootOpt = typer.Option(
+    None, "--root", help="Map absolute config paths into this directory (a repository that mirrors /)."
+)
 ModuleOpt = typer.Option(
     [], "--module", "-M",
     help="Treat this module as loaded (e.g. php7, suexec), or state a distribution's default set in full: debian. "
@@ -20,17 +22,36 @@ WithoutOpt = typer.Option([], "--without-module", help="Treat this module as not
 DefineOpt = typer.Option([], "--define", "-D", help="Define NAME or NAME=VALUE for <IfDefine> and ${NAME}. Repeatable.")
 SelectOpt = typer.Option([], "--select", help="Only these rule ids. Repeatable.")
 IgnoreOpt = typer.Option([], "--ignore", help="Skip these rule ids. Repeatable.")
-EvidenceOpt = typer.Option([], "--evidence", help="strace output or Apache error/access log of the server (as 'fcgilint trace' reads them); its failures are attached to the findings they prove. Repeatable.")
-ConfigOpt = typer.Option(None, "--config", help="Use this .fcgilint.yaml instead of the nearest one above the working directory.")
-SetOpt = typer.Option([], "--set", help="NAME=VALUE for a template placeholder ({NAME}, %name%, {{ name }}). Repeatable.")
+EvidenceOpt = typer.Option(
+    [],
+    "--evidence",
+    help="strace output or Apache error/access log of the server (as 'fcgilint trace' reads them); its failures are "
+         "attached to the findings they prove. Repeatable.",
+)
+ConfigOpt = typer.Option(
+    None, "--config", help="Use this .fcgilint.yaml instead of the nearest one above the working directory."
+)
+SetOpt = typer.Option(
+    [], "--set", help="NAME=VALUE for a template placeholder ({NAME}, %name%, {{ name }}). Repeatable."
+)
 NoInlineOpt = typer.Option(False, "--no-inline-ignores", help="Ignore '# fcgilint: disable=...' comments.")
 ExitZeroOpt = typer.Option(False, "--exit-zero", help="Exit 0 even when findings remain (errors still exit 2).")
-VerboseOpt = typer.Option(False, "--verbose", "-v", "--show-provenance", help="Text: under each finding, the related places, the provenance chain, the fix and the offending line.")
+VerboseOpt = typer.Option(
+    False,
+    "--verbose",
+    "-v",
+    "--show-provenance",
+    help="Text: under each finding, the related places, the provenance chain, the fix and the offending line.",
+)
 QuietOpt = typer.Option(False, "--quiet", "-q", help="Text: the findings only, without notes and the closing summary.")
 ColorOpt = typer.Option("auto", "--color", help="Text: auto (on a terminal, unless NO_COLOR is set), always or never.")
-GroupOpt = typer.Option("none", "--group-by", help="Text: none, file or vhost: a header per file or virtual host, the findings below it.")
+GroupOpt = typer.Option(
+    "none", "--group-by", help="Text: none, file or vhost: a header per file or virtual host, the findings below it."
+)
 StatisticsOpt = typer.Option(False, "--statistics", help="Text: counts per rule instead of the findings.")
-OutputFileOpt = typer.Option(None, "--output-file", "-o", help="Write the report to this file instead of standard output.")
+OutputFileOpt = typer.Option(
+    None, "--output-file", "-o", help="Write the report to this file instead of standard output."
+)
 
 
 def text_options(verbose: bool, quiet: bool, color: str, group_by: str, statistics: bool = False) -> TextOptions:

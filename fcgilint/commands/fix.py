@@ -25,13 +25,29 @@ if TYPE_CHECKING:
     from fcgilint.pipeline import Result
     from fcgilint.settings import Choices, Settings
 
-UnsafeOpt = typer.Option(False, "--unsafe-fixes", help="Also apply fixes that change behaviour (raised timeouts, body sizes, PHP limits).")
-BackupOpt = typer.Option(False, "--backup", help="Keep the original of every written file as FILE.bak (FILE.bak.1, ... if taken).")
+UnsafeOpt = typer.Option(
+    False, "--unsafe-fixes", help="Also apply fixes that change behaviour (raised timeouts, body sizes, PHP limits)."
+)
+BackupOpt = typer.Option(
+    False, "--backup", help="Keep the original of every written file as FILE.bak (FILE.bak.1, ... if taken)."
+)
 SuffixOpt = typer.Option(None, "--backup-suffix", help="Suffix of backup files (implies --backup); default .bak.")
-VerifyOpt = typer.Option(None, "--verify", help="Shell command that checks the server config (Debian: 'apache2ctl -t', which reads envvars; elsewhere 'apachectl -t'). Run once before writing (a command that already fails stops the run) and after; on failure every file is restored.")
+VerifyOpt = typer.Option(
+    None,
+    "--verify",
+    help="Shell command that checks the server config (Debian: 'apache2ctl -t', which reads envvars; elsewhere "
+         "'apachectl -t'). Run once before writing (a command that already fails stops the run) and after; on "
+         "failure every file is restored.",
+)
 DiffOpt = typer.Option(False, "--diff", help="Print a unified diff of the fixes and write nothing.")
-PathsArg = typer.Argument(None, help="Config directory (with apache2.conf/httpd.conf), entry config, wrapper script or php.ini. Default: entry from .fcgilint.yaml, else every apache2.conf/httpd.conf under the root or working directory.")
-FailOnOpt = typer.Option(None, "--fail-on", help="Lowest severity that makes the exit code 1: error, warning or info (default warning).")
+PathsArg = typer.Argument(
+    None,
+    help="Config directory (with apache2.conf/httpd.conf), entry config, wrapper script or php.ini. Default: entry "
+         "from .fcgilint.yaml, else every apache2.conf/httpd.conf under the root or working directory.",
+)
+FailOnOpt = typer.Option(
+    None, "--fail-on", help="Lowest severity that makes the exit code 1: error, warning or info (default warning)."
+)
 
 
 def fix(
@@ -79,9 +95,23 @@ def fix(
     suffix = backup_suffix or (".bak" if backup else None)
     if diff and (verify or suffix):
         raise common.fail("--diff writes nothing: --verify and --backup do not apply")
-    choices = Choices(list(paths or []), root, module, without_module, define, select, ignore, fail_on, config, set_values, list(evidence))
+    choices = Choices(
+        list(paths or []),
+        root,
+        module,
+        without_module,
+        define,
+        select,
+        ignore,
+        fail_on,
+        config,
+        set_values,
+        list(evidence),
+    )
     options = Options(unsafe=unsafe_fixes, write=not diff, backup_suffix=suffix, verify=verify)
-    raise typer.Exit(run(choices, options, not no_inline_ignores, exit_zero, common.text_options(verbose, quiet, color, "none")))
+    raise typer.Exit(
+        run(choices, options, not no_inline_ignores, exit_zero, common.text_options(verbose, quiet, color, "none"))
+    )
 
 
 @dataclass
@@ -126,11 +156,15 @@ class Reviewer:
 
         initial = list(self.first.values())
         checked = {r.id for r in self.settings.selection.rules}
-        notes = unexplained([f for r in initial for f in r.findings], checked, [r.model for r in initial], self.evidence)
+        notes = unexplained(
+            [f for r in initial for f in r.findings], checked, [r.model for r in initial], self.evidence
+        )
         return [*(f"evidence: {w}" for w in self.evidence.warnings), *notes]
 
 
-def run(choices: Choices, options: Options, inline_ignores: bool, exit_zero: bool, text: TextOptions | None = None) -> int:
+def run(
+    choices: Choices, options: Options, inline_ignores: bool, exit_zero: bool, text: TextOptions | None = None
+) -> int:
     """Resolve the settings like ``check``, then fix (or preview) every target; the exit code of the whole run."""
     from fcgilint.check_run import read_evidence
     from fcgilint.fix import engine
@@ -175,7 +209,14 @@ def _stopped(exc: FixError) -> int:
     return exc.exit_code
 
 
-def from_check(choices: Choices, inline_ignores: bool, exit_zero: bool, write: bool, unsafe: bool = False, text: TextOptions | None = None) -> int:
+def from_check(
+    choices: Choices,
+    inline_ignores: bool,
+    exit_zero: bool,
+    write: bool,
+    unsafe: bool = False,
+    text: TextOptions | None = None,
+) -> int:
     """``check --diff`` / ``check --fix``: the same run as ``fix --diff`` / ``fix``."""
     from fcgilint.fix.engine import Options
 
@@ -230,7 +271,11 @@ def report(outcome: Outcome, reviewer: Reviewer, text: TextOptions | None = None
 
 def preview_summary(outcome: Outcome, reviewer: Reviewer) -> str:
     """Lines on stderr after a diff, so the diff itself stays machine-readable."""
-    unsafe = sum(1 for f in outcome.remaining if f.fix is not None and not f.fix.safe and not any(a.finding is f for a in outcome.applied))
+    unsafe = sum(
+        1
+        for f in outcome.remaining
+        if f.fix is not None and not f.fix.safe and not any(a.finding is f for a in outcome.applied)
+    )
     text = f"{len(outcome.applied)} fix(es) shown, nothing written."
     if unsafe:
         text += f" {unsafe} unsafe fix(es) not shown: add --unsafe-fixes to see them."

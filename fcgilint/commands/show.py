@@ -16,7 +16,9 @@ from fcgilint.commands import common
 
 
 def show(
-    paths: list[Path] = typer.Argument(None, help="Config directory (with apache2.conf/httpd.conf) or entry config. Default: as for check."),
+    paths: list[Path] = typer.Argument(
+        None, help="Config directory (with apache2.conf/httpd.conf) or entry config. Default: as for check."
+    ),
     root: Path | None = common.RootOpt,
     output_format: str = typer.Option("text", "--format", "-f", help="text or json."),
     module: list[str] = common.ModuleOpt,

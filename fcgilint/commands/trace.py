@@ -56,18 +56,33 @@ def register(app: typer.Typer) -> None:
 
 
 def trace(
-    files: list[Path] = typer.Argument(None, help="strace output (-f or -ff files), error.log, access.log; .gz is fine; - reads standard input."),
+    files: list[Path] = typer.Argument(
+        None, help="strace output (-f or -ff files), error.log, access.log; .gz is fine; - reads standard input."
+    ),
     output_format: str = typer.Option("text", "--format", help="text or json."),
-    live: bool = typer.Option(False, "--live", help="Attach strace to the running httpd and php-cgi processes, then analyse."),
+    live: bool = typer.Option(
+        False, "--live", help="Attach strace to the running httpd and php-cgi processes, then analyse."
+    ),
     seconds: int = typer.Option(30, "--seconds", help="With --live: how long to trace."),
     output: Path = typer.Option(Path("strace.out"), "--output", help="With --live: where strace writes."),
     max_mb: int = typer.Option(512, "--max-mb", help="With --live: stop tracing once the output reaches this size."),
     pid: int = typer.Option(None, "--pid", help="With --live: the httpd parent pid, when several servers run."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Text: every detection's socket, pids and three sample lines."),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="Text: every detection's socket, pids and three sample lines."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Text: the detections only, without reader warnings."),
-    color: str = typer.Option("auto", "--color", help="Text: auto (on a terminal, unless NO_COLOR is set), always or never."),
-    output_file: Path = typer.Option(None, "--output-file", "-o", help="Write the report to this file instead of standard output."),
-    html_file: Path = typer.Option(None, "--html", help="Also write a self-contained HTML page to this file: a timeline per process class (each php-cgi's life, its requests, every failure where it hit)."),
+    color: str = typer.Option(
+        "auto", "--color", help="Text: auto (on a terminal, unless NO_COLOR is set), always or never."
+    ),
+    output_file: Path = typer.Option(
+        None, "--output-file", "-o", help="Write the report to this file instead of standard output."
+    ),
+    html_file: Path = typer.Option(
+        None,
+        "--html",
+        help="Also write a self-contained HTML page to this file: a timeline per process class (each php-cgi's life, "
+             "its requests, every failure where it hit).",
+    ),
 ) -> None:
     """Entry point of ``fcgilint trace``."""
     from fcgilint.evidence import EvidenceError, analyse
@@ -131,7 +146,10 @@ def _write_html(path: Path, report: EvidenceReport, sources: list[str]) -> None:
 
 
 def _stdin_spooled(paths: list[Path], spool: Path) -> tuple[list[Path], dict[Path, str]]:
-    """``-`` is standard input (``zcat error.log.gz | fcgilint trace -``), spooled to a file the readers can sniff and reread."""
+    """``-`` is standard input (``zcat error.log.gz | fcgilint trace -``).
+
+    It is spooled to a file the readers can sniff and reread.
+    """
     if sum(1 for p in paths if str(p) == "-") > 1:
         raise _Refusal("'-' (standard input) can be given once")
     if Path("-") not in paths:
@@ -259,7 +277,8 @@ def capture_live(output: Path, seconds: int, max_bytes: int, parent: int | None 
         raise _Refusal(f"--live: cannot start strace: {exc}") from None
     sys.stderr.write(
         f"tracing httpd {chosen} and {len(children)} of its processes (workers, php-cgi; new ones are followed) "
-        f"for {seconds} s or {max_bytes // (1024 * 1024)} MiB into {output}; Ctrl-C stops early and reads what was captured\n"
+        f"for {seconds} s or {max_bytes // (1024 * 1024)} MiB into {output}; Ctrl-C stops early and reads what was "
+        "captured\n"
     )
     progress = _LiveProgress(output, seconds)
     try:
@@ -323,7 +342,8 @@ class _LiveProgress:
         return self.offset
 
     def show(self, start: str, end: str) -> None:
-        text = f"{start}  {self.elapsed():4.0f} s of {self.seconds} s: {self.lines} syscalls seen, {self.broken} ECONNRESET/EPIPE{end}"
+        text = (f"{start}  {self.elapsed():4.0f} s of {self.seconds} s: {self.lines} syscalls seen, {self.broken} "
+                f"ECONNRESET/EPIPE{end}")
         sys.stderr.write(text)
         sys.stderr.flush()
 
@@ -368,8 +388,10 @@ def render_text(report: EvidenceReport, verbose: bool = False, quiet: bool = Fal
         )
         if limit.php_fcgi_max_requests > 0:
             rate = limit.php_fcgi_max_requests / 3  # fcgilint.capacity's formula with mod_fcgid's default scores
-            out.append(f"  recycling every {limit.php_fcgi_max_requests} requests sustains about {rate:.1f} req/s under "
-                       "mod_fcgid's default spawn score (R x 1 / (1 + 2)); `check --evidence` uses the config's own")
+            out.append(
+                f"  recycling every {limit.php_fcgi_max_requests} requests sustains about {rate:.1f} req/s under "
+                "mod_fcgid's default spawn score (R x 1 / (1 + 2)); `check --evidence` uses the config's own"
+            )
     for load in report.loads:
         out.append(f"load of {load.vhost or 'the log'}: {load.requests} requests ({load.source}); {load.summary()}")
     if not quiet:

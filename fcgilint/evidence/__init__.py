@@ -40,7 +40,13 @@ from pathlib import Path
 from fcgilint.numbers import saturated
 from fcgilint.evidence.detect import AccessLogDetector, ErrorLogDetector, StraceCorrelator
 from fcgilint.evidence.load import read_load
-from fcgilint.evidence.logs import AccessLogReader, ErrorLogReader, looks_like_access_log, looks_like_error_log, open_text
+from fcgilint.evidence.logs import (
+    AccessLogReader,
+    ErrorLogReader,
+    looks_like_access_log,
+    looks_like_error_log,
+    open_text,
+)
 from fcgilint.evidence.model import Collector, Detection, EvidenceReport, Inferred
 from fcgilint.evidence.strace import StraceReader
 
@@ -144,7 +150,9 @@ def _read_strace(capture: list[tuple[_Input, int | None]], sink: Collector, prog
         except _READ_ERRORS as exc:
             raise EvidenceError(f"cannot read {item.path}: {exc}") from exc
         if reader.corrupt:
-            sink.warn(f"{source}: {reader.corrupt} unparsable strace line(s) skipped (first at line {reader.first_corrupt})")
+            sink.warn(
+                f"{source}: {reader.corrupt} unparsable strace line(s) skipped (first at line {reader.first_corrupt})"
+            )
         if reader.relative:
             sink.warn(f"{source}: relative timestamps (-r); first/last times are not shown")
     correlator.finish()
@@ -179,7 +187,9 @@ def _read_access_log(item: _Input, sink: Collector) -> None:
         raise EvidenceError(f"cannot read {item.path}: {exc}") from exc
 
 
-def analyse(paths: list[Path], progress: ProgressHook | None = None, labels: dict[Path, str] | None = None) -> EvidenceReport:
+def analyse(
+    paths: list[Path], progress: ProgressHook | None = None, labels: dict[Path, str] | None = None
+) -> EvidenceReport:
     """Read every file in ``paths`` and return what they show.
 
     ``labels`` names files in samples and warnings by something else than their

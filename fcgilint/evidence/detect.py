@@ -355,7 +355,17 @@ class StraceCorrelator:
         self._exits[pid] = fate
         socket = posixpath.dirname(proc.socket) if proc.socket else None
         end = when[0] if when else None
-        self.sink.life(Life(pid, socket, proc.wrapper, proc.born, end, proc.accepts, "exited" if fate.on_its_own else signal or "killed"))
+        self.sink.life(
+            Life(
+                pid,
+                socket,
+                proc.wrapper,
+                proc.born,
+                end,
+                proc.accepts,
+                "exited" if fate.on_its_own else signal or "killed",
+            )
+        )
         if fate.on_its_own and proc.started and proc.accepts > 0:
             key = (posixpath.dirname(proc.socket) if proc.socket else None, proc.wrapper)
             self._classes.setdefault(key, Counter())[proc.accepts] += 1
@@ -409,9 +419,12 @@ _READ_ERRORS = (
 _NO_HEADERS = ("End of script output before headers:", "Premature end of script headers:")
 _READ_TIMEOUT = re.compile(r"mod_fcgid: read data timeout in (\d+) seconds")
 _TOO_LONG = re.compile(
-    r"mod_fcgid: (?:HTTP request length (\d+) \(so far\) exceeds MaxRequestLen \((\d+)\)|http request length (\d+) > (\d+))"
+    r"mod_fcgid: (?:HTTP request length (\d+) \(so far\) exceeds MaxRequestLen \((\d+)\)|http request length (\d+) > "
+    r"(\d+))"
 )
-_BUSY = re.compile(r"mod_fcgid: (?:.* took longer than busy timeout \(\d+ secs\)|process busy timeout, take \d+ seconds)")
+_BUSY = re.compile(
+    r"mod_fcgid: (?:.* took longer than busy timeout \(\d+ secs\)|process busy timeout, take \d+ seconds)"
+)
 _SLOT = re.compile(r"mod_fcgid: can't apply process slot for (.+)$")
 _SPAWN = re.compile(r"mod_fcgid: (?:can't run (.+)|spawn process (.+) error|can't create process)$")
 _PROCESS_EXIT = re.compile(r"mod_fcgid: process (.+)\((\d+)\) exit\(([^)]+)\)")

@@ -30,31 +30,78 @@ class StraceInput:
 
 _SOCK = 'sun_path="/run/fcgid/10802.7"'
 STRACE_INPUTS: tuple[StraceInput, ...] = (
-    StraceInput("_on_connect", ("connect",), (b"connect(",),
-                (f"1795 connect(14<UNIX-STREAM:[32613]>, {{sa_family=AF_UNIX, {_SOCK}}}, 110) = 0",)),
-    StraceInput("_on_bind", ("bind",), (b"bind(",),
-                (f"1795 bind(8<UNIX-STREAM:[31390]>, {{sa_family=AF_UNIX, {_SOCK}}}, 110) = 0",)),
-    StraceInput("_on_clone", ("clone", "clone3", "fork", "vfork"), (b"clone", b"fork(", b"fork resumed"),
-                ("1795 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|SIGCHLD, child_tidptr=0x7f90) = 10802",
-                 "1795 fork()                        = 10803", "1795 <... vfork resumed>)            = 10804")),
-    StraceInput("_on_execve", ("execve",), (b"execve",),
-                ('10802 execve("/usr/lib/cgi-bin/php-wrapper", ["/usr/lib/cgi-bin/php-wrapper"], 0x55 /* 9 vars */) = 0',)),
-    StraceInput("_on_accept", ("accept", "accept4"), (b"accept",),
-                ("10802 accept(0<UNIX-STREAM:[31390,\"/run/fcgid/10802.0\"]>, NULL, NULL) = 3",)),
+    StraceInput(
+        "_on_connect",
+        ("connect",),
+        (b"connect(",),
+        (f"1795 connect(14<UNIX-STREAM:[32613]>, {{sa_family=AF_UNIX, {_SOCK}}}, 110) = 0",),
+    ),
+    StraceInput(
+        "_on_bind",
+        ("bind",),
+        (b"bind(",),
+        (f"1795 bind(8<UNIX-STREAM:[31390]>, {{sa_family=AF_UNIX, {_SOCK}}}, 110) = 0",),
+    ),
+    StraceInput(
+        "_on_clone",
+        ("clone", "clone3", "fork", "vfork"),
+        (b"clone", b"fork(", b"fork resumed"),
+        (
+            "1795 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|SIGCHLD, child_tidptr=0x7f90) = 10802",
+            "1795 fork()                        = 10803",
+            "1795 <... vfork resumed>)            = 10804",
+        ),
+    ),
+    StraceInput(
+        "_on_execve",
+        ("execve",),
+        (b"execve",),
+        ('10802 execve("/usr/lib/cgi-bin/php-wrapper", ["/usr/lib/cgi-bin/php-wrapper"], 0x55 /* 9 vars */) = 0',),
+    ),
+    StraceInput(
+        "_on_accept",
+        ("accept", "accept4"),
+        (b"accept",),
+        ('10802 accept(0<UNIX-STREAM:[31390,"/run/fcgid/10802.0"]>, NULL, NULL) = 3',),
+    ),
     StraceInput("_on_exit_group", ("exit_group",), (b"exit_group",), ("10802 exit_group(0)                     = ?",)),
-    StraceInput("_on_read", ("read", "recvfrom", "recvmsg", "readv"), (b"ECONNRESET", b', "", ', b'resumed>"", '),
-                ("1795 read(21<UNIX-STREAM:[32596]>, 0x7f90, 8192) = -1 ECONNRESET (Connection reset by peer)",
-                 '1795 read(21<UNIX-STREAM:[32596]>, "", 8192) = 0', '1795 <... read resumed>"", 8192) = 0')),
-    StraceInput("_on_write", ("writev", "write", "sendmsg", "sendto"), (b"writev(", b"EPIPE (", b"ECONNRESET"),
-                ('1795 writev(14<UNIX-STREAM:[32613]>, [{iov_base="\\1\\1\\0\\1", iov_len=8}], 1) = 8',
-                 '1795 write(14<UNIX-STREAM:[32613]>, "\\1\\5", 8) = -1 EPIPE (Broken pipe)')),
-    StraceInput("_on_poll", ("poll", "ppoll", "select", "pselect6"), (b"(Timeout)", b"ECONNRESET", b"EPIPE ("),
-                ("1795 poll([{fd=14<UNIX-STREAM:[32613]>, events=POLLIN}], 1, 40000) = 0 (Timeout)",)),
+    StraceInput(
+        "_on_read",
+        ("read", "recvfrom", "recvmsg", "readv"),
+        (b"ECONNRESET", b', "", ', b'resumed>"", '),
+        (
+            "1795 read(21<UNIX-STREAM:[32596]>, 0x7f90, 8192) = -1 ECONNRESET (Connection reset by peer)",
+            '1795 read(21<UNIX-STREAM:[32596]>, "", 8192) = 0',
+            '1795 <... read resumed>"", 8192) = 0',
+        ),
+    ),
+    StraceInput(
+        "_on_write",
+        ("writev", "write", "sendmsg", "sendto"),
+        (b"writev(", b"EPIPE (", b"ECONNRESET"),
+        (
+            '1795 writev(14<UNIX-STREAM:[32613]>, [{iov_base="\\1\\1\\0\\1", iov_len=8}], 1) = 8',
+            '1795 write(14<UNIX-STREAM:[32613]>, "\\1\\5", 8) = -1 EPIPE (Broken pipe)',
+        ),
+    ),
+    StraceInput(
+        "_on_poll",
+        ("poll", "ppoll", "select", "pselect6"),
+        (b"(Timeout)", b"ECONNRESET", b"EPIPE ("),
+        ("1795 poll([{fd=14<UNIX-STREAM:[32613]>, events=POLLIN}], 1, 40000) = 0 (Timeout)",),
+    ),
     StraceInput("_on_close", ("close",), (b"close(",), ("1795 close(14<UNIX-STREAM:[32613->33471]>) = 0",)),
     # Signals and process ends: strace prints them whatever -e trace= selects.
-    StraceInput("", (), (b"+++ exited", b"+++ killed", b"--- SIG"),
-                ("10802 +++ exited with 0 +++", "10803 +++ killed by SIGKILL +++",
-                 "10802 --- SIGTERM {si_signo=SIGTERM, si_code=SI_USER, si_pid=10849, si_uid=0} ---")),
+    StraceInput(
+        "",
+        (),
+        (b"+++ exited", b"+++ killed", b"--- SIG"),
+        (
+            "10802 +++ exited with 0 +++",
+            "10803 +++ killed by SIGKILL +++",
+            "10802 --- SIGTERM {si_signo=SIGTERM, si_code=SI_USER, si_pid=10849, si_uid=0} ---",
+        ),
+    ),
 )
 
 #: Fixed strings that select candidate lines: every call the correlator reads

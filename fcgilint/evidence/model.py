@@ -249,7 +249,10 @@ class Collector:
             self._inferred.append(Inferred(socket, wrapper, value, agreeing))
             return
         seen = ", ".join(f"{n}×{c}" for c, n in sorted(counts.items()))
-        self.warn(f"php-cgi processes of {wrapper or socket or 'an unknown class'} exited on their own after differing request counts ({seen}); no PHP limit inferred")
+        self.warn(
+            f"php-cgi processes of {wrapper or socket or 'an unknown class'} exited on their own after differing "
+            f"request counts ({seen}); no PHP limit inferred"
+        )
 
     def read(self, source: str, kind: str) -> None:
         """Record what an input file was read as."""
@@ -276,7 +279,9 @@ class Collector:
             if side == "strace":
                 by_thread.setdefault(thread, []).append(index)
         used: set[int] = set()
-        merged: Counter[tuple[tuple[str, str | None, str | None, str | None], tuple[str, str | None, str | None, str | None]]] = Counter()
+        merged: Counter[
+            tuple[tuple[str, str | None, str | None, str | None], tuple[str, str | None, str | None, str | None]]
+        ] = Counter()
         for side, key, thread, moment in self._requests:
             if side != "log":
                 continue

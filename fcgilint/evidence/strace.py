@@ -249,7 +249,9 @@ def candidates_grep(path: Path, progress: Progress | None = None, compressed: bo
     unpack: subprocess.Popen[bytes] | None = None
     source: IO[bytes] | int | None
     if compressed:
-        unpack = subprocess.Popen([_gzip_exe() or "gzip", "-dc", "--", str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        unpack = subprocess.Popen(
+            [_gzip_exe() or "gzip", "-dc", "--", str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
         source = unpack.stdout
     else:
         cmd += ["--", str(path)]
@@ -546,7 +548,9 @@ class StraceReader:
             return Record("call", pid, "", "", result, stamp, lineno, line, False)
         return Record("call", pid, pending.name, pending.args, result, stamp, lineno, line)
 
-    def _enter(self, pid: int, name: str, args: str, implicit: bool, stamp: str | None, lineno: int, line: str) -> Record | None:
+    def _enter(
+        self, pid: int, name: str, args: str, implicit: bool, stamp: str | None, lineno: int, line: str
+    ) -> Record | None:
         """Remember a first half; only calls in ``_ACT_ON_ENTRY`` are reported right away."""
         self._pending[pid] = _Pending(name, args, implicit, lineno)
         if name in _ACT_ON_ENTRY:

@@ -317,15 +317,22 @@ def verify_before(command: str) -> None:
     """
     try:
         with interrupts.guarded():  # Ctrl-C or SIGTERM here: nothing to roll back, say so
-            done = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=VERIFY_TIMEOUT, check=False)
+            done = subprocess.run(
+                command, shell=True, capture_output=True, text=True, timeout=VERIFY_TIMEOUT, check=False
+            )
     except subprocess.TimeoutExpired:
-        raise FixError(f"--verify {command!r} did not finish within {VERIFY_TIMEOUT}s before any change; nothing was written") from None
+        raise FixError(
+            f"--verify {command!r} did not finish within {VERIFY_TIMEOUT}s before any change; nothing was written"
+        ) from None
     except interrupts.Interrupted as exc:
-        raise FixError(f"{exc} while --verify ran before any change; nothing was written", exit_code=exc.exit_code) from None
+        raise FixError(
+            f"{exc} while --verify ran before any change; nothing was written", exit_code=exc.exit_code
+        ) from None
     if done.returncode != 0:
         output = (done.stdout + done.stderr).strip()
         hint = "; Debian's envvars was not read: use 'apache2ctl -t'" if "Config variable ${APACHE_" in output else ""
-        message = f"--verify {command!r} already fails before any change (exit code {done.returncode}){hint}; nothing was written"
+        message = (f"--verify {command!r} already fails before any change (exit code {done.returncode}){hint}; nothing "
+                   "was written")
         raise FixError(message, output)
 
 

@@ -26,7 +26,12 @@ def escape_property(text: str) -> str:
 def annotation(finding: Finding, rules: dict[str, Rule]) -> str:
     rule = rules.get(finding.rule)
     title = f"{finding.rule} {rule.name}" if rule else finding.rule
-    props = {"file": finding.location.file, "line": str(finding.location.line), "col": str(finding.location.col), "title": title}
+    props = {
+        "file": finding.location.file,
+        "line": str(finding.location.line),
+        "col": str(finding.location.col),
+        "title": title,
+    }
     body = finding.message + "".join(f"\nrelated: {r.location}: {r.note}" for r in finding.related)
     body += "".join(f"\nevidence: {line}" for line in finding.evidence)
     joined = ",".join(f"{k}={escape_property(v)}" for k, v in props.items())

@@ -31,7 +31,10 @@ def position(text: str, offset: int) -> dict[str, int]:
 
 
 def suggestion(edit: Edit, text: str) -> dict[str, Any]:
-    return {"range": {"start": position(text, edit.start), "end": position(text, edit.end)}, "text": clean(edit.replacement)}
+    return {
+        "range": {"start": position(text, edit.start), "end": position(text, edit.end)},
+        "text": clean(edit.replacement),
+    }
 
 
 def suggestions(finding: Finding, sources: SourceIndex) -> list[dict[str, Any]] | None:
@@ -66,6 +69,8 @@ def diagnostic(finding: Finding, sources: SourceIndex, name: str) -> dict[str, A
 
 def render(report: Report) -> str:
     rules = {r.id: r for r in report.rules}
-    diagnostics = [diagnostic(f, report.sources, f" {rules[f.rule].name}" if f.rule in rules else "") for f in report.findings]
+    diagnostics = [
+        diagnostic(f, report.sources, f" {rules[f.rule].name}" if f.rule in rules else "") for f in report.findings
+    ]
     payload = {"source": {"name": "fcgilint"}, "diagnostics": diagnostics}
     return json.dumps(payload, indent=2) + "\n"

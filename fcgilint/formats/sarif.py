@@ -38,7 +38,10 @@ def artifact(file: str) -> dict[str, Any]:
 
 
 def physical(location: Location) -> dict[str, Any]:
-    return {"artifactLocation": artifact(location.file), "region": {"startLine": max(location.line, 1), "startColumn": max(location.col, 1)}}
+    return {
+        "artifactLocation": artifact(location.file),
+        "region": {"startLine": max(location.line, 1), "startColumn": max(location.col, 1)},
+    }
 
 
 def rule_descriptor(rule: Rule) -> dict[str, Any]:
@@ -58,7 +61,10 @@ def fixes(fix: Fix) -> list[dict[str, Any]]:
     by_file: dict[str, list[dict[str, Any]]] = {}
     for edit in fix.edits:
         by_file.setdefault(edit.file, []).append(
-            {"deletedRegion": {"charOffset": edit.start, "charLength": edit.end - edit.start}, "insertedContent": {"text": clean(edit.replacement)}}
+            {
+                "deletedRegion": {"charOffset": edit.start, "charLength": edit.end - edit.start},
+                "insertedContent": {"text": clean(edit.replacement)},
+            }
         )
     changes = [{"artifactLocation": artifact(f), "replacements": r} for f, r in by_file.items()]
     return [{"description": {"text": clean(fix.description)}, "artifactChanges": changes}]
@@ -68,7 +74,11 @@ def evidence_locations(detections: list[Detection], first_id: int) -> list[dict[
     """The sample lines of the evidence as places, numbered after the finding's own related places."""
     samples = [(d, s) for d in detections for s in d.samples[:3]]
     return [
-        {"id": first_id + i, "physicalLocation": physical(Location(source, line)), "message": {"text": clean(f"evidence ({d.kind}): {text[:200]}")}}
+        {
+            "id": first_id + i,
+            "physicalLocation": physical(Location(source, line)),
+            "message": {"text": clean(f"evidence ({d.kind}): {text[:200]}")},
+        }
         for i, (d, (source, line, text)) in enumerate(samples)
     ]
 
@@ -82,7 +92,10 @@ def result(finding: Finding, index: dict[str, int], detections: list[Detection])
     }
     if finding.rule in index:
         out["ruleIndex"] = index[finding.rule]
-    related = [{"id": i, "physicalLocation": physical(r.location), "message": {"text": clean(r.note)}} for i, r in enumerate(finding.related)]
+    related = [
+        {"id": i, "physicalLocation": physical(r.location), "message": {"text": clean(r.note)}}
+        for i, r in enumerate(finding.related)
+    ]
     related += evidence_locations(detections, len(related))
     if related:
         out["relatedLocations"] = related
@@ -108,6 +121,9 @@ def render(report: Report) -> str:
     }
     if report.notes:
         run["invocations"] = [
-            {"executionSuccessful": True, "toolExecutionNotifications": [{"level": "note", "message": {"text": clean(n)}} for n in report.notes]}
+            {
+                "executionSuccessful": True,
+                "toolExecutionNotifications": [{"level": "note", "message": {"text": clean(n)}} for n in report.notes],
+            }
         ]
     return json.dumps({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2) + "\n"

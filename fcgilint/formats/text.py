@@ -26,7 +26,17 @@ from fcgilint.source import SourceIndex
 
 COLOR_CHOICES = ("auto", "always", "never")
 GROUP_CHOICES = ("none", "file", "vhost")
-STYLE = {"error": "1;31", "warning": "33", "info": "36", "place": "1", "rule": "1", "head": "1;4", "dim": "2", "caret": "1;35", "key": "34"}
+STYLE = {
+    "error": "1;31",
+    "warning": "33",
+    "info": "36",
+    "place": "1",
+    "rule": "1",
+    "head": "1;4",
+    "dim": "2",
+    "caret": "1;35",
+    "key": "34",
+}
 
 #: A line as parts of (text, style name or "").
 Line = list[tuple[str, str]]
@@ -70,7 +80,14 @@ def summary(findings: list[Finding]) -> str:
 def head(f: Finding, rules: dict[str, Rule], place: bool = True) -> Line:
     rule = rules.get(f.rule)
     where = [(str(f.location), "place"), (": ", "")] if place else [(f"{f.location.line}: ", "place")]
-    return [*where, (f.severity.value, f.severity.value), (" ", ""), (f.rule, "rule"), (f" {rule.name}" if rule else "", ""), (f": {f.message}", "")]
+    return [
+        *where,
+        (f.severity.value, f.severity.value),
+        (" ", ""),
+        (f.rule, "rule"),
+        (f" {rule.name}" if rule else "", ""),
+        (f": {f.message}", ""),
+    ]
 
 
 def details(f: Finding, sources: SourceIndex, verbose: bool) -> list[Line]:
@@ -114,7 +131,15 @@ def statistics(findings: list[Finding], rules: dict[str, Rule]) -> list[Line]:
         severity = next(f.severity.value for f in findings if f.rule == rule_id)
         fixable = sum(1 for f in findings if f.rule == rule_id and f.fix is not None)
         mark = f"  [{fixable} fixable]" if fixable else ""
-        out.append([(f"{count:>{width}}  ", ""), (rule_id, "rule"), (f"  {rule.name if rule else ''}  ", ""), (severity, severity), (mark, "dim")])
+        out.append(
+            [
+                (f"{count:>{width}}  ", ""),
+                (rule_id, "rule"),
+                (f"  {rule.name if rule else ''}  ", ""),
+                (severity, severity),
+                (mark, "dim"),
+            ]
+        )
     return out
 
 
@@ -162,7 +187,10 @@ def excerpt(finding: Finding, sources: SourceIndex) -> list[str]:
     if line is None:
         return []
     gutter = f"{finding.location.line:>5} | "
-    return [gutter + line.expandtabs(4), " " * (len(gutter) - 2) + "| " + " " * caret_column(line.expandtabs(4), finding.location.col) + "^"]
+    return [
+        gutter + line.expandtabs(4),
+        " " * (len(gutter) - 2) + "| " + " " * caret_column(line.expandtabs(4), finding.location.col) + "^",
+    ]
 
 
 def render(report: Report, options: TextOptions | None = None, stream: object = None) -> str:

@@ -28,12 +28,14 @@ PLOT = WIDTH - LABEL - 30
 CSS = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; }
 h1 { font-size: 20px; } h2 { font-size: 16px; margin: 28px 0 4px; }
-table { border-collapse: collapse; margin-bottom: 8px; } caption { text-align: left; font-weight: 600; } td, th { padding: 2px 10px; border-bottom: 1px solid #ddd; text-align: left; }
+table { border-collapse: collapse; margin-bottom: 8px; } caption { text-align: left; font-weight: 600; }
+td, th { padding: 2px 10px; border-bottom: 1px solid #ddd; text-align: left; }
 .meta { color: #666; font-size: 12px; }
 svg text { font-size: 12px; fill: #333; } svg .axis { stroke: #999; } svg .tick { fill: #777; font-size: 11px; }
 .life { fill: #8fb3de; } .life.exited { fill: #9bc59d; } .life.running { fill: #c9d6e8; }
 .end { stroke: #333; stroke-width: 2; } .failure { fill: #d62728; stroke: #fff; stroke-width: 1; }
-.legend span { display: inline-block; margin-right: 16px; } .swatch { display: inline-block; width: 12px; height: 12px; vertical-align: -1px; margin-right: 4px; }
+.legend span { display: inline-block; margin-right: 16px; }
+.swatch { display: inline-block; width: 12px; height: 12px; vertical-align: -1px; margin-right: 4px; }
 """
 
 
@@ -67,7 +69,9 @@ def classes(report: EvidenceReport) -> list[tuple[str, list[Life], list[Failure]
     keys = list(dict.fromkeys([life.socket for life in report.lives] + [f.socket for f in report.failures]))
     out = []
     for key in keys:
-        lives = sorted((life for life in report.lives if life.socket == key), key=lambda life: (life.start or 0, life.pid))
+        lives = sorted(
+            (life for life in report.lives if life.socket == key), key=lambda life: (life.start or 0, life.pid)
+        )
         wrapper = next((life.wrapper for life in lives if life.wrapper), None)
         title = f"{wrapper or 'unknown wrapper'} (socket directory {key or 'unknown'})"
         out.append((title, lives, [f for f in report.failures if f.socket == key]))
@@ -79,7 +83,9 @@ def axis(span: Span, height: float) -> list[str]:
     for i in range(6):
         at = span.first + (span.last - span.first) * i / 5
         x = span.x(at)
-        out.append(f'<line class="axis" x1="{x:.1f}" y1="{TOP - 12}" x2="{x:.1f}" y2="{height}" stroke-dasharray="2 4"/>')
+        out.append(
+            f'<line class="axis" x1="{x:.1f}" y1="{TOP - 12}" x2="{x:.1f}" y2="{height}" stroke-dasharray="2 4"/>'
+        )
         anchor = "start" if i == 0 else "end" if i == 5 else "middle"
         out.append(f'<text class="tick" x="{x:.1f}" y="{TOP - 16}" text-anchor="{anchor}">{clock(at)}</text>')
     return out
@@ -88,13 +94,17 @@ def axis(span: Span, height: float) -> list[str]:
 def life_row(life: Life, y: float, span: Span) -> list[str]:
     start = span.x(life.start) if life.start is not None else LABEL
     end = span.x(life.end) if life.end is not None else LABEL + PLOT
-    fate = {"exited": "exited on its own", "running": "still running at the end"}.get(life.fate, f"stopped by {life.fate}")
+    fate = {"exited": "exited on its own", "running": "still running at the end"}.get(
+        life.fate, f"stopped by {life.fate}"
+    )
     tip = html.escape(f"php-cgi {life.pid}: {life.requests} request(s), {fate}")
     label = html.escape(f"php-cgi {life.pid} · {life.requests} req")
     out = [
         f'<text x="{LABEL - 8}" y="{y + 15}" text-anchor="end">{label}</text>',
-        f'<rect class="life {html.escape(life.fate)}" data-pid="{life.pid}" data-requests="{life.requests}" data-fate="{html.escape(life.fate)}"'
-        f' x="{start:.1f}" y="{y + 4}" width="{max(end - start, 2):.1f}" height="{ROW - 8}"><title>{tip}</title></rect>',
+        f'<rect class="life {html.escape(life.fate)}" data-pid="{life.pid}" data-requests="{life.requests}" data-'
+        f'fate="{html.escape(life.fate)}"'
+        f' x="{start:.1f}" y="{y + 4}" width="{max(end - start, 2):.1f}" height="{ROW - 8}"><title>{tip}</title></'
+        'rect>',
     ]
     if life.end is not None:
         out.append(f'<line class="end" x1="{end:.1f}" y1="{y + 2}" x2="{end:.1f}" y2="{y + ROW - 2}"/>')
@@ -105,8 +115,11 @@ def failure_mark(failure: Failure, y: float, span: Span) -> str:
     where = f"php-cgi {failure.pid}" if failure.pid is not None else "a php-cgi outside the capture"
     tip = html.escape(f"{failure.kind} at {failure.shown}: the request failed on {where}")
     pid = failure.pid if failure.pid is not None else ""
-    return (f'<circle class="failure" data-kind="{html.escape(failure.kind)}" data-pid="{pid}" cx="{span.x(failure.at):.1f}"'
-            f' cy="{y + ROW / 2}" r="5"><title>{tip}</title></circle>')
+    return (
+        f'<circle class="failure" data-kind="{html.escape(failure.kind)}" data-pid="{pid}" '
+        f'cx="{span.x(failure.at):.1f}"'
+        f' cy="{y + ROW / 2}" r="5"><title>{tip}</title></circle>'
+    )
 
 
 def chart(lives: list[Life], failures: list[Failure], span: Span) -> str:
@@ -119,7 +132,11 @@ def chart(lives: list[Life], failures: list[Failure], span: Span) -> str:
     if any(f.pid not in rows for f in failures):
         parts.append(f'<text x="{LABEL - 8}" y="{orphan_y + 15}" text-anchor="end">php-cgi not in the capture</text>')
     parts += [failure_mark(f, rows.get(f.pid, orphan_y) if f.pid is not None else orphan_y, span) for f in failures]
-    return f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" role="img">' + "".join(parts) + "</svg>"
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" role="img">'
+        + "".join(parts)
+        + "</svg>"
+    )
 
 
 def summary_table(report: EvidenceReport) -> str:
@@ -129,7 +146,8 @@ def summary_table(report: EvidenceReport) -> str:
         for d in report.detections
     )
     inferred = "".join(
-        f"<p>Inferred PHP_FCGI_MAX_REQUESTS={i.php_fcgi_max_requests} for {html.escape(i.wrapper or i.socket or 'an unknown class')}"
+        f"<p>Inferred PHP_FCGI_MAX_REQUESTS={i.php_fcgi_max_requests} for "
+        f"{html.escape(i.wrapper or i.socket or 'an unknown class')}"
         f" ({i.processes} php-cgi exited on their own after that many requests).</p>"
         for i in report.inferred
     )
@@ -142,7 +160,11 @@ def legend() -> str:
         ("#9bc59d", "php-cgi that exited on its own"), ("#8fb3de", "stopped by a signal"),
         ("#c9d6e8", "still running at the end"), ("#d62728", "failed request"),
     )
-    return '<p class="legend">' + "".join(f'<span><i class="swatch" style="background:{c}"></i>{t}</span>' for c, t in items) + "</p>"
+    return (
+        '<p class="legend">'
+        + "".join(f'<span><i class="swatch" style="background:{c}"></i>{t}</span>' for c, t in items)
+        + "</p>"
+    )
 
 
 def scope_tables(views: list[ScopeView]) -> str:

@@ -314,14 +314,22 @@ class _Loader:
         self.tree.problems.append(Problem(where, message, kind))
 
     # -- nodes ---------------------------------------------------------------
-    def walk(self, nodes: list[Node], file: ParsedFile, vhost: VHost | None, containers: tuple[tuple[Section, ParsedFile], ...]) -> None:
+    def walk(
+        self,
+        nodes: list[Node],
+        file: ParsedFile,
+        vhost: VHost | None,
+        containers: tuple[tuple[Section, ParsedFile], ...],
+    ) -> None:
         for node in nodes:
             if isinstance(node, Section):
                 self.section(node, file, vhost, containers)
             else:
                 self.directive(node, file, vhost, containers)
 
-    def section(self, node: Section, file: ParsedFile, vhost: VHost | None, containers: tuple[tuple[Section, ParsedFile], ...]) -> None:
+    def section(
+        self, node: Section, file: ParsedFile, vhost: VHost | None, containers: tuple[tuple[Section, ParsedFile], ...]
+    ) -> None:
         key = node.key
         args = self.arguments(node.open)
         if key in CONDITIONAL_SECTIONS:
@@ -346,7 +354,9 @@ class _Loader:
         else:
             self.walk(node.children, file, vhost, containers)
 
-    def directive(self, line: Line, file: ParsedFile, vhost: VHost | None, containers: tuple[tuple[Section, ParsedFile], ...]) -> None:
+    def directive(
+        self, line: Line, file: ParsedFile, vhost: VHost | None, containers: tuple[tuple[Section, ParsedFile], ...]
+    ) -> None:
         args = self.arguments(line)
         placed = Placed(line=line, file=file, args=args, vhost=vhost, containers=containers, htaccess=self.in_htaccess)
         self.tree.directives.append(placed)
@@ -369,7 +379,11 @@ class _Loader:
 
     # -- semantics -----------------------------------------------------------
     def include(self, pattern: str, optional: bool, origin: Location, context: Context) -> None:
-        absolute = pattern if pattern.startswith("/") or re.match(r"^[A-Za-z]:[/\\]", pattern) else f"{self.tree.server_root.rstrip('/')}/{pattern}"
+        absolute = (
+            pattern
+            if pattern.startswith("/") or re.match(r"^[A-Za-z]:[/\\]", pattern)
+            else f"{self.tree.server_root.rstrip('/')}/{pattern}"
+        )
         host = self.tree.paths.to_host(absolute)
         if glob.has_magic(host):
             matches = sorted(m for m in glob.glob(host) if os.path.isfile(m) or os.path.isdir(m))
@@ -436,7 +450,9 @@ class _Loader:
             result = version_matches(args)
             negate = False
         elif key == "iffile":
-            result = os.path.exists(self.tree.paths.to_host(name if name.startswith("/") else f"{self.tree.server_root}/{name}"))
+            result = os.path.exists(
+                self.tree.paths.to_host(name if name.startswith("/") else f"{self.tree.server_root}/{name}")
+            )
         else:  # IfDirective / IfSection: assume the directive exists
             result = True
         return result != negate
@@ -469,7 +485,9 @@ class _Loader:
         except SourceError:
             return
         for match in re.finditer(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(['\"]?)([^'\"\n]*)\2\s*$", text, re.M):
-            self.envvars[match.group(1)] = re.sub(r"\$\{?(\w+)\}?", lambda m: self.envvars.get(m.group(1), ""), match.group(3))
+            self.envvars[match.group(1)] = re.sub(
+                r"\$\{?(\w+)\}?", lambda m: self.envvars.get(m.group(1), ""), match.group(3)
+            )
 
 
 def version_matches(args: list[str]) -> bool:
@@ -486,7 +504,14 @@ def version_matches(args: list[str]) -> bool:
     given = [saturated(p) for p in re.findall(r"\d+", want)[:3]]
     parts = tuple(given + [0] * (3 - len(given)))  # mod_version: omitted minor/patch are 0, so "2.4" is 2.4.0
     have = HTTPD_VERSION
-    return {"=": have == parts, "==": have == parts, ">": have > parts, ">=": have >= parts, "<": have < parts, "<=": have <= parts}.get(op, False)
+    return {
+        "=": have == parts,
+        "==": have == parts,
+        ">": have > parts,
+        ">=": have >= parts,
+        "<": have < parts,
+        "<=": have <= parts,
+    }.get(op, False)
 
 
 def load_tree(entry: Path, options: LoadOptions, source: SourceFile | None = None) -> ConfigTree:

@@ -149,14 +149,18 @@ class IniReader:
             self._globs[pattern] = sorted(glob.glob(pattern))
         return self._globs[pattern]
 
-    def locate(self, binary: str, ini_path: str | None, no_ini: bool, env: dict[str, str | None], wrapper_dir: Path | None) -> IniChoice:
+    def locate(
+        self, binary: str, ini_path: str | None, no_ini: bool, env: dict[str, str | None], wrapper_dir: Path | None
+    ) -> IniChoice:
         """Decide the php.ini (and scan dir files) php-cgi would load (same inputs, same answer)."""
         key = (binary, ini_path, no_ini, env.get("PHPRC"), env.get("PHP_INI_SCAN_DIR"), wrapper_dir)
         if key not in self._choices:
             self._choices[key] = self._locate(binary, ini_path, no_ini, env, wrapper_dir)
         return self._choices[key]
 
-    def _locate(self, binary: str, ini_path: str | None, no_ini: bool, env: dict[str, str | None], wrapper_dir: Path | None) -> IniChoice:
+    def _locate(
+        self, binary: str, ini_path: str | None, no_ini: bool, env: dict[str, str | None], wrapper_dir: Path | None
+    ) -> IniChoice:
         if no_ini:
             return IniChoice([], "php-cgi runs with -n: no php.ini is read")
         main: Path | None = None
@@ -172,7 +176,11 @@ class IniReader:
             main, reason = self._compiled_default(binary)
         files = [main] if main else []
         scan = env.get("PHP_INI_SCAN_DIR")
-        scan_dir = Path(self.paths.to_host(scan)) if scan else (main.parent / "conf.d" if main and "/etc/php/" in str(main) else None)
+        scan_dir = (
+            Path(self.paths.to_host(scan))
+            if scan
+            else (main.parent / "conf.d" if main and "/etc/php/" in str(main) else None)
+        )
         if scan_dir is not None:
             files.extend(Path(p) for p in self._glob(str(scan_dir / "*.ini")))
         return IniChoice(files, reason)

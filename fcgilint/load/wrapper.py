@@ -23,10 +23,14 @@ from fcgilint.templates import fill, is_placeholder
 
 MAX_SOURCED = 32  # files one wrapper may pull in with `.`/`source`: real wrappers source one or two
 
-_CONTROL = frozenset({"if", "then", "else", "elif", "fi", "case", "esac", "for", "while", "until", "do", "done", "{", "}", "function"})
+_CONTROL = frozenset(
+    {"if", "then", "else", "elif", "fi", "case", "esac", "for", "while", "until", "do", "done", "{", "}", "function"}
+)
 _OPENERS = frozenset({"if", "case", "for", "while", "until"})
 _CLOSERS = frozenset({"fi", "esac", "done"})
-_IGNORED = frozenset({"umask", "cd", "ulimit", "set", "trap", "echo", "printf", "true", ":", "test", "[", "[[", "shift"})
+_IGNORED = frozenset(
+    {"umask", "cd", "ulimit", "set", "trap", "echo", "printf", "true", ":", "test", "[", "[[", "shift"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +175,9 @@ def _expand(line: str, i: int, env: dict[str, Setting]) -> tuple[int, str, bool]
                 break
             j += 1
         return j + 1, "", False
-    m = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-=+?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!-])").match(line, i)
+    m = re.compile(
+        r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-=+?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!-])"
+    ).match(line, i)
     if not m:
         return i + 1, "$", True
     name = m.group(1) or m.group(4)
@@ -266,12 +272,28 @@ class WrapperScript:
     def run(self, inherited: dict[str, Setting]) -> ScriptRun:
         """Simulate the script against the environment mod_fcgid gives it."""
         env = {k: Setting(v.name, v.value, v.location, True, v.conditional, v.note) for k, v in inherited.items()}
-        state = _Run(env=env, shadowed=[], call=None, last=None, notes=[], depth=0, paths=self.paths, placeholders=self.placeholders)
+        state = _Run(
+            env=env,
+            shadowed=[],
+            call=None,
+            last=None,
+            notes=[],
+            depth=0,
+            paths=self.paths,
+            placeholders=self.placeholders,
+        )
         if self.source is not None and self.kind == "shell":
             state.execute(self.source, self.path, seen=set())
         exported = {k: v for k, v in state.env.items() if v.exported}
         unexported = {k: v for k, v in state.env.items() if not v.exported}
-        return ScriptRun(env=exported, unexported=unexported, shadowed=state.shadowed, call=state.call, last_command=state.last, notes=state.notes)
+        return ScriptRun(
+            env=exported,
+            unexported=unexported,
+            shadowed=state.shadowed,
+            call=state.call,
+            last_command=state.last,
+            notes=state.notes,
+        )
 
 
 @dataclass
@@ -319,7 +341,9 @@ class _Run:
             return
         self.builtin(words, prefix, where, path, seen)
 
-    def builtin(self, words: list[Word], prefix: list[tuple[str, str, bool]], where: Location, path: Path, seen: set[str]) -> None:
+    def builtin(
+        self, words: list[Word], prefix: list[tuple[str, str, bool]], where: Location, path: Path, seen: set[str]
+    ) -> None:
         head, args = words[0].text, words[1:]
         if head in ("export", "declare", "typeset", "readonly", "local"):
             export = head == "export" or any(w.text.startswith("-") and "x" in w.text for w in args)

@@ -37,7 +37,9 @@ def test_baseline_survives_a_line_shift_and_reports_a_new_finding(repo: Path) ->
 def test_identical_lines_are_counted_not_merged(repo: Path) -> None:
     conf = repo / ENTRY
     invoke([*CHECK, "--write-baseline", "baseline.json"])
-    conf.write_text(conf.read_text().replace("FcgidConnectTimeout 20\n", "FcgidConnectTimeout 20\nFcgidConnectTimeout 20\n"))
+    conf.write_text(
+        conf.read_text().replace("FcgidConnectTimeout 20\n", "FcgidConnectTimeout 20\nFcgidConnectTimeout 20\n")
+    )
     assert new_rules(repo) == ["FCG013"]
 
 
@@ -64,7 +66,8 @@ def test_baseline_key_in_the_project_config_is_used_relative_to_it(repo: Path) -
     conf = repo / ENTRY
     conf.write_text(conf.read_text() + "FcgidConnectTimeout 30\n")
     out = invoke(["check", "--format", "json"])
-    assert out.code == 0 and [f["rule"] for f in json.loads(out.stdout)["findings"]] == ["FCG013"]  # info: below --fail-on
+    # info: below --fail-on
+    assert out.code == 0 and [f["rule"] for f in json.loads(out.stdout)["findings"]] == ["FCG013"]
     assert invoke(["check", "--baseline", "ci/known.json", "--format", "json"]).stdout == out.stdout
 
 

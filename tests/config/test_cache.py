@@ -96,9 +96,18 @@ def test_fcgilint_no_cache_in_the_environment(runs: Runs, monkeypatch: pytest.Mo
 
 
 EDITS = {
-    "the entry config": ("etc/apache2/apache2.conf", "FcgidMaxRequestsPerProcess 400\nIncludeOptional sites-enabled/*.conf\n"),
-    "an included file": ("etc/apache2/sites-enabled/a.conf", TREE["etc/apache2/sites-enabled/a.conf"].replace("a.example", "b.example")),
-    "the wrapper": ("etc/php-fcgi/wrapper", WRAPPER.replace("exec", "PHP_FCGI_CHILDREN=4\nexport PHP_FCGI_CHILDREN\nexec")),
+    "the entry config": (
+        "etc/apache2/apache2.conf",
+        "FcgidMaxRequestsPerProcess 400\nIncludeOptional sites-enabled/*.conf\n",
+    ),
+    "an included file": (
+        "etc/apache2/sites-enabled/a.conf",
+        TREE["etc/apache2/sites-enabled/a.conf"].replace("a.example", "b.example"),
+    ),
+    "the wrapper": (
+        "etc/php-fcgi/wrapper",
+        WRAPPER.replace("exec", "PHP_FCGI_CHILDREN=4\nexport PHP_FCGI_CHILDREN\nexec"),
+    ),
     "a file the wrapper sources": ("etc/php-fcgi/common.sh", "PHP_FCGI_MAX_REQUESTS=9\nexport PHP_FCGI_MAX_REQUESTS\n"),
     "php.ini": ("etc/php-fcgi/php.ini", "[PHP]\npost_max_size = 65K\n"),
     "a new file a glob matches": ("etc/apache2/sites-enabled/b.conf", "FcgidIOTimeout 5\n"),
@@ -110,7 +119,9 @@ EDITS = {
 @pytest.mark.parametrize("what", list(EDITS))
 def test_a_change_to_anything_read_is_checked_again(what: str, runs: Runs) -> None:
     if what == "an optional include that appears":
-        (runs.root / "etc/apache2/apache2.conf").write_text(TREE["etc/apache2/apache2.conf"] + "IncludeOptional conf.d/extra.conf\n")
+        (runs.root / "etc/apache2/apache2.conf").write_text(
+            TREE["etc/apache2/apache2.conf"] + "IncludeOptional conf.d/extra.conf\n"
+        )
         age(runs.root)
     before = runs.check()
     assert runs.check() == before and runs.analysed == 1
@@ -131,7 +142,9 @@ def test_a_removed_file_is_checked_again(runs: Runs) -> None:
     assert runs.check() != first and runs.analysed == 2
 
 
-def test_an_edit_that_keeps_size_and_time_is_still_seen_when_the_file_was_fresh(runs: Runs, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_edit_that_keeps_size_and_time_is_still_seen_when_the_file_was_fresh(
+    runs: Runs, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A run that read a file modified just now is not stored: an edit in the same clock tick could
     keep the size and the times (the racy case), so the next run checks again."""
     monkeypatch.setattr(cache, "RACY_SECONDS", 2.0)
@@ -182,8 +195,21 @@ def test_the_command_line_reuses_and_no_cache_bypasses(tmp_path: Path) -> None:
     age(root)
     time.sleep(cache.RACY_SECONDS + 0.1)  # a separate process: the ctime of a just-written file is trusted only then
     env = {**os.environ, "FCGILINT_CACHE_DIR": str(tmp_path / "cache")}
-    argv = [sys.executable, "-m", "fcgilint", "check", "--format", "json", "--root", str(root), str(root / "etc/apache2/apache2.conf")]
-    runs = [subprocess.run(argv + extra, cwd=REPO, env=env, capture_output=True, text=True, check=False) for extra in ([], [], ["--no-cache"])]
+    argv = [
+        sys.executable,
+        "-m",
+        "fcgilint",
+        "check",
+        "--format",
+        "json",
+        "--root",
+        str(root),
+        str(root / "etc/apache2/apache2.conf"),
+    ]
+    runs = [
+        subprocess.run(argv + extra, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+        for extra in ([], [], ["--no-cache"])
+    ]
     assert [r.returncode for r in runs] == [1, 1, 1]
     assert runs[0].stdout == runs[1].stdout == runs[2].stdout
     assert len(list((tmp_path / "cache").iterdir())) == 1

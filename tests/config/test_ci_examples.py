@@ -63,7 +63,11 @@ def test_examples_install_from_a_git_url_not_an_index() -> None:
     gitlab = load("gitlab-ci.yml")["fcgilint"]
     assert gitlab["variables"]["FCGILINT_GIT"] == step["env"]["FCGILINT_GIT"]
     assert step["run"] in gitlab["before_script"]
-    assert not [line for line in (EXAMPLES / "github-actions.yml").read_text().splitlines() if line.strip().endswith("pip install fcgilint")]
+    assert not [
+        line
+        for line in (EXAMPLES / "github-actions.yml").read_text().splitlines()
+        if line.strip().endswith("pip install fcgilint")
+    ]
 
 
 def checkout(base: Path) -> None:
@@ -77,7 +81,9 @@ def test_github_job_commands_run_with_the_installed_fcgilint(venv: Path, tmp_pat
     env = {**os.environ, "PATH": f"{venv / 'bin'}:{os.environ['PATH']}", "GITHUB_ACTIONS": "true", "NO_COLOR": "1"}
     runs = [s["run"] for s in github_steps() if s.get("run", "").startswith("fcgilint")]
     assert runs == ["fcgilint check", "fcgilint check --format sarif --exit-zero > fcgilint.sarif"]
-    annotations = subprocess.run(["bash", "-c", runs[0]], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    annotations = subprocess.run(
+        ["bash", "-c", runs[0]], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
     assert annotations.returncode == 1, annotations.stderr
     assert annotations.stdout.startswith("::error file=etc/apache2/apache2.conf,line=2")
     sarif = subprocess.run(["bash", "-c", runs[1]], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
@@ -93,12 +99,21 @@ def test_gitlab_job_script_writes_the_junit_report_it_declares(venv: Path, tmp_p
     job = load("gitlab-ci.yml")["fcgilint"]
     checkout(tmp_path)
     env = {**os.environ, "PATH": f"{venv / 'bin'}:{os.environ['PATH']}", "GITHUB_ACTIONS": "", "NO_COLOR": "1"}
-    script = subprocess.run(["bash", "-c", "\n".join(job["script"])], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    script = subprocess.run(
+        ["bash", "-c", "\n".join(job["script"])], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
     assert script.returncode == 1, script.stderr
     report = tmp_path / job["artifacts"]["reports"]["junit"]
     failures = ET.parse(report).getroot().iter("failure")
     assert any("FCG001" in (f.get("message") or "") + (f.text or "") for f in failures)
-    after = subprocess.run(["bash", "-c", "\n".join(job["after_script"])], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    after = subprocess.run(
+        ["bash", "-c", "\n".join(job["after_script"])],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert after.returncode == 0 and "error FCG001" in after.stdout
     quality = json.loads((tmp_path / job["artifacts"]["reports"]["codequality"]).read_text())
     assert [i["check_name"] for i in quality if i["severity"] == "major"] == ["FCG001"]

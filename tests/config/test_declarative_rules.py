@@ -97,7 +97,12 @@ def test_listed_as_having_a_check(fleet: Path) -> None:
     [
         ("FcgidMaxRequestLen >= 64M", "FcgidMaxRequestLen >= 64X", ":10:36:", "unknown unit 'X'"),
         ("FcgidMaxRequestLen >= 64M", "FcgidMaxReqLen >= 64M", ":10:12:", "unknown value 'FcgidMaxReqLen'"),
-        ("FcgidMaxRequestLen >= 64M", "FcgidIOTimeout >= 64M", ":10:30:", "FcgidIOTimeout is a duration; 64M is a size"),
+        (
+            "FcgidMaxRequestLen >= 64M",
+            "FcgidIOTimeout >= 64M",
+            ":10:30:",
+            "FcgidIOTimeout is a duration; 64M is a size",
+        ),
         ("FcgidMaxRequestLen >= 64M", '"FcgidMaxRequestLen => 64M"', ":10:32:", "unexpected '='"),
         ("for {vhost}", "for {host}", ":11:", "unknown field {host}"),
         ("set: FcgidMaxRequestLen", "set: post_max_size", ":13:", "fix.set: name a mod_fcgid value"),

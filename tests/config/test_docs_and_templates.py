@@ -80,8 +80,14 @@ def test_readme_quick_start_shows_what_the_command_prints() -> None:
     block = readme.split("fcgilint check --root examples/seed examples/seed/etc/apache2\n```\n", 1)[1]
     shown = block.split("```\n", 2)[1].splitlines()
     env = {"PATH": "/usr/bin:/bin", "NO_COLOR": "1"}
-    done = subprocess.run([sys.executable, "-m", "fcgilint", "check", "--root", "examples/seed", "examples/seed/etc/apache2"],
-                          cwd=REPO, capture_output=True, text=True, env=env, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "fcgilint", "check", "--root", "examples/seed", "examples/seed/etc/apache2"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert done.returncode == 1, done.stderr
     real = done.stdout.splitlines()
     assert len(shown) == len(real)

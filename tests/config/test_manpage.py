@@ -33,8 +33,17 @@ def test_man_renders_every_command_and_option_without_warnings() -> None:
     env = {**os.environ, "MANWIDTH": "200", "MANPAGER": "cat"}
     raw = subprocess.run(["man", "-l", str(PAGE)], capture_output=True, text=True, env=env, check=True).stdout
     page = re.sub(".\b", "", raw)  # man overstrikes bold and underlined letters when piped
-    for needle in ("fcgilint check", "fcgilint fix", "fcgilint trace", "fcgilint explain", "EXIT STATUS", "--unsafe-fixes",
-                   "--write-baseline WRITE_BASELINE", "--format, -f FORMAT", "apache2ctl -t"):
+    for needle in (
+        "fcgilint check",
+        "fcgilint fix",
+        "fcgilint trace",
+        "fcgilint explain",
+        "EXIT STATUS",
+        "--unsafe-fixes",
+        "--write-baseline WRITE_BASELINE",
+        "--format, -f FORMAT",
+        "apache2ctl -t",
+    ):
         assert needle in page, needle
 
 

@@ -16,7 +16,9 @@ import pytest
 from tests.conftest import REPO, write_tree
 from tests.formats.helpers import WRAPPER
 
-pytestmark = pytest.mark.skipif(shutil.which("pre-commit") is None or shutil.which("git") is None, reason="needs pre-commit and git")
+pytestmark = pytest.mark.skipif(
+    shutil.which("pre-commit") is None or shutil.which("git") is None, reason="needs pre-commit and git"
+)
 
 HOOK_FILES = (".pre-commit-hooks.yaml", "pyproject.toml", "README.md", "fcgilint", "rules")
 RACE = "<VirtualHost *:80>\n    FcgidWrapper /usr/local/bin/php-wrapper .php\n</VirtualHost>\n"
@@ -25,7 +27,13 @@ FIXED = "FcgidMaxRequestsPerProcess 500\nFcgidMaxRequestLen 8388608\n" + RACE
 
 
 def git(cwd: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.org",
+    }
     return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout.strip()
 
 
@@ -66,7 +74,14 @@ def project(base: Path, hooks: Path, rev: str, apache: str, hook: str = "fcgilin
 def pre_commit(repo: Path, home: Path, *files: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1", "GITHUB_ACTIONS": ""}
     which = ["--files", *files] if files else ["--all-files"]
-    return subprocess.run(["pre-commit", "run", *which, "--color", "never"], cwd=repo, env=env, capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        ["pre-commit", "run", *which, "--color", "never"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_check_hook_finds_the_tree_without_a_config_and_passes_once_fixed(tmp_path: Path) -> None:
@@ -137,7 +152,9 @@ def test_file_patterns_cover_common_wrapper_names() -> None:
 def test_a_commit_touching_only_a_wrapper_runs_the_hook(tmp_path: Path) -> None:
     hooks, rev = hook_repo(tmp_path)
     repo = project(tmp_path, hooks, rev, RACE)
-    write_tree(repo, {"etc/apache2/apache2.conf": RACE.replace("php-wrapper", "php-fcgi"), "usr/local/bin/php-fcgi": WRAPPER})
+    write_tree(
+        repo, {"etc/apache2/apache2.conf": RACE.replace("php-wrapper", "php-fcgi"), "usr/local/bin/php-fcgi": WRAPPER}
+    )
     git(repo, "add", ".")
     only_wrapper = pre_commit(repo, tmp_path / "cache", "usr/local/bin/php-fcgi")
     assert only_wrapper.returncode == 1 and "Failed" in only_wrapper.stdout, only_wrapper.stdout + only_wrapper.stderr

@@ -57,7 +57,8 @@ def test_defines_modules_and_set_reach_the_loader(repo: Path) -> None:
     (repo / ENTRY).write_text(
         "<IfDefine LEGACY>\n  MaxRequestsPerProcess 10\n</IfDefine>\n"
         "<IfModule !php7_module>\n  FcgidConnectTimeout 5\n</IfModule>\n"
-        "<VirtualHost *:80>\n  FcgidMaxRequestsPerProcess {MAXREQ}\n  FcgidWrapper /usr/local/bin/php-wrapper .php\n</VirtualHost>\n"
+        "<VirtualHost *:80>\n  FcgidMaxRequestsPerProcess {MAXREQ}\n  FcgidWrapper /usr/local/bin/php-wrapper .php\n</"
+        "VirtualHost>\n"
     )
     write_config(repo, "root: .\ndefines: {LEGACY: null}\nmodules: [php7]\nset:\n  MAXREQ: 2000\n")
     found = rules_found(["check"])

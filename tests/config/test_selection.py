@@ -25,7 +25,10 @@ def test_select_and_ignore_on_the_command_line_do_not_hide_refusals(tmp_path: Pa
             assert out.code == 1, out.stderr
             assert findings(out.stdout) == [
                 ("FCG000", "etc/apache2/apache2.conf:2"), ("FCG007", "etc/apache2/mods-enabled/fcgid.load:1")]
-            assert "FCG000, FCG007 shown although the rule selection leaves them out" in json.loads(out.stdout)["notes"][-1]
+            assert (
+                "FCG000, FCG007 shown although the rule selection leaves them out"
+                in json.loads(out.stdout)["notes"][-1]
+            )
 
 
 def test_select_in_the_project_config_does_not_hide_refusals(tmp_path: Path) -> None:

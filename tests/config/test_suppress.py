@@ -26,7 +26,11 @@ def edit(repo: Path, old: str, new: str, name: str = ENTRY) -> None:
 
 
 def test_disable_above_a_directive_suppresses_it_and_skips_comments(repo: Path) -> None:
-    edit(repo, "MaxRequestsPerProcess", "# fcgilint: disable=FCG006 -- old panel writes this\n# another comment\n\nMaxRequestsPerProcess")
+    edit(
+        repo,
+        "MaxRequestsPerProcess",
+        "# fcgilint: disable=FCG006 -- old panel writes this\n# another comment\n\nMaxRequestsPerProcess",
+    )
     rules = {f["rule"] for f in findings()}
     assert "FCG006" not in rules and "FCG900" not in rules
 
@@ -61,7 +65,11 @@ def test_no_inline_ignores_shows_everything(repo: Path) -> None:
 
 
 def test_suppression_in_a_wrapper_script(tmp_path: Path) -> None:
-    files = {ENTRY: APACHE, "usr/local/bin/php-wrapper": "#!/bin/sh\nPHP_FCGI_CHILDREN=4\nexport PHP_FCGI_CHILDREN\nexec /usr/bin/php-cgi\n"}
+    files = {
+        ENTRY: APACHE,
+        "usr/local/bin/php-wrapper": "#!/bin/sh\nPHP_FCGI_CHILDREN=4\nexport PHP_FCGI_CHILDREN\nexec /usr/bin/php-cgi\n"
+                                     "",
+    }
     write_tree(tmp_path, files)
     with chdir(tmp_path):
         before = [f for f in findings() if f["file"].endswith("php-wrapper")]
@@ -82,6 +90,10 @@ def test_fcg900_examples(kind: str, tmp_path: Path) -> None:
     for example in getattr(rule, kind):
         write_tree(tmp_path, example.files)
         with chdir(tmp_path):
-            fired = [f for f in findings(["check", "--root", ".", example.entry, "--format", "json"]) if f["rule"] == "FCG900"]
+            fired = [
+                f
+                for f in findings(["check", "--root", ".", example.entry, "--format", "json"])
+                if f["rule"] == "FCG900"
+            ]
         assert bool(fired) == (kind == "bad")
 

@@ -57,7 +57,8 @@ def test_mismatched_and_unclosed_sections_are_reported_with_lines() -> None:
 
 
 def test_template_logic_lines_are_neither_sections_nor_errors() -> None:
-    text = "<tmpl_if name='php'>\n<% if @x -%>\n<?php if ($a) { ?>\n<VirtualHost *:80>\n</VirtualHost>\n<% end -%>\n</tmpl_if>\n"
+    text = ("<tmpl_if name='php'>\n<% if @x -%>\n<?php if ($a) { ?>\n<VirtualHost *:80>\n</VirtualHost>\n<% end -%>\n</"
+            "tmpl_if>\n")
     parsed = _parse(text)
     assert parsed.errors == []
     assert [n.open.name for n in parsed.tree] == ["VirtualHost"]
@@ -72,7 +73,22 @@ def test_misplaced_quote_in_section_still_parses_as_httpd_does() -> None:
 
 lines = st.lists(
     st.one_of(
-        st.sampled_from(["", "# c", "  # indented \\", "<IfModule mod_fcgid.c>", "</IfModule>", "\t\tFcgidIOTimeout 40", 'X "a b" \'c\'', "Y \\", "\\", "</", "<", "Z \"unterminated"]),
+        st.sampled_from(
+            [
+                "",
+                "# c",
+                "  # indented \\",
+                "<IfModule mod_fcgid.c>",
+                "</IfModule>",
+                "\t\tFcgidIOTimeout 40",
+                "X \"a b\" 'c'",
+                "Y \\",
+                "\\",
+                "</",
+                "<",
+                'Z "unterminated',
+            ]
+        ),
         st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30),
     ),
     max_size=25,

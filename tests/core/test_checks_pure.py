@@ -33,6 +33,7 @@ def test_not_checked_comes_back_from_the_run_and_the_pipeline(tmp_path: Path) ->
     write_tree(tmp_path, {"etc/apache2/apache2.conf": "FcgidWrapper /usr/bin/php-cgi .php\n"})
     model = build_model(load_tree(tmp_path / "etc/apache2/apache2.conf", LoadOptions(root=tmp_path)))
     outcome = checks.run(model, load_rules())
-    assert NotChecked("FCG008", "etc/apache2/apache2.conf:1: /usr/bin/php-cgi is a php-cgi binary outside the checked tree") \
-        in [NotChecked(n.rule, n.why.replace(str(tmp_path) + "/", "")) for n in outcome.unchecked]
+    assert NotChecked(
+        "FCG008", "etc/apache2/apache2.conf:1: /usr/bin/php-cgi is a php-cgi binary outside the checked tree"
+    ) in [NotChecked(n.rule, n.why.replace(str(tmp_path) + "/", "")) for n in outcome.unchecked]
     assert model.unchecked == []

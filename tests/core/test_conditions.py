@@ -11,8 +11,11 @@ from hypothesis import strategies as st
 from fcgilint.conditions import OPERATORS, VALUES, ConditionError, Unit, number_of, parse
 from fcgilint.model import SERVER_VALUES
 
-SUFFIXES = {Unit.SIZE: {"K": 1024, "m": 1024**2, "G": 1024**3}, Unit.DURATION: {"s": 1, "min": 60, "h": 3600, "d": 86400},
-            Unit.COUNT: {}}
+SUFFIXES = {
+    Unit.SIZE: {"K": 1024, "m": 1024**2, "G": 1024**3},
+    Unit.DURATION: {"s": 1, "min": 60, "h": 3600, "d": 86400},
+    Unit.COUNT: {},
+}
 
 
 @st.composite
@@ -22,7 +25,12 @@ def comparisons(draw: st.DrawFn) -> tuple[str, str, str, int]:
     digits = draw(st.integers(0, 10**6))
     suffix = draw(st.sampled_from(["", *SUFFIXES[VALUES[name].unit]]))
     blank = draw(st.sampled_from(["", " ", "  "]))
-    return name, op, f"{blank}{name}{blank or ' '}{op} {digits}{suffix}{blank}", digits * SUFFIXES[VALUES[name].unit].get(suffix, 1)
+    return (
+        name,
+        op,
+        f"{blank}{name}{blank or ' '}{op} {digits}{suffix}{blank}",
+        digits * SUFFIXES[VALUES[name].unit].get(suffix, 1),
+    )
 
 
 @given(comparisons())
@@ -48,7 +56,9 @@ def test_a_constant_on_the_left_is_turned_round() -> None:
 
 def test_zero_is_no_limit_where_the_program_says_so() -> None:
     assert number_of("max_execution_time", 0) == math.inf and number_of("FcgidIOTimeout", 0) == 0
-    assert not parse("FcgidIOTimeout >= max_execution_time").holds({"FcgidIOTimeout": 900, "max_execution_time": math.inf})
+    assert not parse("FcgidIOTimeout >= max_execution_time").holds(
+        {"FcgidIOTimeout": 900, "max_execution_time": math.inf}
+    )
 
 
 @pytest.mark.parametrize(("text", "offset"), [("5 < 6", 0), ("FcgidIOTimeout", 14), ("FcgidIOTimeout >= 5M", 18),

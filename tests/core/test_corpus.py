@@ -28,13 +28,19 @@ VERDICTS: dict[str, tuple[set[str], set[str]]] = {
     "debian_build_apache24__config_php_example.conf": ({"FCG001", "FCG006"}, set()),  # explicit 0 vs php-cgi 500
     "MultiPHPCGI2__apache_conf_conf_httpd.conf": ({"FCG001"}, {"FCG005"}),  # php-cgi.exe default 500 vs 0; 1 GiB length
     "ptphp_backup__etc_httpd.conf": ({"FCG001", "FCG005"}, set()),  # race + 128 KiB default length
-    "my-httpd-config__services_add-vhosts.conf": ({"FCG005"}, {"FCG001", "FCG007"}),  # 1000 = 1000; 8131072 < 8M; <Files ~ "\.php$>"
+    # 1000 = 1000; 8131072 < 8M; <Files ~ "\.php$>"
+    "my-httpd-config__services_add-vhosts.conf": ({"FCG005"}, {"FCG001", "FCG007"}),
     "ptphp_backup__Doc_apache_mod_fcgid-ReadMe.txt": ({"FCG005"}, {"FCG001", "FCG007"}),  # non-UTF-8 byte; 1000 = 1000
-    "faveo-server-images___docs_installation_providers_enterprise_windows-images_httpd.conf": (set(), {"FCG001", "FCG003", "FCG005"}),
-    "ispcp__configs_debian_apache_fcgid_ispcp.conf": ({"FCG004", "FCG006"}, {"FCG001"}),  # BusyTimeout 300 < IPCCommTimeout 900
+    "faveo-server-images___docs_installation_providers_enterprise_windows-images_httpd.conf": (
+        set(),
+        {"FCG001", "FCG003", "FCG005"},
+    ),
+    # BusyTimeout 300 < IPCCommTimeout 900
+    "ispcp__configs_debian_apache_fcgid_ispcp.conf": ({"FCG004", "FCG006"}, {"FCG001"}),
     "ispcp__configs_centos_apache_fcgid_ispcp.conf": ({"FCG004", "FCG006"}, {"FCG001"}),
     "easyscp__configs_debian_apache_fcgid.conf": ({"FCG004", "FCG006"}, {"FCG001"}),
-    "liquidweb-kb-versionA-PARTIAL__fcgi-baseline-template.conf": ({"FCG001"}, set()),  # 0 without PHP_FCGI_MAX_REQUESTS 0
+    # 0 without PHP_FCGI_MAX_REQUESTS 0
+    "liquidweb-kb-versionA-PARTIAL__fcgi-baseline-template.conf": ({"FCG001"}, set()),
     "liquidweb-kb-versionB-PARTIAL__fcgi-baseline-template.conf": (set(), {"FCG001"}),  # the fixed version
     "cpanel-ea4-mod_fcgid__SOURCES_fcgid.conf": ({"FCG006"}, {"FCG001"}),
     "kloxong__kloxo_file_apache_conf_globals_fcgid.conf": ({"FCG006"}, {"FCG001", "FCG007"}),  # no final newline
@@ -43,8 +49,10 @@ VERDICTS: dict[str, tuple[set[str], set[str]]] = {
     "ocf-puppet__modules_ocf_www_files_php-fcgi-wrapper": (set(), {"FCG002", "FCG010"}),
     "test-fcgid-error__php-wrapper": (set(), {"FCG002", "FCG010"}),  # no final newline, limit 0
     "VDVESTA__PHP-Selector": ({"FCG002"}, set()),  # writes starters with PHP_FCGI_CHILDREN=10 for mod_fcgid
-    "debian-libapache2-mod-fcgid__etc_apache2_mods-available_fcgid.conf": ({"FCG013"}, {"FCG001", "FCG005", "FCG007"}),  # baseline
-    "imscp-2013__configs_debian_apache_fcgid_imscp.conf": ({"FCG006"}, {"FCG001", "FCG004"}),  # SocketPath; 1000 <= 1500
+    # baseline
+    "debian-libapache2-mod-fcgid__etc_apache2_mods-available_fcgid.conf": ({"FCG013"}, {"FCG001", "FCG005", "FCG007"}),
+    # SocketPath; 1000 <= 1500
+    "imscp-2013__configs_debian_apache_fcgid_imscp.conf": ({"FCG006"}, {"FCG001", "FCG004"}),
     "imscp-2013__configs_debian_fcgi_parts_php5-fcgid-starter.tpl": (set(), {"FCG002", "FCG010"}),  # CHILDREN=0
     "imscp-2015__configs_debian_fcgi_parts_php5-fcgid-starter.tpl": (set(), {"FCG002", "FCG010"}),
     "ispconfig3__server_conf_php-fcgi-starter.master": (set(), {"FCG002", "FCG010"}),  # CHILDREN commented out
@@ -71,7 +79,10 @@ VERDICTS: dict[str, tuple[set[str], set[str]]] = {
     "kloxong__kloxo_file_apache_tpl_htaccess.tpl": (set(), {"FCG001", "FCG002", "FCG007", "FCG008", "FCG009"}),
     "txcache__RUBiS-1.4.3_apache-rubis-example": (set(), {"FCG001", "FCG014"}),  # MaxRequestsPerChild is the MPM's
     "repro-mod-fcgid-bug__fcgid.conf": (set(), {"FCG001", "FCG002", "FCG003", "FCG005"}),  # Ruby, not PHP
-    "docker-mapserver__runtime_etc_apache2_conf-enabled_mapserver.conf": (set(), {"FCG001", "FCG002", "FCG003", "FCG005"}),
+    "docker-mapserver__runtime_etc_apache2_conf-enabled_mapserver.conf": (
+        set(),
+        {"FCG001", "FCG002", "FCG003", "FCG005"},
+    ),
     "gentoo__www-apache_mod_fcgid_files_20_mod_fcgid.conf": (set(), {"FCG001", "FCG007"}),
     "el-mod_fcgid__SOURCES_fcgid24.conf": (set(), {"FCG001", "FCG007"}),
     # mod_php lines: "no effect under php-cgi" (HestiaCP); only in mod_php/ITK branches of a template (others)
@@ -117,22 +128,43 @@ def _linked(tmp_path: Path, placements: dict[str, str]) -> Path:
 
 
 def test_linked_easyscp_direct_binary_with_global_limit(tmp_path: Path) -> None:
-    base = _linked(tmp_path, {"/etc/apache2/apache2.conf": "easyscp__configs_debian_apache_easyscp-setup.conf", "/etc/apache2/fcgid.conf": "easyscp__configs_debian_apache_fcgid.conf"})
-    (base / "etc/apache2/apache2.conf").write_text("Include fcgid.conf\n" + (base / "etc/apache2/apache2.conf").read_text(encoding="latin-1"), encoding="latin-1")
+    base = _linked(
+        tmp_path,
+        {
+            "/etc/apache2/apache2.conf": "easyscp__configs_debian_apache_easyscp-setup.conf",
+            "/etc/apache2/fcgid.conf": "easyscp__configs_debian_apache_fcgid.conf",
+        },
+    )
+    (base / "etc/apache2/apache2.conf").write_text(
+        "Include fcgid.conf\n" + (base / "etc/apache2/apache2.conf").read_text(encoding="latin-1"), encoding="latin-1"
+    )
     fired = _rules(base / "etc/apache2/apache2.conf", base)
     assert "FCG001" not in fired  # 500 = php-cgi's default 500: OK (edge)
     assert "FCG004" in fired
 
 
 def test_linked_timeout_repro(tmp_path: Path) -> None:
-    base = _linked(tmp_path, {"/etc/apache2/mods-enabled/fcgid.conf": "test-fcgid-error__fcgid.conf", "/usr/local/bin/php-wrapper": "test-fcgid-error__php-wrapper"})
+    base = _linked(
+        tmp_path,
+        {
+            "/etc/apache2/mods-enabled/fcgid.conf": "test-fcgid-error__fcgid.conf",
+            "/usr/local/bin/php-wrapper": "test-fcgid-error__php-wrapper",
+        },
+    )
     fired = _rules(base / "etc/apache2/mods-enabled/fcgid.conf", base)
     assert "FCG001" not in fired  # PHP_FCGI_MAX_REQUESTS=0 vs 0
     assert "FCG003" in fired  # FcgidIOTimeout 3 < max_execution_time
 
 
 def test_linked_suexec_vhost_inherits_children_and_race(tmp_path: Path) -> None:
-    base = _linked(tmp_path, {"/etc/apache2/sites/www.conf": "php-vhost-suexec-auto__www.example.com", "/srv/www/HOSTNAME/php-fcgi-scripts/php-fcgi-starter": "php-vhost-suexec-auto__skel_php-fcgi-scripts_php-fcgi-starter"})
+    base = _linked(
+        tmp_path,
+        {
+            "/etc/apache2/sites/www.conf": "php-vhost-suexec-auto__www.example.com",
+            "/srv/www/HOSTNAME/php-fcgi-scripts/php-fcgi-starter": "php-vhost-suexec-auto__skel_php-fcgi-scripts_php-"
+                                                                   "fcgi-starter",
+        },
+    )
     result = analyse(base / "etc/apache2/sites/www.conf", LoadOptions(root=base))
     fired = {f.rule for f in result.findings}
     assert {"FCG001", "FCG002", "FCG005"} <= fired
@@ -141,11 +173,19 @@ def test_linked_suexec_vhost_inherits_children_and_race(tmp_path: Path) -> None:
 
 
 def test_linked_ministruts_pair_is_consistent(tmp_path: Path) -> None:
-    base = _linked(tmp_path, {"/etc/apache2/sites/ministruts.conf": "ministruts__etc_httpd_apache24-php-fcgi.conf", "/srv/example.ministruts.com/etc/httpd/cgi/php-wrapper": "ministruts__etc_httpd_cgi_php-wrapper"})
+    base = _linked(
+        tmp_path,
+        {
+            "/etc/apache2/sites/ministruts.conf": "ministruts__etc_httpd_apache24-php-fcgi.conf",
+            "/srv/example.ministruts.com/etc/httpd/cgi/php-wrapper": "ministruts__etc_httpd_cgi_php-wrapper",
+        },
+    )
     result = analyse(base / "etc/apache2/sites/ministruts.conf", LoadOptions(root=base, defines=(("SITES", "/srv"),)))
     fired = {f.rule for f in result.findings}
     assert not fired & {"FCG001", "FCG005", "FCG008"}, fired
-    assert result.model.classes and all(pc.values["PHP_FCGI_MAX_REQUESTS"].number == 2000 for pc in result.model.classes)
+    assert result.model.classes and all(
+        pc.values["PHP_FCGI_MAX_REQUESTS"].number == 2000 for pc in result.model.classes
+    )
 
 
 def test_linked_ispcp_template_with_set_values_inherits_children(tmp_path: Path) -> None:
@@ -155,8 +195,15 @@ def test_linked_ispcp_template_with_set_values_inherits_children(tmp_path: Path)
         "/etc/apache2/sites/dmn.conf": "ispcp__configs_debian_apache_parts_dmn_php2_entry.tpl",
         "/var/www/fcgi/example.org/php5-fcgi-starter": "ispcp__configs_debian_fcgi_parts_php5-fcgi-starter.tpl",
     })
-    (base / "etc/apache2/apache2.conf").write_text("Include fcgid_ispcp.conf\n<VirtualHost *:80>\nInclude sites/dmn.conf\n</VirtualHost>\n")
-    values = (("STARTER_DIR", "/var/www/fcgi"), ("DMN_NAME", "example.org"), ("PHP_VERSION", "5"), ("WWW_DIR", "/var/www"))
+    (base / "etc/apache2/apache2.conf").write_text(
+        "Include fcgid_ispcp.conf\n<VirtualHost *:80>\nInclude sites/dmn.conf\n</VirtualHost>\n"
+    )
+    values = (
+        ("STARTER_DIR", "/var/www/fcgi"),
+        ("DMN_NAME", "example.org"),
+        ("PHP_VERSION", "5"),
+        ("WWW_DIR", "/var/www"),
+    )
     result = analyse(base / "etc/apache2/apache2.conf", LoadOptions(root=base, placeholders=values))
     fired = {f.rule for f in result.findings}
     assert "FCG002" in fired  # PHP_FCGI_CHILDREN=2 in the starter
@@ -171,7 +218,9 @@ def test_linked_ispcp_template_with_set_values_inherits_children(tmp_path: Path)
     ("duritong-puppet-apache-pre2018__templates_vhosts_default.erb", "5000", False),  # 5000 = 5000, no margin
     ("duritong-puppet-apache__templates_vhosts_default.erb", "4000", True),  # a starter limit below 4990 races
 ])
-def test_linked_puppet_templates_rendered_with_set_values(tmp_path: Path, vhost: str, php_limit: str, races: bool) -> None:
+def test_linked_puppet_templates_rendered_with_set_values(
+    tmp_path: Path, vhost: str, php_limit: str, races: bool
+) -> None:
     """ERB vhost + ERB starter: --set fills both sides, so the verdict of INDEX.md can be checked."""
     base = _linked(tmp_path, {
         "/etc/apache2/sites/vhost.conf": vhost,

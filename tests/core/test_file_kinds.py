@@ -78,14 +78,25 @@ def _check(tmp_path: Path, name: str, text: str) -> Result:
     return analyse(path, LoadOptions())
 
 
-@pytest.mark.parametrize(("name", "text", "label"), [
-    ("Dockerfile", DOCKERFILE, "a Dockerfile"),
-    ("build.df", DOCKERFILE, "a Dockerfile"),  # recognised by its instructions, whatever its name
-    ("fcgi-check.pl", "use strict;\nmy $max = 500; # PHP_FCGI_MAX_REQUESTS\nprint \"ok\\n\";\n", "a Perl script"),
-    ("starter", "#!/usr/bin/perl -w\nexec '/usr/bin/php-cgi', @ARGV;\n", "a Perl script"),
-    ("gen_vhosts.py", "import sys\n# FcgidMaxRequestsPerProcess 500\nprint('<VirtualHost *:80>')\n", "a Python script"),
-    ("apache.yml", "- name: fcgid limits\n  lineinfile:\n    line: FcgidMaxRequestsPerProcess 500 # php\n", "a YAML file"),
-])
+@pytest.mark.parametrize(
+    ("name", "text", "label"),
+    [
+        ("Dockerfile", DOCKERFILE, "a Dockerfile"),
+        ("build.df", DOCKERFILE, "a Dockerfile"),  # recognised by its instructions, whatever its name
+        ("fcgi-check.pl", 'use strict;\nmy $max = 500; # PHP_FCGI_MAX_REQUESTS\nprint "ok\\n";\n', "a Perl script"),
+        ("starter", "#!/usr/bin/perl -w\nexec '/usr/bin/php-cgi', @ARGV;\n", "a Perl script"),
+        (
+            "gen_vhosts.py",
+            "import sys\n# FcgidMaxRequestsPerProcess 500\nprint('<VirtualHost *:80>')\n",
+            "a Python script",
+        ),
+        (
+            "apache.yml",
+            "- name: fcgid limits\n  lineinfile:\n    line: FcgidMaxRequestsPerProcess 500 # php\n",
+            "a YAML file",
+        ),
+    ],
+)
 def test_non_config_files_are_named_and_nothing_is_checked(tmp_path: Path, name: str, text: str, label: str) -> None:
     result = _check(tmp_path, name, text)
     assert result.findings == []

@@ -39,12 +39,19 @@ def test_conditionals_defines_and_variables(tree) -> None:
     })
     loaded = load_tree(base / "httpd.conf", LoadOptions(root=base))
     assert _keys(loaded) == ["FcgidMaxRequestsPerProcess 77", "FcgidBusyTimeout 9"]
-    with_ssl = load_tree(base / "httpd.conf", LoadOptions(root=base, defines=(("SSL", ""),), without_modules=frozenset({"fcgid"})))
+    with_ssl = load_tree(
+        base / "httpd.conf", LoadOptions(root=base, defines=(("SSL", ""),), without_modules=frozenset({"fcgid"}))
+    )
     assert _keys(with_ssl) == ["FcgidIOTimeout 1", "FcgidIOTimeout 2", "FcgidBusyTimeout 9"]
 
 
 def test_envvars_file_supplies_variables(tree) -> None:
-    base = tree({"etc/apache2/apache2.conf": "FcgidIPCDir ${APACHE_RUN_DIR}/fcgid\n", "etc/apache2/envvars": "export APACHE_RUN_DIR=/var/run/apache2\n"})
+    base = tree(
+        {
+            "etc/apache2/apache2.conf": "FcgidIPCDir ${APACHE_RUN_DIR}/fcgid\n",
+            "etc/apache2/envvars": "export APACHE_RUN_DIR=/var/run/apache2\n",
+        }
+    )
     loaded = load_tree(base / "etc/apache2/apache2.conf", LoadOptions(root=base))
     assert _keys(loaded) == ["FcgidIPCDir /var/run/apache2/fcgid"]
 
@@ -58,7 +65,12 @@ def test_include_loop_and_missing_include_are_problems_not_crashes(tree) -> None
 
 
 def test_vhost_scope_is_recorded(tree) -> None:
-    base = tree({"httpd.conf": "<VirtualHost *:80>\nServerName a.example\n<Directory /x>\nFcgidWrapper /usr/bin/php-cgi .php\n</Directory>\n</VirtualHost>\n"})
+    base = tree(
+        {
+            "httpd.conf": "<VirtualHost *:80>\nServerName a.example\n<Directory /x>\nFcgidWrapper /usr/bin/php-cgi ."
+                          "php\n</Directory>\n</VirtualHost>\n"
+        }
+    )
     loaded = load_tree(base / "httpd.conf", LoadOptions())
     (wrapper,) = loaded.named("FcgidWrapper")
     assert wrapper.vhost is not None and wrapper.vhost.server_name == "a.example"
@@ -133,7 +145,12 @@ def test_fail_on_and_exit_zero(tmp_path: Path) -> None:
 
 
 def test_php_cgi_binary_outside_a_config_repository_is_not_missing(tree) -> None:
-    base = tree({"httpd.conf": "FcgidMaxRequestsPerProcess 500\nFcgidWrapper /usr/bin/php-cgi-not-installed .php\nFcgidWrapper /usr/local/bin/gone-wrapper .php5\n"})
+    base = tree(
+        {
+            "httpd.conf": "FcgidMaxRequestsPerProcess 500\nFcgidWrapper /usr/bin/php-cgi-not-installed .php\n"
+                          "FcgidWrapper /usr/local/bin/gone-wrapper .php5\n"
+        }
+    )
     from fcgilint.pipeline import analyse
 
     result = analyse(base / "httpd.conf", LoadOptions(root=base))

@@ -22,15 +22,21 @@ def _findings(tmp_path: Path, text: str, rule: str) -> list[Finding]:
 
 
 def test_words_after_hash_on_addhandler_are_a_warning_naming_the_extensions(tmp_path: Path) -> None:
-    (found,) = _findings(tmp_path, "AddHandler fcgid-script .fcgi # you can put whatever extension you want\n", "FCG007")
+    (found,) = _findings(
+        tmp_path, "AddHandler fcgid-script .fcgi # you can put whatever extension you want\n", "FCG007"
+    )
     assert found.severity is Severity.WARNING
-    assert "maps the extensions '#', 'you', 'can', 'put', 'whatever', 'extension', 'want' to fcgid-script" in found.message
+    assert (
+        "maps the extensions '#', 'you', 'can', 'put', 'whatever', 'extension', 'want' to fcgid-script" in found.message
+    )
     assert "refuse" not in found.message
     assert found.fix is not None and found.fix.safe
 
 
 def test_words_after_hash_beyond_the_arity_are_an_error(tmp_path: Path) -> None:
-    found = _findings(tmp_path, "SetHandler fcgid-script # php\nFcgidMaxRequestsPerProcess 500 # keep in sync\n", "FCG007")
+    found = _findings(
+        tmp_path, "SetHandler fcgid-script # php\nFcgidMaxRequestsPerProcess 500 # keep in sync\n", "FCG007"
+    )
     assert [(f.location.line, f.severity) for f in found] == [(1, Severity.ERROR), (2, Severity.ERROR)]
     assert all("httpd refuses to start" in f.message for f in found)
 
@@ -47,7 +53,9 @@ def test_section_opener_with_the_quote_after_the_bracket_is_no_error(tmp_path: P
 
 def test_initialenv_name_equals_value_is_read_as_httpd_builds_the_environment(tmp_path: Path) -> None:
     conf = tmp_path / "fcgid.conf"
-    conf.write_text("FcgidInitialEnv PHP_FCGI_MAX_REQUESTS=1000\nFcgidWrapper /usr/bin/php-cgi .php\n", encoding="utf-8")
+    conf.write_text(
+        "FcgidInitialEnv PHP_FCGI_MAX_REQUESTS=1000\nFcgidWrapper /usr/bin/php-cgi .php\n", encoding="utf-8"
+    )
     result = analyse(conf, LoadOptions())
     (pc,) = result.model.classes
     limit = pc.values["PHP_FCGI_MAX_REQUESTS"]
@@ -85,10 +93,14 @@ ISPCONFIG = """<Directory {tmpl_var name='web_basedir'}/{tmpl_var name='domain'}
 
 
 def _ispconfig(tmp_path: Path, values: tuple[tuple[str, str], ...]) -> list[Finding]:
-    write_tree(tmp_path, {
-        "etc/apache2/sites/vhost.conf": ISPCONFIG,
-        "var/www/php-fcgi-scripts/php-fcgi-starter": "#!/bin/sh\nexport PHP_FCGI_MAX_REQUESTS=5000\nexec /usr/bin/php-cgi\n",
-    })
+    write_tree(
+        tmp_path,
+        {
+            "etc/apache2/sites/vhost.conf": ISPCONFIG,
+            "var/www/php-fcgi-scripts/php-fcgi-starter": "#!/bin/sh\nexport PHP_FCGI_MAX_REQUESTS=5000\nexec /usr/bin/"
+                                                         "php-cgi\n",
+        },
+    )
     return analyse(tmp_path / "etc/apache2/sites/vhost.conf", LoadOptions(root=tmp_path, placeholders=values)).findings
 
 

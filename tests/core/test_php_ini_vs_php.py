@@ -23,16 +23,28 @@ PHP = shutil.which("php")
 pytestmark = pytest.mark.skipif(PHP is None, reason="php (command line) not installed")
 KEYS = ("post_max_size", "upload_max_filesize")  # memory_limit would starve php itself
 
-sizes = st.tuples(st.integers(min_value=1, max_value=4096), st.sampled_from(["", "K", "M", "G", "k", "m", "g"])).map(lambda t: f"{t[0]}{t[1]}")
+sizes = st.tuples(st.integers(min_value=1, max_value=4096), st.sampled_from(["", "K", "M", "G", "k", "m", "g"])).map(
+    lambda t: f"{t[0]}{t[1]}"
+)
 quoted = st.one_of(sizes, sizes.map(lambda v: f'"{v}"'), sizes.map(lambda v: f"'{v}'"))
-line = st.tuples(st.sampled_from(KEYS), st.sampled_from([" = ", "=", " =", "= "]), quoted, st.sampled_from(["", " ; note", "   "])).map(lambda t: "".join(t))
+line = st.tuples(
+    st.sampled_from(KEYS), st.sampled_from([" = ", "=", " =", "= "]), quoted, st.sampled_from(["", " ; note", "   "])
+).map(lambda t: "".join(t))
 noise = st.sampled_from(["", "; a comment", "[PHP]", "# old-style comment"])
 files = st.lists(st.one_of(line, noise), min_size=1, max_size=8)
 
 
 def _php(ini: Path) -> dict[str, list[object]]:
-    code = "echo json_encode(array_map(fn($k) => [ini_get($k), ini_parse_quantity(ini_get($k))], array_combine($argv, $argv)));"
-    done = subprocess.run([PHP, "-c", str(ini), "-r", code, "--", *KEYS], env={"PHP_INI_SCAN_DIR": ""}, capture_output=True, text=True, check=True, timeout=20)
+    code = ("echo json_encode(array_map(fn($k) => [ini_get($k), ini_parse_quantity(ini_get($k))], array_combine($argv, "
+            "$argv)));")
+    done = subprocess.run(
+        [PHP, "-c", str(ini), "-r", code, "--", *KEYS],
+        env={"PHP_INI_SCAN_DIR": ""},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=20,
+    )
     return json.loads(done.stdout)
 
 

@@ -10,7 +10,9 @@ from typer.testing import CliRunner
 
 from fcgilint.cli import app
 
-WRAPPER = "#!/bin/sh\nPHP_FCGI_MAX_REQUESTS=20\nexport PHP_FCGI_MAX_REQUESTS\nexec /usr/bin/php-cgi -c /etc/php/site.ini\n"
+WRAPPER = (
+    "#!/bin/sh\nPHP_FCGI_MAX_REQUESTS=20\nexport PHP_FCGI_MAX_REQUESTS\nexec /usr/bin/php-cgi -c /etc/php/site.ini\n"
+)
 FILES = {
     "etc/apache2/apache2.conf": "ServerRoot /etc/apache2\nFcgidWrapper /usr/local/bin/php-wrapper .php\n",
     "usr/local/bin/php-wrapper": WRAPPER,

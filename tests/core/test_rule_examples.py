@@ -17,7 +17,13 @@ from tests.conftest import write_tree
 
 # Rules raised by the suppression engine after the pipeline (unused suppressions) are run
 # through `check` by tests/config; the pipeline alone cannot produce them.
-CASES = [(rule, kind, i, ex) for rule in load_rules() if rule.id not in ENGINE_RULES for kind, exs in (("bad", rule.bad), ("good", rule.good)) for i, ex in enumerate(exs)]
+CASES = [
+    (rule, kind, i, ex)
+    for rule in load_rules()
+    if rule.id not in ENGINE_RULES
+    for kind, exs in (("bad", rule.bad), ("good", rule.good))
+    for i, ex in enumerate(exs)
+]
 
 
 def _fired(rule: Rule, example: Example, base: Path) -> list[str]:

@@ -11,7 +11,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _show(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "fcgilint", "show", *args], cwd=REPO, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "fcgilint", "show", *args], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
 
 
 def _scopes(example: str) -> dict[str | None, dict]:
@@ -32,8 +34,13 @@ def test_the_bundled_example_shows_penny_routed_to_its_wrapper_and_the_race() ->
     assert route["DocumentRoot"]["value"] == "/var/www/penny/htdocs"
     (pc,) = _rows(scopes["penny.example.org"], "class")
     assert pc["PHP_FCGI_MAX_REQUESTS"]["value"] == "500 (unset)"
-    assert (pc["FcgidMaxRequestsPerProcess"]["value"], pc["FcgidMaxRequestsPerProcess"]["why"]) == ("0", "mod_fcgid default")
-    assert pc["php.ini"]["value"].endswith("etc/php/8.2/cgi/php.ini") and pc["php.ini"]["why"] == "PHPRC /etc/php/8.2/cgi"
+    assert (pc["FcgidMaxRequestsPerProcess"]["value"], pc["FcgidMaxRequestsPerProcess"]["why"]) == (
+        "0",
+        "mod_fcgid default",
+    )
+    assert (
+        pc["php.ini"]["value"].endswith("etc/php/8.2/cgi/php.ini") and pc["php.ini"]["why"] == "PHPRC /etc/php/8.2/cgi"
+    )
     assert pc["FcgidIOTimeout"]["file"].endswith("mods-enabled/fcgid.conf") and pc["FcgidIOTimeout"]["line"] == 3
 
 
@@ -48,7 +55,11 @@ def test_three_vhosts_each_shown_as_httpd_serves_them() -> None:
     assert shop_route["index.php"]["value"] == "mod_fcgid"
     (shop,) = _rows(scopes["shop.example.com"], "class")
     limit = shop["FcgidMaxRequestsPerProcess"]
-    assert (limit["value"], limit["why"], limit["file"].rsplit("/", 2)[-2:]) == ("1000", "vhost", ["sites-includes", "shop.example.com.conf"])
+    assert (limit["value"], limit["why"], limit["file"].rsplit("/", 2)[-2:]) == (
+        "1000",
+        "vhost",
+        ["sites-includes", "shop.example.com.conf"],
+    )
     assert shop["post_max_size"]["why"] == "-d on the php-cgi command line"
     (legacy,) = _rows(scopes["legacy.example.org"], "class")
     assert legacy["FcgidMaxRequestsPerProcess"]["value"] == "0" and legacy["PHP_FCGI_MAX_REQUESTS"]["value"] == "500"
@@ -66,7 +77,9 @@ def test_capacity_is_shown_per_class_and_for_the_server() -> None:
     scopes = _scopes("hosting")
     (server,) = _rows(scopes[None], "server-capacity")
     assert server["FcgidSpawnScore"]["value"] == "1" and server["FcgidSpawnScoreUpLimit"]["why"] == "mod_fcgid default"
-    assert server["worker ceiling"]["value"] == "400 workers" and server["worker ceiling"]["why"].startswith("event MPM")
+    assert server["worker ceiling"]["value"] == "400 workers" and server["worker ceiling"]["why"].startswith(
+        "event MPM"
+    )
     (shop,) = _rows(scopes["shop.example.com"], "capacity")
     assert shop["recycle length"]["value"] == "1000 requests"
     assert shop["recycle length"]["file"].endswith("sites-includes/shop.example.com.conf")

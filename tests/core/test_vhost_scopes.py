@@ -10,7 +10,8 @@ from fcgilint.pipeline import analyse
 WRAPPER = "#!/bin/sh\nPHP_FCGI_MAX_REQUESTS=20\nexport PHP_FCGI_MAX_REQUESTS\nexec /usr/bin/php-cgi\n"
 TWO_VHOSTS = {
     "etc/apache2/apache2.conf": "ServerRoot /etc/apache2\nAddHandler fcgid-script .php\nInclude sites/*.conf\n",
-    "etc/apache2/sites/a.conf": "<VirtualHost *:80>\n    ServerName a.example\n    Include site-a/*.conf\n</VirtualHost>\n",
+    "etc/apache2/sites/a.conf": "<VirtualHost *:80>\n    ServerName a.example\n    Include site-a/*.conf\n</"
+                                "VirtualHost>\n",
     "etc/apache2/sites/b.conf": "<VirtualHost *:80>\n    ServerName b.example\n"
     "    FcgidWrapper /usr/local/bin/php-wrapper .php\n</VirtualHost>\n",
     "etc/apache2/site-a/fcgid.conf": "FcgidWrapper /usr/local/bin/php-wrapper .php\nFcgidMaxRequestsPerProcess 20\n",
@@ -85,8 +86,10 @@ HTACCESS = {
     "etc/apache2/apache2.conf": "ServerRoot /etc/apache2\nInclude sites/*.conf\n",
     "etc/apache2/sites/a.conf": "<VirtualHost *:80>\n    ServerName a.example\n    DocumentRoot /srv/a\n"
     "    <Directory /srv/a>\n        AllowOverride FileInfo\n    </Directory>\n</VirtualHost>\n",
-    "etc/apache2/sites/b.conf": "<VirtualHost *:80>\n    ServerName b.example\n    DocumentRoot /srv/b\n</VirtualHost>\n",
-    "srv/a/.htaccess": "AddHandler fcgid-script .php\nFcgidWrapper /usr/local/bin/php-wrapper .php\nFcgidMaxRequestsPerProcess 20\n",
+    "etc/apache2/sites/b.conf": "<VirtualHost *:80>\n    ServerName b.example\n    DocumentRoot /srv/b\n</"
+                                "VirtualHost>\n",
+    "srv/a/.htaccess": "AddHandler fcgid-script .php\nFcgidWrapper /usr/local/bin/php-wrapper .php\n"
+                       "FcgidMaxRequestsPerProcess 20\n",
     "srv/b/.htaccess": "AddHandler fcgid-script .php\nFcgidWrapper /usr/local/bin/php-wrapper .php\n",
     "usr/local/bin/php-wrapper": WRAPPER,
 }

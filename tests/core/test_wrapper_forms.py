@@ -14,7 +14,9 @@ DIST_INI = "[PHP]\npost_max_size = 8M\nupload_max_filesize = 2M\n"
 
 
 def _class(tree, conf: str, files: dict[str, str] | None = None):
-    base: Path = tree({"httpd.conf": conf, "etc/php/8.2/cgi/php.ini": DIST_INI, "srv/site/php.ini": INI, **(files or {})})
+    base: Path = tree(
+        {"httpd.conf": conf, "etc/php/8.2/cgi/php.ini": DIST_INI, "srv/site/php.ini": INI, **(files or {})}
+    )
     result = analyse(base / "httpd.conf", LoadOptions(root=base))
     (pc,) = result.model.classes
     return result, pc
@@ -38,10 +40,11 @@ WRAPPERS = {
     "nice": "#!/bin/sh\nexport PHP_FCGI_MAX_REQUESTS=50\nexec nice -n 15 /usr/bin/php-cgi8.2 -c /srv/site/php.ini\n",
     "env": "#!/bin/sh\nexec /usr/bin/env PHP_FCGI_MAX_REQUESTS=50 php-cgi -c /srv/site/php.ini\n",
     "opts": "#!/bin/sh\nOPTS='-c /srv/site/php.ini -d memory_limit=256M'\nexport PHP_FCGI_MAX_REQUESTS=50\n"
-            "exec /usr/bin/php-cgi $OPTS\n",
-    "quoted-var": '#!/bin/bash\nPHP=/usr/bin/php-cgi8.2\nexport PHP_FCGI_MAX_REQUESTS=50\nexec "$PHP" -c /srv/site/php.ini\n',
+    "exec /usr/bin/php-cgi $OPTS\n",
+    "quoted-var": '#!/bin/bash\nPHP=/usr/bin/php-cgi8.2\nexport PHP_FCGI_MAX_REQUESTS=50\nexec "$PHP" -c /srv/site/php.'
+                  'ini\n',
     "local": "#!/bin/bash\nstart() {\n  local ini=/srv/site/php.ini\n  export PHP_FCGI_MAX_REQUESTS=50\n"
-             '  exec /usr/bin/php-cgi -c "$ini"\n}\nstart\n',
+    '  exec /usr/bin/php-cgi -c "$ini"\n}\nstart\n',
 }
 
 

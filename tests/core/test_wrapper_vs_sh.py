@@ -45,21 +45,26 @@ inherited = st.dictionaries(names, plain, max_size=3)
 
 
 def _real(script: str, env: dict[str, str]) -> dict[str, str]:
-    done = subprocess.run([SH, "-c", script + "\nexec env\n"], env=env, capture_output=True, text=True, check=True, timeout=10)
+    done = subprocess.run(
+        [SH, "-c", script + "\nexec env\n"], env=env, capture_output=True, text=True, check=True, timeout=10
+    )
     pairs = (line.partition("=") for line in done.stdout.splitlines())
     return {k: v for k, _, v in pairs if k in NAMES}
 
 
 def _simulated(script: str, env: dict[str, str]) -> dict[str, str]:
     text = "#!/bin/sh\n" + script + "\nexec /usr/bin/php-cgi\n"
-    wrapper = WrapperScript(Path("wrapper"), "wrapper", SourceFile(Path("wrapper"), "wrapper", text), "shell", PathMap())
+    wrapper = WrapperScript(
+        Path("wrapper"), "wrapper", SourceFile(Path("wrapper"), "wrapper", text), "shell", PathMap()
+    )
     run = wrapper.run({k: Setting(k, v, None, True) for k, v in env.items()})
     return {k: s.value or "" for k, s in run.env.items() if k in NAMES}
 
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(statements, max_size=8), inherited)
-@example(["X=0; export X".replace("X", NAMES[0]), f"unset {NAMES[0]}", f"{NAMES[0]}=0"], {})  # unset drops the export flag
+# unset drops the export flag
+@example(["X=0; export X".replace("X", NAMES[0]), f"unset {NAMES[0]}", f"{NAMES[0]}=0"], {})
 def test_exported_environment_matches_sh(lines: list[str], env: dict[str, str]) -> None:
     script = "\n".join(lines)
     assert _simulated(script, env) == _real(script, env), script

@@ -71,7 +71,11 @@ def missing_requirements() -> str | None:
         return "apache2 is not installed (Debian package apache2; see scripts/install-system-deps.sh)"
     absent = [m for m in REQUIRED_MODULES if not (MODULES_DIR / f"mod_{m}.so").is_file()]
     if absent:
-        return "apache2 modules missing: " + ", ".join(f"mod_{m}" for m in absent) + " (mod_info gives DUMP_CONFIG, mod_fcgid is under test)"
+        return (
+            "apache2 modules missing: "
+            + ", ".join(f"mod_{m}" for m in absent)
+            + " (mod_info gives DUMP_CONFIG, mod_fcgid is under test)"
+        )
     return None
 
 
@@ -138,7 +142,9 @@ class Server:
         """Module keys httpd has: the compiled-in ones and those the main config loads."""
         return STATIC_MODULES | frozenset(self.modules)
 
-    def load_options(self, defines: Iterable[str] = (), extra_modules: Iterable[str] = (), root: Path | None = None) -> LoadOptions:
+    def load_options(
+        self, defines: Iterable[str] = (), extra_modules: Iterable[str] = (), root: Path | None = None
+    ) -> LoadOptions:
         """fcgilint's options for the same server.
 
         fcgilint deliberately assumes a set of common modules (mod_fcgid above all)
@@ -157,7 +163,9 @@ class Server:
         if dump:
             argv += ["-D", "DUMP_CONFIG"]
         environ = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C", **(env or {})}
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT, check=False, env=environ, cwd=self.work)
+        done = subprocess.run(
+            argv, capture_output=True, text=True, timeout=TIMEOUT, check=False, env=environ, cwd=self.work
+        )
         ok = done.returncode == 0 and "Syntax OK" in done.stderr + done.stdout
         return HttpdVerdict(ok=ok, messages=done.stderr.strip(), dump=parse_dump(done.stdout) if ok and dump else [])
 
@@ -257,4 +265,6 @@ def fcgilint_refusals(tree: ConfigTree) -> list[str]:
     httpd is the judge of the flag.
     """
     model = build_model(tree)
-    return [f"{hit.location}: {hit.message}" for hit in [*load_problems(model), *rejected_or_misread(model)] if hit.refused]
+    return [
+        f"{hit.location}: {hit.message}" for hit in [*load_problems(model), *rejected_or_misread(model)] if hit.refused
+    ]

@@ -38,7 +38,9 @@ from fcgilint.load.apache_syntax import Kind, ParsedFile, parse
 from fcgilint.source import SourceFile
 from tests.differential.httpd_support import corpus_configs
 
-apacheconfig = pytest.importorskip("apacheconfig", reason="apacheconfig is in the 'test' extra: pip install -e '.[test]'")
+apacheconfig = pytest.importorskip(
+    "apacheconfig", reason="apacheconfig is in the 'test' extra: pip install -e '.[test]'"
+)
 
 Item = tuple[str, str, str | None]
 INCLUDES = ("include", "includeoptional")
@@ -99,7 +101,9 @@ def expected_apacheconfig_items(parsed: ParsedFile) -> list[Item]:
             items.append(("open", line.name, _unquote_whole(raw.removesuffix(">").rstrip() if raw else raw)))
         elif line.kind is Kind.DIRECTIVE:
             gap = parsed.source.text[line.name_start + len(line.name) : line.args[0].start] if line.args else ""
-            items.extend(_directive_as_apacheconfig_reads_it(line.name, raw, continued=re.search(r"\\\r?\n", gap) is not None))
+            items.extend(
+                _directive_as_apacheconfig_reads_it(line.name, raw, continued=re.search(r"\\\r?\n", gap) is not None)
+            )
     return items
 
 
@@ -133,12 +137,28 @@ def _compare(text: str) -> bool:
 
 
 DOCUMENTED = {
-    "trailing comment": ("FcgidMaxRequestsPerProcess 500 # keep in sync\n", ["500", "#", "keep", "in", "sync"], [("directive", "FcgidMaxRequestsPerProcess", "500"), ("comment", "# keep in sync", None)]),
-    "hash inside quotes": ('ErrorDocument 404 "Not found #1"\n', ["404", "Not found #1"], [("directive", "ErrorDocument", '404 "Not found'), ("comment", '#1"', None)]),
-    "hash glued to a word": ("FcgidInitialEnv A a#b\n", ["A", "a#b"], [("directive", "FcgidInitialEnv", "A a"), ("comment", "#b", None)]),
+    "trailing comment": (
+        "FcgidMaxRequestsPerProcess 500 # keep in sync\n",
+        ["500", "#", "keep", "in", "sync"],
+        [("directive", "FcgidMaxRequestsPerProcess", "500"), ("comment", "# keep in sync", None)],
+    ),
+    "hash inside quotes": (
+        'ErrorDocument 404 "Not found #1"\n',
+        ["404", "Not found #1"],
+        [("directive", "ErrorDocument", '404 "Not found'), ("comment", '#1"', None)],
+    ),
+    "hash glued to a word": (
+        "FcgidInitialEnv A a#b\n",
+        ["A", "a#b"],
+        [("directive", "FcgidInitialEnv", "A a"), ("comment", "#b", None)],
+    ),
     "equals glued": ("PHP_Value=1\n", [], [("directive", "PHP_Value", "1")]),
     "equals separator": ("MaxRequestLen = 2000000\n", ["=", "2000000"], [("directive", "MaxRequestLen", "2000000")]),
-    "two quoted words": ('Alias "/errors/" "/srv/errors/"\n', ["/errors/", "/srv/errors/"], [("directive", "Alias", '/errors/" "/srv/errors/')]),
+    "two quoted words": (
+        'Alias "/errors/" "/srv/errors/"\n',
+        ["/errors/", "/srv/errors/"],
+        [("directive", "Alias", '/errors/" "/srv/errors/')],
+    ),
 }
 
 
@@ -163,7 +183,10 @@ def test_mismatched_close_tag_is_accepted_by_apacheconfig_only() -> None:
 def test_c_comments_are_directives_for_both_with_ccomments_off() -> None:
     """httpd refuses ``/*`` as an unknown command; with ``ccomments=False`` apacheconfig agrees that it is one."""
     text = "/* not apache */\nFcgidIOTimeout 3\n"
-    assert [(ln.name, [a.value for a in ln.args]) for ln in fcgilint_parse(text).lines] == [("/*", ["not", "apache", "*/"]), ("FcgidIOTimeout", ["3"])]
+    assert [(ln.name, [a.value for a in ln.args]) for ln in fcgilint_parse(text).lines] == [
+        ("/*", ["not", "apache", "*/"]),
+        ("FcgidIOTimeout", ["3"]),
+    ]
     assert _compare(text)
 
 
@@ -177,11 +200,14 @@ def test_apacheconfig_loses_an_equals_sign_with_no_value() -> None:
 
 
 EDGE_CASES = [
-    "# Example vhost\nDefine DOCROOT /var/www/example\n<IfModule mod_fcgid.c>\n  FcgidInitialEnv PHP_FCGI_MAX_REQUESTS 500\n  FcgidIOTimeout 120\n</IfModule>\n",
-    "<VirtualHost *:80>\n  ServerAlias www.example.com \\\n      alt.example.com\n  <Directory \"${DOCROOT}/htdocs\">\n    FcgidWrapper \"/var/www/php-fcgi/php-wrapper\" .php virtual\n  </Directory>\n</VirtualHost>\n",
+    "# Example vhost\nDefine DOCROOT /var/www/example\n<IfModule mod_fcgid.c>\n  FcgidInitialEnv PHP_FCGI_MAX_REQUESTS "
+    "500\n  FcgidIOTimeout 120\n</IfModule>\n",
+    '<VirtualHost *:80>\n  ServerAlias www.example.com \\\n      alt.example.com\n  <Directory "${DOCROOT}/htdocs">\n  '
+    '  FcgidWrapper "/var/www/php-fcgi/php-wrapper" .php virtual\n  </Directory>\n</VirtualHost>\n',
     "FcgidInitialEnv B\tc\r\n\tFcgidBusyTimeout 9 \r\n<ifmodule mod_fcgid.c>\r\nFcgidIdleTimeout 5\r\n</IFMODULE>\r\n",
-    "LogFormat \"%h \\\"%r\\\" %>s\" common\nHeader set X-A 'b c'\nFcgidIOTimeout\n",
-    "<Files ~ \"\\.php$\">\n  SetHandler fcgid-script\n</Files>\n<FilesMatch \\.php$>\nFcgidWrapper /usr/bin/php-cgi .php\n</FilesMatch>\n",
+    'LogFormat "%h \\"%r\\" %>s" common\nHeader set X-A \'b c\'\nFcgidIOTimeout\n',
+    '<Files ~ "\\.php$">\n  SetHandler fcgid-script\n</Files>\n<FilesMatch \\.php$>\nFcgidWrapper /usr/bin/php-cgi .'
+    'php\n</FilesMatch>\n',
     "Include conf.d/*.conf # extra\nIncludeOptional sites/*.conf\n",
     "  # indented comment\n\n\nFcgidMaxRequestLen 1073741824",
 ]
@@ -202,8 +228,35 @@ def test_corpus_files_agree_where_both_parse() -> None:
     assert sum(parsed) >= len(parsed) // 2, "apacheconfig parsed fewer than half of the corpus files"
 
 
-NAMES = st.sampled_from(["FcgidIOTimeout", "FcgidInitialEnv", "FcgidWrapper", "AddHandler", "ServerName", "fcgidmaxrequestsperprocess", "MaxRequestLen", "Header"])
-WORDS = st.sampled_from(["500", "/usr/bin/php-cgi", ".php", "virtual", "a=b", "PHP_FCGI_MAX_REQUESTS", '"x y"', "'q'", '"a #b"', "#c", "${VAR}", "10M", "a\\\\b"])
+NAMES = st.sampled_from(
+    [
+        "FcgidIOTimeout",
+        "FcgidInitialEnv",
+        "FcgidWrapper",
+        "AddHandler",
+        "ServerName",
+        "fcgidmaxrequestsperprocess",
+        "MaxRequestLen",
+        "Header",
+    ]
+)
+WORDS = st.sampled_from(
+    [
+        "500",
+        "/usr/bin/php-cgi",
+        ".php",
+        "virtual",
+        "a=b",
+        "PHP_FCGI_MAX_REQUESTS",
+        '"x y"',
+        "'q'",
+        '"a #b"',
+        "#c",
+        "${VAR}",
+        "10M",
+        "a\\\\b",
+    ]
+)
 BLANKS = st.sampled_from([" ", "  ", "\t", " \t "])
 ENDINGS = st.sampled_from(["\n", "\r\n"])
 
@@ -221,7 +274,11 @@ def _directive(draw: st.DrawFn) -> str:
 def _config(draw: st.DrawFn, depth: int = 0) -> str:
     out = []
     for _ in range(draw(st.integers(0, 4))):
-        kind = draw(st.sampled_from(["directive", "directive", "comment", "blank", "section"] if depth < 2 else ["directive", "comment"]))
+        kind = draw(
+            st.sampled_from(
+                ["directive", "directive", "comment", "blank", "section"] if depth < 2 else ["directive", "comment"]
+            )
+        )
         if kind == "directive":
             out.append(draw(_directive()))
         elif kind == "comment":
@@ -229,7 +286,16 @@ def _config(draw: st.DrawFn, depth: int = 0) -> str:
         elif kind == "blank":
             out.append("\n")
         else:
-            name, arg = draw(st.sampled_from([("IfModule", "mod_fcgid.c"), ("VirtualHost", "*:80"), ("Directory", '"/var/www/a b"'), ("Files", "*.php")]))
+            name, arg = draw(
+                st.sampled_from(
+                    [
+                        ("IfModule", "mod_fcgid.c"),
+                        ("VirtualHost", "*:80"),
+                        ("Directory", '"/var/www/a b"'),
+                        ("Files", "*.php"),
+                    ]
+                )
+            )
             out.append(f"<{name} {arg}>\n{draw(_config(depth + 1))}</{draw(st.sampled_from([name, name.lower()]))}>\n")
     return "".join(out)
 

@@ -41,12 +41,26 @@ SERVER_VHOST = st.sampled_from([
     "FcgidIOTimeout", "IPCCommTimeout", "FcgidBusyTimeout", "fcgidmaxrequestsperprocess", "MaxRequestsPerProcess",
     "FcgidMaxRequestLen", "FCGIDIDLETIMEOUT", "FcgidProcessLifeTime", "DefaultMaxClassProcessCount",
 ])
-CONDITIONS = st.sampled_from([
-    ("IfModule", "mod_fcgid.c"), ("IfModule", "!mod_fcgid.c"), ("IfModule", "fcgid_module"), ("IfModule", "mod_ssl.c"),
-    ("IfModule", "!mod_ssl.c"), ("IfModule", "mod_mime.c"), ("IfDefine", "FOO"), ("IfDefine", "!FOO"), ("IfDefine", "BAR"),
-    ("IfDefine", "!BAR"), ("IfVersion", ">= 2.4"), ("IfVersion", "< 2.4"), ("ifmodule", "mod_fcgid.c"),
-])
-PER_DIR = st.sampled_from([("Directory", "@W@/htdocs"), ("Files", '"*.php"'), ("FilesMatch", "\\.php$"), ("Location", "/app")])
+CONDITIONS = st.sampled_from(
+    [
+        ("IfModule", "mod_fcgid.c"),
+        ("IfModule", "!mod_fcgid.c"),
+        ("IfModule", "fcgid_module"),
+        ("IfModule", "mod_ssl.c"),
+        ("IfModule", "!mod_ssl.c"),
+        ("IfModule", "mod_mime.c"),
+        ("IfDefine", "FOO"),
+        ("IfDefine", "!FOO"),
+        ("IfDefine", "BAR"),
+        ("IfDefine", "!BAR"),
+        ("IfVersion", ">= 2.4"),
+        ("IfVersion", "< 2.4"),
+        ("ifmodule", "mod_fcgid.c"),
+    ]
+)
+PER_DIR = st.sampled_from(
+    [("Directory", "@W@/htdocs"), ("Files", '"*.php"'), ("FilesMatch", "\\.php$"), ("Location", "/app")]
+)
 BLANK = st.sampled_from([" ", "\t", "  ", " \\\n    ", "\\\n\t"])
 
 
@@ -60,7 +74,9 @@ def line(draw: st.DrawFn, words: list[str]) -> str:
 @st.composite
 def directive(draw: st.DrawFn, scope: str) -> str:
     """A directive valid in ``scope``: 'server', 'vhost' or 'dir'."""
-    choices = ["wrapper"] if scope == "dir" else ["value", "env", "wrapper-dir"] + (["server"] if scope == "server" else [])
+    choices = (
+        ["wrapper"] if scope == "dir" else ["value", "env", "wrapper-dir"] + (["server"] if scope == "server" else [])
+    )
     kind = draw(st.sampled_from(choices))
     if kind == "wrapper":
         suffix = draw(st.sampled_from([[], [".php"], [".php", "virtual"]]))
@@ -71,7 +87,9 @@ def directive(draw: st.DrawFn, scope: str) -> str:
     if kind == "server":
         return draw(line([draw(SERVER_ONLY), draw(NUMBER)]))
     if kind == "env":
-        return draw(line([draw(st.sampled_from(["FcgidInitialEnv", "DefaultInitEnv"])), draw(ENV_NAME) + draw(ENV_VALUE)]))
+        return draw(
+            line([draw(st.sampled_from(["FcgidInitialEnv", "DefaultInitEnv"])), draw(ENV_NAME) + draw(ENV_VALUE)])
+        )
     return draw(line([draw(SERVER_VHOST), draw(NUMBER)]))
 
 
@@ -80,7 +98,11 @@ def block(draw: st.DrawFn, scope: str, depth: int = 0) -> str:
     """A sequence of directives, comments, conditionals and (at server level) vhosts."""
     parts = []
     for _ in range(draw(st.integers(1, 3))):
-        kind = draw(st.sampled_from(["directive", "directive", "comment", "conditional", "vhost"] if depth < 2 else ["directive", "comment"]))
+        kind = draw(
+            st.sampled_from(
+                ["directive", "directive", "comment", "conditional", "vhost"] if depth < 2 else ["directive", "comment"]
+            )
+        )
         if kind == "comment":
             parts.append(draw(st.sampled_from(["# note\n", "\t# FcgidIOTimeout 0\n", "\n", "#\r\n"])))
         elif kind == "conditional":

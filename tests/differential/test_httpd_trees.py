@@ -72,7 +72,10 @@ def _seed_copy(work: Path) -> Path:
 def _as_server_names(entries: list[Entry], root: Path) -> list[Entry]:
     """Entries with the copy's directory removed from file names and arguments."""
     prefix = str(root.resolve())
-    return [Entry(e.file.removeprefix(prefix), e.line, e.name, tuple(a.replace(prefix, "") for a in e.args)) for e in entries]
+    return [
+        Entry(e.file.removeprefix(prefix), e.line, e.name, tuple(a.replace(prefix, "") for a in e.args))
+        for e in entries
+    ]
 
 
 def _envvars(path: Path) -> dict[str, str]:
@@ -84,7 +87,11 @@ def test_seed_tree_with_root_matches_httpd(tmp_path: Path) -> None:
     server = Server(tmp_path / "httpd")
     root = _seed_copy(tmp_path)
     main = server.write_main(root / "etc/apache2/apache2.conf")
-    env = {**_envvars(root / "etc/apache2/envvars"), "APACHE_PID_FILE": str(server.run_dir / "seed.pid"), "APACHE_LOG_DIR": str(server.run_dir)}
+    env = {
+        **_envvars(root / "etc/apache2/envvars"),
+        "APACHE_PID_FILE": str(server.run_dir / "seed.pid"),
+        "APACHE_LOG_DIR": str(server.run_dir),
+    }
     verdict = server.check(env=env)
     assert verdict.ok, verdict.messages
     tree = fcgilint_load(SEED / "etc/apache2/apache2.conf", server.load_options(root=SEED))
@@ -115,4 +122,6 @@ def test_corpus_file_matches_httpd(name: str, tmp_path: Path) -> None:
         reason = verdict.messages.splitlines()[-1]
         if is_placeholder((CORPUS / name).read_text(encoding="utf-8", errors="replace")):
             return  # a template: a placeholder splits into words httpd counts; fcgilint treats it as one unknown value
-        assert any(re.search(p, verdict.messages) for p in OUTSIDE_FCGILINT), f"httpd refuses for a reason fcgilint should see: {reason}"
+        assert any(re.search(p, verdict.messages) for p in OUTSIDE_FCGILINT), (
+            f"httpd refuses for a reason fcgilint should see: {reason}"
+        )

@@ -21,7 +21,10 @@ def _words(text: str) -> list[list[str]]:
 
 
 def test_doubled_backslash_before_newline_still_continues() -> None:
-    assert _words("FcgidPassHeader a\\\\\nb\nFcgidIOTimeout 5\n") == [["FcgidPassHeader", "a\\b"], ["FcgidIOTimeout", "5"]]
+    assert _words("FcgidPassHeader a\\\\\nb\nFcgidIOTimeout 5\n") == [
+        ["FcgidPassHeader", "a\\b"],
+        ["FcgidIOTimeout", "5"],
+    ]
     assert _words("FcgidInitialEnv A a\\\\\r\n  b\n") == [["FcgidInitialEnv", "A", "a\\", "b"]]
 
 
@@ -35,8 +38,10 @@ def test_ifmodule_names_match_like_httpd(name: str, key: str | None) -> None:
 
 def test_ifmodule_comparison_is_case_sensitive(tmp_path: Path) -> None:
     conf = tmp_path / "httpd.conf"
-    conf.write_text("<IfModule MOD_FCGID.C>\nFcgidIOTimeout 1\n</IfModule>\n<IfModule mod_fcgid>\nFcgidIOTimeout 2\n</IfModule>\n"
-                    "<IfModule mod_fcgid.c>\nFcgidIOTimeout 3\n</IfModule>\n")
+    conf.write_text(
+        "<IfModule MOD_FCGID.C>\nFcgidIOTimeout 1\n</IfModule>\n<IfModule mod_fcgid>\nFcgidIOTimeout 2\n</IfModule>\n"
+        "<IfModule mod_fcgid.c>\nFcgidIOTimeout 3\n</IfModule>\n"
+    )
     tree = load_tree(conf, LoadOptions())
     assert [d.args for d in tree.directives] == [["3"]]
 
@@ -72,7 +77,9 @@ def test_unclosed_true_conditional_at_end_of_file_is_accepted(tmp_path: Path) ->
 
 def test_unclosed_false_conditional_or_section_outside_one_is_refused(tmp_path: Path) -> None:
     assert _problems(tmp_path, "<IfDefine OFF>\nFcgidIOTimeout 3\n") == ["<IfDefine> was not closed."]
-    assert _problems(tmp_path, "<Directory /tmp>\n<IfModule mod_fcgid.c>\nFcgidWrapper /w\n") == ["<Directory> was not closed."]
+    assert _problems(tmp_path, "<Directory /tmp>\n<IfModule mod_fcgid.c>\nFcgidWrapper /w\n") == [
+        "<Directory> was not closed."
+    ]
 
 
 @pytest.mark.parametrize(("opener", "args"), [

@@ -87,13 +87,21 @@ class Story:
     limit: int | None
 
 
-def _php_life(pm: int, child: int, counter: int, start: float, requests: int, *, signal_first: bool = False) -> list[Event]:
+def _php_life(
+    pm: int, child: int, counter: int, start: float, requests: int, *, signal_first: bool = False
+) -> list[Event]:
     """mod_fcgid's process manager spawns one php-cgi that serves ``requests`` and ends."""
     sock = f"{SOCK_DIR}/{pm}.{counter}"
     events: list[Event] = [
         (pm, start, f'bind(35, {{sa_family=AF_UNIX, sun_path="{sock}"}}, 110) = 0'),
         (pm, start + 0.001, "listen(35, 5) = 0"),
-        (pm, start + 0.002, "clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f89c0644a50) = %d" % child),
+        (
+            pm,
+            start + 0.002,
+            "clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_"
+            "tidptr=0x7f89c0644a50) = %d"
+            % child,
+        ),
         (child, start + 0.003, f'execve("{WRAPPER}", ["{WRAPPER}"], 0x7ffd0 /* 2 vars */) = 0'),
         (child, start + 0.004, 'execve("/usr/bin/php-cgi", ["/usr/bin/php-cgi"], 0x55968 /* 4 vars */) = 0'),
     ]
@@ -118,7 +126,11 @@ def _victim(httpd: int, pm: int, counter: int, at: float, fd: int = 49) -> list[
         (httpd, at + 0.0001, f'connect({fd}, {{sa_family=AF_UNIX, sun_path="{sock}"}}, 110) = 0'),
         (httpd, at + 0.0002, f'writev({fd}, [{{iov_base="\\1\\1\\0\\1\\0\\10\\0\\0", iov_len=8}}], 1) = 8'),
         (httpd, at + 0.0003, f"read({fd}, 0x7f89bc284048, 8192) = -1 EAGAIN (Resource temporarily unavailable)"),
-        (httpd, at + 0.0004, f"poll([{{fd={fd}, events=POLLIN}}], 1, 40000) = 1 ([{{fd={fd}, revents=POLLIN|POLLERR|POLLHUP}}])"),
+        (
+            httpd,
+            at + 0.0004,
+            f"poll([{{fd={fd}, events=POLLIN}}], 1, 40000) = 1 ([{{fd={fd}, revents=POLLIN|POLLERR|POLLHUP}}])",
+        ),
         (httpd, at + 0.0005, f"read({fd}, 0x7f89bc284048, 8192) = -1 ECONNRESET (Connection reset by peer)"),
         (httpd, at + 0.0006, f"close({fd}) = 0"),
     ]

@@ -27,7 +27,18 @@ SCHEMA = {
             "items": {
                 "type": "object",
                 "additionalProperties": False,
-                "required": ["kind", "count", "first", "last", "pids", "socket", "wrapper", "rule", "samples", "logged"],
+                "required": [
+                    "kind",
+                    "count",
+                    "first",
+                    "last",
+                    "pids",
+                    "socket",
+                    "wrapper",
+                    "rule",
+                    "samples",
+                    "logged",
+                ],
                 "properties": {
                     "kind": {"type": "string"},
                     "count": {"type": "integer", "minimum": 1},
@@ -44,7 +55,11 @@ SCHEMA = {
                             "type": "object",
                             "additionalProperties": False,
                             "required": ["file", "line", "text"],
-                            "properties": {"file": {"type": "string"}, "line": {"type": "integer"}, "text": {"type": "string"}},
+                            "properties": {
+                                "file": {"type": "string"},
+                                "line": {"type": "integer"},
+                                "text": {"type": "string"},
+                            },
                         },
                     },
                     "logged": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1}},
@@ -80,15 +95,29 @@ SCHEMA = {
             "items": {
                 "type": "object",
                 "additionalProperties": False,
-                "required": ["vhost", "source", "requests", "first", "last", "window", "peak_rate", "peak_rate_at",
-                             "peak_concurrency", "peak_concurrency_at"],
+                "required": [
+                    "vhost",
+                    "source",
+                    "requests",
+                    "first",
+                    "last",
+                    "window",
+                    "peak_rate",
+                    "peak_rate_at",
+                    "peak_concurrency",
+                    "peak_concurrency_at",
+                ],
                 "properties": {
-                    "vhost": {"type": ["string", "null"]}, "source": {"type": "string"},
+                    "vhost": {"type": ["string", "null"]},
+                    "source": {"type": "string"},
                     "requests": {"type": "integer", "minimum": 1},
-                    "first": {"type": "string"}, "last": {"type": "string"},
+                    "first": {"type": "string"},
+                    "last": {"type": "string"},
                     "window": {"type": "integer", "minimum": 1, "maximum": 10},
-                    "peak_rate": {"type": "number"}, "peak_rate_at": {"type": "string"},
-                    "peak_concurrency": {"type": ["number", "null"]}, "peak_concurrency_at": {"type": ["string", "null"]},
+                    "peak_rate": {"type": "number"},
+                    "peak_rate_at": {"type": "string"},
+                    "peak_concurrency": {"type": ["number", "null"]},
+                    "peak_concurrency_at": {"type": ["string", "null"]},
                 },
             },
         },
@@ -220,9 +249,14 @@ def test_server_pids_attach_parent_children_and_php() -> None:
 
 @pytest.mark.parametrize(
     "args, message",
-    [([], "several httpd servers run (parent pids 900, 1900); choose one with --pid"), (["--pid", "901"], "--pid 901: not the parent")],
+    [
+        ([], "several httpd servers run (parent pids 900, 1900); choose one with --pid"),
+        (["--pid", "901"], "--pid 901: not the parent"),
+    ],
 )
-def test_live_needs_a_clear_choice_of_server(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, args: list[str], message: str) -> None:
+def test_live_needs_a_clear_choice_of_server(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, args: list[str], message: str
+) -> None:
     monkeypatch.setattr(trace_command, "_check_tracing_allowed", lambda: "/usr/bin/strace")
     monkeypatch.setattr(trace_command, "_processes", lambda: TABLE)
     result = runner.invoke(app, ["trace", "--live", "--output", str(tmp_path / "s.out"), *args])
@@ -270,7 +304,9 @@ def test_dash_reads_standard_input_as_a_pipe_would_give_it() -> None:
                            cwd=repo, capture_output=True, timeout=120)
     assert piped.returncode == named.returncode == 1, piped.stderr
     ours, theirs = json.loads(piped.stdout), json.loads(named.stdout)
-    assert [(d["kind"], d["count"]) for d in ours["detections"]] == [(d["kind"], d["count"]) for d in theirs["detections"]]
+    assert [(d["kind"], d["count"]) for d in ours["detections"]] == [
+        (d["kind"], d["count"]) for d in theirs["detections"]
+    ]
     assert {s["file"] for d in ours["detections"] for s in d["samples"]} == {"-"}
     twice = runner.invoke(app, ["trace", "-", "-"], input="")
     assert twice.exit_code == 2 and "'-' (standard input) can be given once" in twice.output

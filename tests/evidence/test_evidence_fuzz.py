@@ -24,13 +24,18 @@ STRACE = st.sampled_from([
     '12403 write(15, "[Thu Jun 27 19:27:50 2013] [warn"..., 169) = 169',
     "12403 19:27:50 poll([{fd=49, events=POLLIN}], 1, 3000) = 0 (Timeout) <3.003>",
 ])
-LOG = st.sampled_from([
-    "[Thu Jun 27 19:27:50 2013] [warn] [client 1.2.3.4] (104)Connection reset by peer: mod_fcgid: error reading data from FastCGI server",
-    "[Thu Jun 27 19:27:50 2013] [error] [client 1.2.3.4] Premature end of script headers: x.php",
-    "[Fri Nov 27 22:29:30.627595 2026] [fcgid:warn] [pid 1:tid 2] [client 127.0.0.1:42430] mod_fcgid: read data timeout in 3 seconds",
-    "[Fri Nov 27 22:29:30.627595 2026] [fcgid:info] [pid 1:tid 1] mod_fcgid: process /w/php-wrapper(77) exit(communication error), terminated by calling exit(), return code: 0",
-    '127.0.0.1 - - [27/Jun/2013:19:27:50 +0000] "GET /x.php HTTP/1.1" 500 123',
-])
+LOG = st.sampled_from(
+    [
+        "[Thu Jun 27 19:27:50 2013] [warn] [client 1.2.3.4] (104)Connection reset by peer: mod_fcgid: error reading "
+        "data from FastCGI server",
+        "[Thu Jun 27 19:27:50 2013] [error] [client 1.2.3.4] Premature end of script headers: x.php",
+        "[Fri Nov 27 22:29:30.627595 2026] [fcgid:warn] [pid 1:tid 2] [client 127.0.0.1:42430] mod_fcgid: read data "
+        "timeout in 3 seconds",
+        "[Fri Nov 27 22:29:30.627595 2026] [fcgid:info] [pid 1:tid 1] mod_fcgid: process /w/php-wrapper(77) "
+        "exit(communication error), terminated by calling exit(), return code: 0",
+        '127.0.0.1 - - [27/Jun/2013:19:27:50 +0000] "GET /x.php HTTP/1.1" 500 123',
+    ]
+)
 NOISE = st.text(max_size=40)
 
 
@@ -39,7 +44,12 @@ def _cut(line: str, at: int) -> str:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.one_of(STRACE, LOG, NOISE, st.tuples(STRACE, st.integers(0, 200)).map(lambda t: _cut(*t))), max_size=40), st.binary(max_size=50))
+@given(
+    st.lists(
+        st.one_of(STRACE, LOG, NOISE, st.tuples(STRACE, st.integers(0, 200)).map(lambda t: _cut(*t))), max_size=40
+    ),
+    st.binary(max_size=50),
+)
 def test_any_mix_is_read_without_failing(tmp_path: Path, lines: list[str], junk: bytes) -> None:
     capture = tmp_path / "capture.txt"
     capture.write_bytes("\n".join(lines).encode("utf-8", "surrogateescape") + b"\n" + junk)

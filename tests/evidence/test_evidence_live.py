@@ -50,7 +50,11 @@ def test_live_capture_sees_php_cgi_retire_and_leaves_the_server_running(lab, tmp
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     time.sleep(2)  # let strace attach before the load starts
-    load = threading.Thread(target=fcgidlab.run_load, args=(lab.port, fcgidlab.Workload(requests=400, concurrency=4)), kwargs={"time_limit": 9})
+    load = threading.Thread(
+        target=fcgidlab.run_load,
+        args=(lab.port, fcgidlab.Workload(requests=400, concurrency=4)),
+        kwargs={"time_limit": 9},
+    )
     load.start()
     stdout, stderr = trace.communicate(timeout=90)
     load.join(timeout=60)

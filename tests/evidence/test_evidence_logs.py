@@ -71,14 +71,22 @@ def test_httpd22_error_log_pairs_by_client(write) -> None:
 [Fri Mar 21 10:09:10 2014] [warn] mod_fcgid: http request length 200000 > 131072
 """
     report = analyse([write("error.log", text)])
-    assert _counts(report) == {("fcgi-read-error", "FCG001"): 2, ("io-timeout", "FCG003"): 1, ("request-too-long", "FCG005"): 1}
+    assert _counts(report) == {
+        ("fcgi-read-error", "FCG001"): 2,
+        ("io-timeout", "FCG003"): 1,
+        ("request-too-long", "FCG005"): 1,
+    }
     pair = report.for_rule("FCG001")[0]
     assert [line for _, line, _ in pair.samples[:2]] == [1, 2]
     assert pair.first == "2013-06-27T19:27:50" and pair.last == "2014-03-21T10:08:06"
 
 
 def test_prefork_pid_without_tid() -> None:
-    line = parse_error_line(1, "[Sat Nov 05 10:00:00.000000 2016] [fcgid:warn] [pid 33824] (104)Connection reset by peer: [client 1.2.3.4:5] mod_fcgid: ap_pass_brigade failed in handle_request_ipc function")
+    line = parse_error_line(
+        1,
+        "[Sat Nov 05 10:00:00.000000 2016] [fcgid:warn] [pid 33824] (104)Connection reset by peer: [client 1.2.3.4:5] "
+        "mod_fcgid: ap_pass_brigade failed in handle_request_ipc function",
+    )
     assert line is not None and line.pid == 33824 and line.tid is None and line.errno == "104"
 
 

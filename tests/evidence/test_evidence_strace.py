@@ -90,10 +90,12 @@ def test_sigterm_first_is_a_shutdown_not_the_race(write) -> None:
 
 def test_unfinished_and_resumed_halves_are_joined(write) -> None:
     text = (
-        '10171 23:51:07.375982 connect(22<UNIX-STREAM:[23566]>, {sa_family=AF_UNIX, sun_path="/run/fcgid/10155.5"}, 110 <unfinished ...>\n'
-        "10184 23:51:07.376000 accept(0<UNIX-STREAM:[20711,\"/run/fcgid/10155.5\"]>,  <unfinished ...>\n"
+        '10171 23:51:07.375982 connect(22<UNIX-STREAM:[23566]>, {sa_family=AF_UNIX, sun_path="/run/fcgid/10155.5"}, '
+        '110 <unfinished ...>\n'
+        '10184 23:51:07.376000 accept(0<UNIX-STREAM:[20711,"/run/fcgid/10155.5"]>,  <unfinished ...>\n'
         "10171 23:51:07.376223 <... connect resumed>) = 0 <0.000206>\n"
-        "10184 23:51:07.376300 <... accept resumed>{sa_family=AF_UNIX}, [112 => 2]) = 4<UNIX-STREAM:[20725->20712,\"/run/fcgid/10155.5\"]> <0.000153>\n"
+        '10184 23:51:07.376300 <... accept resumed>{sa_family=AF_UNIX}, [112 => 2]) = 4<UNIX-STREAM:[20725->20712,"/'
+        'run/fcgid/10155.5"]> <0.000153>\n'
     )
     reader = StraceReader(write("unused", ""))
     parsed = [reader.parse(n, line) for n, line in enumerate(text.splitlines(), 1)]
@@ -114,14 +116,16 @@ def test_resumed_read_without_its_first_half_uses_the_threads_connection(write) 
     story = race_story()
     text = render(story.events, "tt").replace(
         "read(49, 0x7f89bc284048, 8192) = -1 ECONNRESET (Connection reset by peer)",
-        "read(49, <unfinished ...>\n700   00:00:00.000000 <... read resumed>0x7f89bc284048, 8192) = -1 ECONNRESET (Connection reset by peer)",
+        "read(49, <unfinished ...>\n700   00:00:00.000000 <... read resumed>0x7f89bc284048, 8192) = -1 ECONNRESET "
+        "(Connection reset by peer)",
     )
     assert _kinds(analyse([write("split.out", text)])) == {"request-limit-race": 1}
 
 
 def test_durations_and_yy_decorations(write) -> None:
     text = (
-        "10171 23:51:07.377881 writev(22<UNIX-STREAM:[23566->23567]>, [{iov_base=\"\\1\", iov_len=1}], 1) = 1 <0.000226>\n"
+        '10171 23:51:07.377881 writev(22<UNIX-STREAM:[23566->23567]>, [{iov_base="\\1", iov_len=1}], 1) = 1 <0.'
+        '000226>\n'
         "10171 23:51:07.392357 close(22<UNIX-STREAM:[23566->23567]>) = 0 <0.000349>\n"
     )
     records = _reader(write("yy.out", text))
@@ -154,12 +158,16 @@ def test_crash_of_the_php_side_is_its_own_kind(write) -> None:
     exit_index = next(i for i, line in enumerate(lines) if line.startswith("600") and "exit_group" in line)
     del lines[exit_index]
     text = "\n".join(lines).replace("600   ", "600   ", 1) + "\n"
-    text = re.sub(r"^(600 +\S+ )\+\+\+ exited with 0 \+\+\+$", r"\1+++ killed by SIGSEGV (core dumped) +++", text, flags=re.M)
+    text = re.sub(
+        r"^(600 +\S+ )\+\+\+ exited with 0 \+\+\+$", r"\1+++ killed by SIGSEGV (core dumped) +++", text, flags=re.M
+    )
     assert _kinds(analyse([write("crash.out", text)])) == {"php-crash": 1}
 
 
 def test_php_side_missing_from_the_capture(write) -> None:
-    only_httpd = "".join(line + "\n" for line in render(race_story().events, "tt").splitlines() if line.startswith("700"))
+    only_httpd = "".join(
+        line + "\n" for line in render(race_story().events, "tt").splitlines() if line.startswith("700")
+    )
     report = analyse([write("httpd-only.out", only_httpd)])
     assert _kinds(report) == {"fcgi-reset": 1}
     assert report.detections[0].pids == [700]
@@ -185,9 +193,10 @@ def test_eof_on_a_closed_and_reused_fd_is_not_a_failure(write) -> None:
 
 def test_write_error_on_the_request_counts(write) -> None:
     text = render(race_story().events, "tt")
-    text = re.sub(
-        r"writev\(49, (.*)\) = 8", r"writev(49, \1) = -1 EPIPE (Broken pipe)", text
-    ).replace("read(49, 0x7f89bc284048, 8192) = -1 ECONNRESET (Connection reset by peer)", "read(49, 0x7f89bc284048, 8192) = -1 EBADF (Bad file descriptor)")
+    text = re.sub(r"writev\(49, (.*)\) = 8", r"writev(49, \1) = -1 EPIPE (Broken pipe)", text).replace(
+        "read(49, 0x7f89bc284048, 8192) = -1 ECONNRESET (Connection reset by peer)",
+        "read(49, 0x7f89bc284048, 8192) = -1 EBADF (Bad file descriptor)",
+    )
     assert _kinds(analyse([write("epipe.out", text)])) == {"request-limit-race": 1}
 
 
@@ -195,7 +204,8 @@ def test_old_32bit_trace_names(write) -> None:
     """stat64/fcntl64/AF_FILE with ``path=`` as strace 4.x printed them on i386."""
     text = (
         '515 19:20:28 bind(35, {sa_family=AF_FILE, path="/var/lib/apache2/fcgid/sock/515.470"}, 110) = 0\n'
-        "515 19:20:28 clone(child_stack=0, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0xb74c7768) = 15768\n"
+        "515 19:20:28 clone(child_stack=0, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_"
+        "tidptr=0xb74c7768) = 15768\n"
         "12403 19:27:50 socket(PF_FILE, SOCK_STREAM, 0) = 49\n"
         '12403 19:27:50 connect(49, {sa_family=AF_FILE, path="/var/lib/apache2/fcgid/sock/515.470"}, 110) = 0\n'
         "12403 19:27:50 fcntl64(49, F_SETFL, O_RDWR|O_NONBLOCK) = 0\n"
@@ -233,14 +243,23 @@ def test_split_poll_with_both_halves_candidates_is_joined(write) -> None:
 
 
 def test_padded_results(write) -> None:
-    records = _reader(write("pad.out", "10155 23:51:06.293958 close(11)      = 0 <0.000037>\n10259 23:51:12.550474 exit_group(0)     = ?\n"))
+    records = _reader(
+        write(
+            "pad.out",
+            "10155 23:51:06.293958 close(11)      = 0 <0.000037>\n10259 23:51:12.550474 exit_group(0)     = ?\n",
+        )
+    )
     assert [(r.name, r.result) for r in records] == [("close", "0"), ("exit_group", "?")]
 
 
 def test_corrupt_and_cut_lines_are_counted_not_fatal(write) -> None:
     story = race_story()
     text = render(story.events, "tt")
-    text = "garbage +++ exited not strace\n" + text + "700   00:00:09.000000 ???connect(\n700   00:00:09.100000 connect(49, {sa_fam"
+    text = (
+        "garbage +++ exited not strace\n"
+        + text
+        + "700   00:00:09.000000 ???connect(\n700   00:00:09.100000 connect(49, {sa_fam"
+    )
     path = write("cut.out", text)
     reader = StraceReader(path)
     list(reader.records())
@@ -271,7 +290,9 @@ def test_truncated_buffer_string_does_not_confuse_the_result(write) -> None:
 
 @pytest.mark.skipif(not strace.grep_available(), reason="GNU grep not installed")
 def test_grep_and_python_prefilters_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    noise = "\n".join(f"700 10:00:{i % 60:02d}.000000 mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, 3, 0) = 0x7f00" for i in range(500))
+    noise = "\n".join(
+        f"700 10:00:{i % 60:02d}.000000 mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, 3, 0) = 0x7f00" for i in range(500)
+    )
     path = tmp_path / "mix.out"
     path.write_text(noise + "\n" + render(race_story().events, "tt") + noise + "\n700 10:00:00.1 close(3) = 0")
     monkeypatch.setattr(strace, "_CHUNK", 4096)  # force many chunk boundaries
@@ -314,7 +335,9 @@ def test_parse_never_raises(line: str) -> None:
 def _seed_capture(seed: str) -> str:
     """The strace lines of the seed write-up's steps 4 and 5 (bind/clone, then the failing request)."""
     blocks = seed.split("$ grep")
-    wanted = [b for b in blocks if b.startswith(" -A100 'bind") or b.startswith(" -C100 'Jun 27 19:27:50' strace.out | egrep")]
+    wanted = [
+        b for b in blocks if b.startswith(" -A100 'bind") or b.startswith(" -C100 'Jun 27 19:27:50' strace.out | egrep")
+    ]
     lines = []
     for block in wanted:
         lines += [line for line in block.splitlines() if re.match(r"^\d+ \d\d:\d\d:\d\d ", line)]

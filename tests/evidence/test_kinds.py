@@ -17,7 +17,9 @@ from fcgilint.evidence.strace import StraceReader, candidates_python
 
 def unselected(row: StraceInput) -> list[str]:
     """The row's example lines that its own needles do not select, or that the prefilter drops."""
-    kept = {line for batch in candidates_python(io.BytesIO("\n".join(row.examples).encode() + b"\n")) for _, line in batch}
+    kept = {
+        line for batch in candidates_python(io.BytesIO("\n".join(row.examples).encode() + b"\n")) for _, line in batch
+    }
     return [e for e in row.examples if not any(n in e.encode() for n in row.needles) or e not in kept]
 
 

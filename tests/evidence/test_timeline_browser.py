@@ -2,7 +2,8 @@
 
 The test renders a copy of the page (its script-blocking policy removed) with a
 probe appended that reads the laid-out geometry (``getBoundingClientRect``) of
-every bar and failure mark into the DOM, then dumps the DOM. In the committed race capture, php-cgi exits on its own after
+every bar and failure mark into the DOM, then dumps the DOM. In the committed race capture, php-cgi exits on its own
+after
 20 requests and four requests hit a process as it exits: each red mark must sit
 at the right end of a bar of a process that served exactly 20 requests.
 """
@@ -24,46 +25,78 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--no-first-run", "--hide-scrollbars", "--window-size=1180,800")
 PROBE = """<script>
-const box = e => { const r = e.getBoundingClientRect(); return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; };
+const box = e => { const r = e.getBoundingClientRect();
+  return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; };
 document.body.dataset.layout = JSON.stringify({
-  lives: [...document.querySelectorAll("rect.life")].map(e => ({pid: e.dataset.pid, requests: +e.dataset.requests, fate: e.dataset.fate, box: box(e)})),
-  failures: [...document.querySelectorAll("circle.failure")].map(e => ({pid: e.dataset.pid, kind: e.dataset.kind, box: box(e)})),
+  lives: [...document.querySelectorAll("rect.life")].map(e => ({pid: e.dataset.pid, requests: +e.dataset.requests,
+    fate: e.dataset.fate, box: box(e)})),
+  failures: [...document.querySelectorAll("circle.failure")].map(e => ({pid: e.dataset.pid, kind: e.dataset.kind,
+    box: box(e)})),
   resources: performance.getEntriesByType("resource").length,
 });
 </script>"""
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs chromium (Debian package chromium; scripts/install-system-deps.sh)")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="needs chromium (Debian package chromium; scripts/install-system-deps.sh)"
+)
 
 
 def page(tmp_path: Path) -> Path:
     out = tmp_path / "timeline.html"
-    done = subprocess.run([sys.executable, "-m", "fcgilint", "trace", str(CAPTURE / "strace.txt.gz"), str(CAPTURE / "error.log"),
-                           "--html", str(out)], cwd=REPO, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "fcgilint",
+            "trace",
+            str(CAPTURE / "strace.txt.gz"),
+            str(CAPTURE / "error.log"),
+            "--html",
+            str(out),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 1, done.stderr
     return out
 
 
 def browser(tmp_path: Path, *args: str) -> str:
-    done = subprocess.run([str(CHROMIUM), *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [str(CHROMIUM), *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
 
 
 def test_the_page_is_self_contained(tmp_path: Path) -> None:
     text = page(tmp_path).read_text()
-    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text) and "<script" not in text and "@import" not in text
+    assert (
+        not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text)
+        and "<script" not in text
+        and "@import" not in text
+    )
     assert "default-src 'none'" in text
 
 
 def test_chromium_draws_each_race_at_the_end_of_a_process_that_served_the_limit(tmp_path: Path) -> None:
     probed = tmp_path / "probed.html"
-    text = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", page(tmp_path).read_text())  # it would block the probe
+    # it would block the probe
+    text = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", page(tmp_path).read_text())
     probed.write_text(text.replace("</body>", PROBE + "</body>"))
     dom = browser(tmp_path, "--dump-dom", probed.as_uri())
     layout = json.loads(__import__("html").unescape(re.search(r'data-layout="([^"]*)"', dom).group(1)))
     assert layout["resources"] == 0  # nothing fetched
     lives = {life["pid"]: life for life in layout["lives"]}
-    assert len(lives) == 11 and sum(1 for life in lives.values() if life["fate"] == "exited" and life["requests"] == 20) == 8
+    assert (
+        len(lives) == 11
+        and sum(1 for life in lives.values() if life["fate"] == "exited" and life["requests"] == 20) == 8
+    )
     races = [f for f in layout["failures"] if f["kind"] == "request-limit-race"]
     assert len(races) == 4
     for race in races:

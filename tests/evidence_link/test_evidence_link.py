@@ -23,7 +23,13 @@ def lab_root(scenario: str) -> str:
     return json.loads((CAPTURES / scenario / "meta.json").read_text())["lab_root"]
 
 
-def lab_tree(base: Path, scenario: str, php_limit: int = 20, fcgid_limit: int | None = None, wrappers: tuple[str, ...] = ("php-wrapper",)) -> Path:
+def lab_tree(
+    base: Path,
+    scenario: str,
+    php_limit: int = 20,
+    fcgid_limit: int | None = None,
+    wrappers: tuple[str, ...] = ("php-wrapper",),
+) -> Path:
     """The lab's httpd.conf and wrapper(s) under ``base`` (as ``--root``); returns the entry config."""
     lab = lab_root(scenario)
     # The captures ran with the lab's high spawn-score limit, so that a load takes seconds.
@@ -45,7 +51,9 @@ def lab_tree(base: Path, scenario: str, php_limit: int = 20, fcgid_limit: int | 
             "    </Directory>",
             "</VirtualHost>",
         ]
-        files[f"{lab}/bin/{name}".lstrip("/")] = f"#!/bin/sh\nPHP_FCGI_MAX_REQUESTS={php_limit}\nexport PHP_FCGI_MAX_REQUESTS\nexec /usr/bin/php-cgi\n"
+        files[f"{lab}/bin/{name}".lstrip("/")] = (
+            f"#!/bin/sh\nPHP_FCGI_MAX_REQUESTS={php_limit}\nexport PHP_FCGI_MAX_REQUESTS\nexec /usr/bin/php-cgi\n"
+        )
     files[f"{lab}/conf/httpd.conf".lstrip("/")] = "\n".join(lines) + "\n"
     write_tree(base, files)
     return base / lab.lstrip("/") / "conf" / "httpd.conf"
@@ -80,7 +88,9 @@ def test_race_capture_proves_the_fcg001_finding_of_the_lab_config(tmp_path: Path
 
 def test_text_output_shows_evidence_under_the_finding(tmp_path: Path) -> None:
     conf = lab_tree(tmp_path, "race")
-    outcome = invoke(["check", "--root", str(tmp_path), "--select", "FCG001", str(conf), *evidence_args("race", "strace.txt.gz")])
+    outcome = invoke(
+        ["check", "--root", str(tmp_path), "--select", "FCG001", str(conf), *evidence_args("race", "strace.txt.gz")]
+    )
     assert outcome.code == 1
     lines = outcome.stdout.splitlines()
     head = lines.index(next(line for line in lines if "error FCG001" in line))
@@ -89,7 +99,19 @@ def test_text_output_shows_evidence_under_the_finding(tmp_path: Path) -> None:
 
 def test_sarif_carries_evidence_and_samples_as_related_locations(tmp_path: Path) -> None:
     conf = lab_tree(tmp_path, "race")
-    outcome = invoke(["check", "--root", str(tmp_path), "--format", "sarif", "--select", "FCG001", str(conf), *evidence_args("race", "strace.txt.gz")])
+    outcome = invoke(
+        [
+            "check",
+            "--root",
+            str(tmp_path),
+            "--format",
+            "sarif",
+            "--select",
+            "FCG001",
+            str(conf),
+            *evidence_args("race", "strace.txt.gz"),
+        ]
+    )
     (result,) = json.loads(outcome.stdout)["runs"][0]["results"]
     assert result["properties"]["evidence"][0].startswith("4 request-limit races")
     places = result["relatedLocations"]
@@ -118,18 +140,34 @@ def test_evidence_without_a_finding_is_a_note(tmp_path: Path) -> None:
     conf = lab_tree(tmp_path, "race", fcgid_limit=20)
     report = check_json(tmp_path, conf, *evidence_args("race", "strace.txt.gz"))
     assert report["findings"] == []
-    assert report["notes"] == ["the evidence shows 4 request-limit races but no FCG001 finding: the config checked may not be the one that ran"]
+    assert report["notes"] == [
+        "the evidence shows 4 request-limit races but no FCG001 finding: the config checked may not be the one that ran"
+    ]
 
 
 def test_a_rule_not_checked_expects_no_finding(tmp_path: Path) -> None:
     conf = lab_tree(tmp_path, "race")
-    outcome = invoke(["check", "--root", str(tmp_path), "--format", "json", "--select", "FCG003", str(conf), *evidence_args("race", "error.log")])
+    outcome = invoke(
+        [
+            "check",
+            "--root",
+            str(tmp_path),
+            "--format",
+            "json",
+            "--select",
+            "FCG003",
+            str(conf),
+            *evidence_args("race", "error.log"),
+        ]
+    )
     assert json.loads(outcome.stdout)["notes"] == []
 
 
 def test_a_suppressed_finding_still_explains_its_evidence(tmp_path: Path) -> None:
     conf = lab_tree(tmp_path, "race")
-    text = conf.read_text().replace("        FcgidWrapper", "        # fcgilint: disable=FCG001 -- known\n        FcgidWrapper")
+    text = conf.read_text().replace(
+        "        FcgidWrapper", "        # fcgilint: disable=FCG001 -- known\n        FcgidWrapper"
+    )
     conf.write_text(text)
     report = check_json(tmp_path, conf, *evidence_args("race", "strace.txt.gz"))
     assert report["findings"] == [] and report["notes"] == []
@@ -167,7 +205,11 @@ def test_error_log_names_no_wrapper_so_every_finding_of_the_rule_gets_it_and_say
     report = check_json(tmp_path, conf, *evidence_args("race", "error.log"))
     heads = [f["evidence"][0] for f in report["findings"]]
     assert len(heads) == 2
-    assert all(h.startswith("4 'error reading data") and h.endswith("[the evidence names no wrapper: shown on every FCG001 finding]") for h in heads)
+    assert all(
+        h.startswith("4 'error reading data")
+        and h.endswith("[the evidence names no wrapper: shown on every FCG001 finding]")
+        for h in heads
+    )
 
 
 def test_a_wrapper_the_config_does_not_have_is_said(tmp_path: Path) -> None:
@@ -187,7 +229,17 @@ def test_ff_capture_is_read_as_one_evidence(tmp_path: Path) -> None:
 
 def test_fix_names_the_failures_it_removes(tmp_path: Path) -> None:
     conf = lab_tree(tmp_path, "race")
-    outcome = invoke(["fix", "--root", str(tmp_path), "--select", "FCG001", str(conf), *evidence_args("race", "strace.txt.gz", "error.log")])
+    outcome = invoke(
+        [
+            "fix",
+            "--root",
+            str(tmp_path),
+            "--select",
+            "FCG001",
+            str(conf),
+            *evidence_args("race", "strace.txt.gz", "error.log"),
+        ]
+    )
     assert outcome.code == 0, outcome.stdout + outcome.stderr
     assert "FcgidMaxRequestsPerProcess 20" in conf.read_text()
     lines = outcome.stdout.splitlines()
@@ -200,14 +252,33 @@ def test_fix_names_the_failures_it_removes(tmp_path: Path) -> None:
 def test_fix_diff_names_the_failures_on_stderr(tmp_path: Path) -> None:
     conf = lab_tree(tmp_path, "race")
     before = conf.read_text()
-    outcome = invoke(["fix", "--diff", "--root", str(tmp_path), "--select", "FCG001", str(conf), *evidence_args("race", "strace.txt.gz")])
+    outcome = invoke(
+        [
+            "fix",
+            "--diff",
+            "--root",
+            str(tmp_path),
+            "--select",
+            "FCG001",
+            str(conf),
+            *evidence_args("race", "strace.txt.gz"),
+        ]
+    )
     assert conf.read_text() == before
     assert outcome.stdout.startswith("--- ")
     assert "removes: 4 request-limit races" in outcome.stderr
 
 
 @pytest.mark.parametrize("command", ["check", "fix"])
-@pytest.mark.parametrize(("bad", "says"), [("missing.log", "cannot read"), ("damaged.gz", "cannot read"), ("folder", "cannot read"), ("notes.txt", "not strace output")])
+@pytest.mark.parametrize(
+    ("bad", "says"),
+    [
+        ("missing.log", "cannot read"),
+        ("damaged.gz", "cannot read"),
+        ("folder", "cannot read"),
+        ("notes.txt", "not strace output"),
+    ],
+)
 def test_bad_evidence_exits_2_with_one_line(tmp_path: Path, command: str, bad: str, says: str) -> None:
     conf = lab_tree(tmp_path, "race")
     before = conf.read_text()
@@ -224,7 +295,9 @@ def test_bad_evidence_exits_2_with_one_line(tmp_path: Path, command: str, bad: s
 def test_evidence_listed_in_the_project_config_is_used(tmp_path: Path) -> None:
     conf = lab_tree(tmp_path, "race")
     (tmp_path / ".fcgilint.yaml").write_text(f"root: .\nevidence:\n  - {CAPTURES / 'race' / 'error.log'}\n")
-    outcome = invoke(["check", "--config", str(tmp_path / ".fcgilint.yaml"), "--format", "json", "--select", "FCG001", str(conf)])
+    outcome = invoke(
+        ["check", "--config", str(tmp_path / ".fcgilint.yaml"), "--format", "json", "--select", "FCG001", str(conf)]
+    )
     (finding,) = json.loads(outcome.stdout)["findings"]
     assert any(line.startswith("4 'error reading data from FastCGI server' errors") for line in finding["evidence"])
 

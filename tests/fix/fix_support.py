@@ -37,7 +37,12 @@ def touched_lines(text: str, spans: list[tuple[int, int]]) -> set[int]:
     lines: set[int] = set()
     for start, end in spans:
         for line in parsed.lines:
-            if line.start <= start < line.end or (start == end == line.end) or (line.start < end <= line.end) or (start <= line.start and line.end <= end):
+            if (
+                line.start <= start < line.end
+                or (start == end == line.end)
+                or (line.start < end <= line.end)
+                or (start <= line.start and line.end <= end)
+            ):
                 lines.update(range(line.lineno, line.last_lineno + 1))
     return lines
 
@@ -52,7 +57,9 @@ def changed_original_lines(before: bytes, after: bytes) -> set[int]:
     return changed
 
 
-def single_pass_changes_only_edited_lines(target: Path, files: list[Path], root: Path | None = None, unsafe: bool = False) -> engine.Outcome:
+def single_pass_changes_only_edited_lines(
+    target: Path, files: list[Path], root: Path | None = None, unsafe: bool = False
+) -> engine.Outcome:
     """Run one pass and assert that every changed line of every file held an edit."""
     before = {p: p.read_bytes() for p in files}
     outcome = fix(target, root=root, unsafe=unsafe, max_passes=1)

@@ -49,7 +49,11 @@ def config(draw: st.DrawFn) -> bytes:
     lines = [physical for logical in draw(st.lists(config_line(), max_size=12)) for physical in logical]
     if draw(st.booleans()):
         at = draw(st.integers(0, len(lines)))
-        vhost = [b"<VirtualHost *:80>", draw(INDENT).encode() + b"FcgidWrapper /usr/bin/php-cgi .php", b"</VirtualHost>"]
+        vhost = [
+            b"<VirtualHost *:80>",
+            draw(INDENT).encode() + b"FcgidWrapper /usr/bin/php-cgi .php",
+            b"</VirtualHost>",
+        ]
         lines[at:at] = vhost
     newline = draw(st.sampled_from([b"\n", b"\r\n"]))
     body = newline.join(lines)
@@ -109,19 +113,29 @@ def _fixed(tmp_path: Path, data: bytes) -> bytes:
 
 def test_crlf_is_kept_and_inserted_lines_use_it(tmp_path: Path) -> None:
     data = b"# caf\xe9\r\n<VirtualHost *:80>\r\n\tFcgidWrapper /usr/bin/php-cgi .php\r\n</VirtualHost>\r\n"
-    assert _fixed(tmp_path, data) == data.replace(b"</VirtualHost>", b"\tFcgidMaxRequestsPerProcess 500\r\n</VirtualHost>")
+    assert _fixed(tmp_path, data) == data.replace(
+        b"</VirtualHost>", b"\tFcgidMaxRequestsPerProcess 500\r\n</VirtualHost>"
+    )
 
 
 def test_missing_final_newline_stays_missing(tmp_path: Path) -> None:
     data = b"FcgidWrapper /usr/bin/php-cgi .php\nIPCCommTimeout 60"
-    assert _fixed(tmp_path, data) == b"FcgidWrapper /usr/bin/php-cgi .php\nFcgidIOTimeout 60\nFcgidMaxRequestsPerProcess 500"
+    assert (
+        _fixed(tmp_path, data)
+        == b"FcgidWrapper /usr/bin/php-cgi .php\nFcgidIOTimeout 60\nFcgidMaxRequestsPerProcess 500"
+    )
 
 
 def test_continuation_and_latin1_survive_a_rename(tmp_path: Path) -> None:
-    data = b"# r\xe9glages\nMaxRequestsPerProcess \\\n    1000\n<Files x.php>\n  FcgidWrapper /usr/bin/php-cgi .php\n</Files>\n"
-    assert _fixed(tmp_path, data) == data.replace(b"MaxRequestsPerProcess \\\n    1000", b"FcgidMaxRequestsPerProcess \\\n    500")
+    data = (b"# r\xe9glages\nMaxRequestsPerProcess \\\n    1000\n<Files x.php>\n  FcgidWrapper /usr/bin/php-cgi .php\n"
+            b"</Files>\n")
+    assert _fixed(tmp_path, data) == data.replace(
+        b"MaxRequestsPerProcess \\\n    1000", b"FcgidMaxRequestsPerProcess \\\n    500"
+    )
 
 
 def test_trailing_comment_moves_above_with_indentation(tmp_path: Path) -> None:
     data = b"<IfModule mod_fcgid.c>\r\n    FcgidIOTimeout 60 # one minute\r\n</IfModule>"
-    assert _fixed(tmp_path, data) == b"<IfModule mod_fcgid.c>\r\n    # one minute\r\n    FcgidIOTimeout 60\r\n</IfModule>"
+    assert (
+        _fixed(tmp_path, data) == b"<IfModule mod_fcgid.c>\r\n    # one minute\r\n    FcgidIOTimeout 60\r\n</IfModule>"
+    )

@@ -55,8 +55,16 @@ pytestmark = pytest.mark.skipif(not FILES, reason="shared corpus not present (se
 
 def httpd_accepts(config: Path, work: Path) -> bool:
     """``apache2 -t`` on a minimal server that loads mod_fcgid and includes ``config``."""
-    lines = [f"ServerRoot {work}", "ServerName localhost", f"PidFile {work}/httpd.pid", f"ErrorLog {work}/error.log", f"DefaultRuntimeDir {work}"]
-    lines += [f"LoadModule {m}_module {MODULES}/mod_{m}.so" for m in HTTPD_MODULES if (MODULES / f"mod_{m}.so").is_file()]
+    lines = [
+        f"ServerRoot {work}",
+        "ServerName localhost",
+        f"PidFile {work}/httpd.pid",
+        f"ErrorLog {work}/error.log",
+        f"DefaultRuntimeDir {work}",
+    ]
+    lines += [
+        f"LoadModule {m}_module {MODULES}/mod_{m}.so" for m in HTTPD_MODULES if (MODULES / f"mod_{m}.so").is_file()
+    ]
     lines.append(f'Include "{config}"')
     main = work / "httpd-test.conf"
     main.write_text("\n".join(lines) + "\n")
@@ -77,7 +85,9 @@ def test_fixed_corpus_file_rechecks_clean_and_httpd_still_accepts_it(name: str, 
         if not outcome.applied:
             break
     assert fixed_rules, f"{name}: a fixable finding was reported but nothing was fixed"
-    left = [f for f in analyse(copy, LoadOptions(root=root), RULES).findings if f.rule in fixed_rules and f.fix is not None]
+    left = [
+        f for f in analyse(copy, LoadOptions(root=root), RULES).findings if f.rule in fixed_rules and f.fix is not None
+    ]
     assert not left, [f"{f.rule} {f.location}: {f.message}" for f in left]
     if shutil.which("apache2") is None or not (MODULES / "mod_fcgid.so").is_file():
         pytest.skip("apache2 with mod_fcgid not installed: the 'apache2 -t' comparison was not run")

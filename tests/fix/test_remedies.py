@@ -17,10 +17,13 @@ def findings(path: Path, rule: str) -> list:
 
 
 def test_fcg001_inserts_in_the_vhost_with_sibling_indentation(tree) -> None:
-    base = tree({
-        "httpd.conf": "<VirtualHost *:80>\n\tServerName a.example\n\t<Directory /srv>\n\t\tFcgidWrapper /opt/w .php\n\t</Directory>\n</VirtualHost>\n",
-        "opt/w": WRAPPER_500,
-    })
+    base = tree(
+        {
+            "httpd.conf": "<VirtualHost *:80>\n\tServerName a.example\n\t<Directory /srv>\n\t\tFcgidWrapper /opt/w ."
+                          "php\n\t</Directory>\n</VirtualHost>\n",
+            "opt/w": WRAPPER_500,
+        }
+    )
     conf = base / "httpd.conf"
     conf.write_text(conf.read_text().replace("/opt/w", str(base / "opt/w")))
     outcome = fix(conf)
@@ -30,7 +33,12 @@ def test_fcg001_inserts_in_the_vhost_with_sibling_indentation(tree) -> None:
 
 
 def test_fcg001_edits_the_directive_in_force(tree) -> None:
-    base = tree({"httpd.conf": "FcgidMaxRequestsPerProcess 10000\n<Files ~ \"\\.php$\">\n    FcgidWrapper /usr/bin/php-cgi .php\n</Files>\n"})
+    base = tree(
+        {
+            "httpd.conf": 'FcgidMaxRequestsPerProcess 10000\n<Files ~ "\\.php$">\n    FcgidWrapper /usr/bin/php-cgi .'
+                          'php\n</Files>\n'
+        }
+    )
     conf = base / "httpd.conf"
     fix(conf)
     assert conf.read_text().startswith("FcgidMaxRequestsPerProcess 500\n")
@@ -44,14 +52,21 @@ def test_fcg001_main_server_goes_into_the_ifmodule_block(tree) -> None:
     conf = base / "httpd.conf"
     conf.write_text(conf.read_text().replace("Include fcgid.conf", f"Include {base / 'fcgid.conf'}"))
     fix(conf)
-    assert (base / "fcgid.conf").read_bytes() == b"<IfModule mod_fcgid.c>\r\n  FcgidIOTimeout 60\r\n  FcgidMaxRequestsPerProcess 500\r\n</IfModule>\r\n"
+    assert (
+        (base / "fcgid.conf").read_bytes()
+        == b"<IfModule mod_fcgid.c>\r\n  FcgidIOTimeout 60\r\n  FcgidMaxRequestsPerProcess 500\r\n</IfModule>\r\n"
+    )
 
 
 def test_fcg001_main_server_without_fcgid_block_goes_after_the_wrapper_scope(tree) -> None:
     base = tree({"httpd.conf": "ServerName x\n<Files ~ \"\\.php$\">\n  FcgidWrapper /usr/bin/php-cgi .php\n</Files>"})
     conf = base / "httpd.conf"
     fix(conf)
-    assert conf.read_text() == "ServerName x\n<Files ~ \"\\.php$\">\n  FcgidWrapper /usr/bin/php-cgi .php\n</Files>\nFcgidMaxRequestsPerProcess 500"
+    assert (
+        conf.read_text()
+        == 'ServerName x\n<Files ~ "\\.php$">\n  FcgidWrapper /usr/bin/php-cgi .php\n</Files>\n'
+           'FcgidMaxRequestsPerProcess 500'
+    )
 
 
 def test_fcg001_shared_scope_takes_the_smallest_and_says_why(tree) -> None:
@@ -89,12 +104,19 @@ def test_fcg001_unsafe_alternative_when_the_directive_is_a_variable(tree) -> Non
 
 
 def test_fcg002_in_wrapper_and_initial_env(tree) -> None:
-    base = tree({"w": "#!/bin/sh\nPHP_FCGI_CHILDREN=8   # forks\nexport PHP_FCGI_CHILDREN\nexport PHP_FCGI_MAX_REQUESTS=500\nexec php-cgi\n"})
+    base = tree(
+        {
+            "w": "#!/bin/sh\nPHP_FCGI_CHILDREN=8   # forks\nexport PHP_FCGI_CHILDREN\nexport PHP_FCGI_MAX_"
+                 "REQUESTS=500\nexec php-cgi\n"
+        }
+    )
     conf = base / "httpd.conf"
     conf.write_text(f"FcgidMaxRequestsPerProcess 500\nFcgidWrapper {base / 'w'} .php\n")
     fix(conf)
     assert (base / "w").read_text().splitlines()[1] == "PHP_FCGI_CHILDREN=0   # forks"
-    conf.write_text("FcgidInitialEnv PHP_FCGI_CHILDREN \"4\"\nFcgidMaxRequestsPerProcess 500\nFcgidWrapper /usr/bin/php-cgi .php\n")
+    conf.write_text(
+        'FcgidInitialEnv PHP_FCGI_CHILDREN "4"\nFcgidMaxRequestsPerProcess 500\nFcgidWrapper /usr/bin/php-cgi .php\n'
+    )
     fix(conf)
     assert conf.read_text().splitlines()[0] == "FcgidInitialEnv PHP_FCGI_CHILDREN 0"
     assert not findings(conf, "FCG002")
@@ -116,7 +138,11 @@ def test_limits_raised_only_with_unsafe_fixes(tree) -> None:
     outcome = fix(conf, unsafe=True)
     text = conf.read_text()
     # max_execution_time 600 s of CPU time: 25 % more; the larger body limit (20M) plus 1 MiB of multipart room
-    assert "FcgidIOTimeout 750\n" in text and "FcgidBusyTimeout 750\n" in text and f"FcgidMaxRequestLen {21 * 1024 * 1024}\n" in text
+    assert (
+        "FcgidIOTimeout 750\n" in text
+        and "FcgidBusyTimeout 750\n" in text
+        and f"FcgidMaxRequestLen {21 * 1024 * 1024}\n" in text
+    )
     assert not {f.rule for f in outcome.remaining} & {"FCG003", "FCG004", "FCG005"}
 
 

@@ -13,7 +13,9 @@ from fcgilint.fix import engine, writer
 from tests.fix.fix_support import fix, snapshot
 
 RACE = "<VirtualHost *:80>\n    FcgidWrapper /usr/bin/php-cgi .php\n</VirtualHost>\n"
-FIXED = "<VirtualHost *:80>\n    FcgidWrapper /usr/bin/php-cgi .php\n    FcgidMaxRequestsPerProcess 500\n</VirtualHost>\n"
+FIXED = (
+    "<VirtualHost *:80>\n    FcgidWrapper /usr/bin/php-cgi .php\n    FcgidMaxRequestsPerProcess 500\n</VirtualHost>\n"
+)
 
 
 def invoke(*args: str):
@@ -63,7 +65,9 @@ def test_failed_write_of_a_second_file_restores_the_first(tmp_path: Path, monkey
     before = snapshot(tmp_path)
     real_replace = writer.replace
 
-    def fail_on_b(path: Path, expected: bytes, data: bytes, like: os.stat_result, tree: writer.Tree, sync: bool = True) -> None:
+    def fail_on_b(
+        path: Path, expected: bytes, data: bytes, like: os.stat_result, tree: writer.Tree, sync: bool = True
+    ) -> None:
         if path.name == "b.conf":
             raise writer.WriteError(f"{path}: disk full")
         real_replace(path, expected, data, like, tree, sync)
@@ -152,7 +156,9 @@ def test_exit_codes(site: Path, tmp_path: Path) -> None:
     (tmp_path / "fixed.conf").write_text("FcgidMaxRequestsPerProcess -1\nFcgidWrapper /usr/bin/php-cgi .php\n")
     assert invoke("fix", str(tmp_path / "fixed.conf")).exit_code == 0
     (tmp_path / "w").write_text("#!/bin/sh\nexec /usr/bin/php-cgi\n")
-    (tmp_path / "unsafe.conf").write_text(f"Define L 900\nFcgidMaxRequestsPerProcess ${{L}}\nFcgidWrapper {tmp_path / 'w'} .php\n")
+    (tmp_path / "unsafe.conf").write_text(
+        f"Define L 900\nFcgidMaxRequestsPerProcess ${{L}}\nFcgidWrapper {tmp_path / 'w'} .php\n"
+    )
     remains = invoke("fix", str(tmp_path / "unsafe.conf"))
     assert remains.exit_code == 1 and "1 unsafe fix(es) not applied" in remains.output
     assert invoke("fix", str(site)).exit_code == 0
@@ -175,7 +181,11 @@ def test_diff_is_byte_exact_and_marks_a_missing_final_newline(tmp_path: Path) ->
     conf.write_bytes(b"# r\xe9glages\r\nFcgidWrapper /usr/bin/php-cgi .php\r\nMaxRequestsPerProcess 900")
     result = CliRunner().invoke(app, ["fix", "--diff", "--select", "FCG001", "--select", "FCG006", str(conf)])
     assert result.exit_code == 1, result.output  # a preview fixes nothing: the findings are still there
-    assert b"-MaxRequestsPerProcess 900\n\\ No newline at end of file\n+FcgidMaxRequestsPerProcess 500\n\\ No newline at end of file\n" in result.stdout_bytes
+    assert (
+        b"-MaxRequestsPerProcess 900\n\\ No newline at end of file\n+FcgidMaxRequestsPerProcess 500\n\\ No newline at "
+        b"end of file\n"
+        in result.stdout_bytes
+    )
     assert b" FcgidWrapper /usr/bin/php-cgi .php\r\n" in result.stdout_bytes
     assert conf.read_bytes().endswith(b"MaxRequestsPerProcess 900")
 
@@ -183,7 +193,9 @@ def test_diff_is_byte_exact_and_marks_a_missing_final_newline(tmp_path: Path) ->
 def test_a_rollback_that_fails_says_which_bytes_each_file_kept(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real_replace = writer.replace
 
-    def full_disk_on_restore(path: Path, expected: bytes, data: bytes, like: os.stat_result, tree: writer.Tree, sync: bool = True) -> None:
+    def full_disk_on_restore(
+        path: Path, expected: bytes, data: bytes, like: os.stat_result, tree: writer.Tree, sync: bool = True
+    ) -> None:
         if data == RACE.encode():
             raise writer.WriteError(f"{path}: cannot write the new content (No space left on device); not replaced")
         real_replace(path, expected, data, like, tree, sync)

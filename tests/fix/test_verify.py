@@ -38,8 +38,12 @@ def debian_tree(base: Path) -> Path:
     port = free_port()
     (tree / "envvars").parent.mkdir(parents=True)
     (tree / "envvars").write_text(
-        "".join(f"export APACHE_{name}_DIR={base / folder}\n" for name, folder in (("RUN", "run"), ("LOCK", "lock"), ("LOG", "log")))
-        + f"export APACHE_PID_FILE={base / 'run' / 'apache2.pid'}\nexport APACHE_RUN_USER=www-data\nexport APACHE_RUN_GROUP=www-data\n"
+        "".join(
+            f"export APACHE_{name}_DIR={base / folder}\n"
+            for name, folder in (("RUN", "run"), ("LOCK", "lock"), ("LOG", "log"))
+        )
+        + f"export APACHE_PID_FILE={base / 'run' / 'apache2.pid'}\nexport APACHE_RUN_USER=www-data\nexport APACHE_RUN_"
+          "GROUP=www-data\n"
     )
     modules = "".join(f"LoadModule {m}_module {MODULES_DIR}/mod_{m}.so\n" for m in ("mpm_event", "authz_core", "fcgid"))
     (tree / "apache2.conf").write_text(
@@ -56,7 +60,10 @@ def test_a_verify_command_that_already_fails_stops_before_writing(tmp_path: Path
     before = (tree / "apache2.conf").read_bytes()
     result = invoke("fix", "--verify", f"apache2 -t -f {tree / 'apache2.conf'}", str(tree))
     assert result.exit_code == 2, result.output
-    assert "already fails before any change (exit code 1); Debian's envvars was not read: use 'apache2ctl -t'" in result.output
+    assert (
+        "already fails before any change (exit code 1); Debian's envvars was not read: use 'apache2ctl -t'"
+        in result.output
+    )
     assert "Config variable ${APACHE_LOCK_DIR} is not defined" in result.output  # httpd's own words come first
     assert result.output.rstrip().endswith("nothing was written")
     assert (tree / "apache2.conf").read_bytes() == before
@@ -74,8 +81,23 @@ def test_a_signal_while_verify_runs_before_writing_changes_nothing(tmp_path: Pat
     conf = tmp_path / "httpd.conf"
     conf.write_text(RACE)
     marker = tmp_path / "verifying"
-    process = subprocess.Popen([sys.executable, "-m", "fcgilint", "fix", "--select", "FCG001", "--verify", f"touch {marker}; sleep 60", str(conf)],
-                               cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "fcgilint",
+            "fix",
+            "--select",
+            "FCG001",
+            "--verify",
+            f"touch {marker}; sleep 60",
+            str(conf),
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     while not marker.exists() and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -33,28 +33,60 @@ GITLAB_SCHEMA = {
             "location": {
                 "type": "object",
                 "required": ["path", "lines"],
-                "properties": {"path": {"type": "string"}, "lines": {"type": "object", "required": ["begin"], "properties": {"begin": {"type": "integer", "minimum": 1}}}},
+                "properties": {
+                    "path": {"type": "string"},
+                    "lines": {
+                        "type": "object",
+                        "required": ["begin"],
+                        "properties": {"begin": {"type": "integer", "minimum": 1}},
+                    },
+                },
             },
         },
     },
 }
-POSITION = {"type": "object", "required": ["line"], "properties": {"line": {"type": "integer", "minimum": 1}, "column": {"type": "integer", "minimum": 1}}}
+POSITION = {
+    "type": "object",
+    "required": ["line"],
+    "properties": {"line": {"type": "integer", "minimum": 1}, "column": {"type": "integer", "minimum": 1}},
+}
 RDJSON_SCHEMA = {
     "type": "object",
     "required": ["source", "diagnostics"],
     "properties": {
         "source": {"type": "object", "required": ["name"]},
-        "diagnostics": {"type": "array", "items": {
-            "type": "object",
-            "required": ["message", "location", "severity", "code"],
-            "properties": {
-                "severity": {"enum": ["ERROR", "WARNING", "INFO"]},
-                "location": {"type": "object", "required": ["path", "range"], "properties": {"range": {"type": "object", "required": ["start"], "properties": {"start": POSITION}}}},
-                "code": {"type": "object", "required": ["value"]},
-                "suggestions": {"type": "array", "items": {"type": "object", "required": ["range", "text"],
-                                "properties": {"range": {"type": "object", "required": ["start", "end"], "properties": {"start": POSITION, "end": POSITION}}}}},
+        "diagnostics": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["message", "location", "severity", "code"],
+                "properties": {
+                    "severity": {"enum": ["ERROR", "WARNING", "INFO"]},
+                    "location": {
+                        "type": "object",
+                        "required": ["path", "range"],
+                        "properties": {
+                            "range": {"type": "object", "required": ["start"], "properties": {"start": POSITION}}
+                        },
+                    },
+                    "code": {"type": "object", "required": ["value"]},
+                    "suggestions": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["range", "text"],
+                            "properties": {
+                                "range": {
+                                    "type": "object",
+                                    "required": ["start", "end"],
+                                    "properties": {"start": POSITION, "end": POSITION},
+                                }
+                            },
+                        },
+                    },
+                },
             },
-        }},
+        },
     },
 }
 
@@ -65,7 +97,9 @@ def test_gitlab_code_quality_has_the_fields_the_widget_reads(repo: Path) -> None
     issues = json.loads(out.stdout)
     jsonschema.validate(issues, GITLAB_SCHEMA)
     findings = json.loads(invoke([*CHECK, "--format", "json"]).stdout)["findings"]
-    assert [(i["check_name"], i["location"]["path"], i["location"]["lines"]["begin"]) for i in issues] == [(f["rule"], f["file"], f["line"]) for f in findings]
+    assert [(i["check_name"], i["location"]["path"], i["location"]["lines"]["begin"]) for i in issues] == [
+        (f["rule"], f["file"], f["line"]) for f in findings
+    ]
     assert len({i["fingerprint"] for i in issues}) == len(issues)
     assert {i["severity"] for i in issues if i["check_name"] == "FCG001"} == {"major"}
     conf = repo / ENTRY
@@ -81,7 +115,11 @@ def test_checkstyle_xml_lists_every_finding_under_its_file(repo: Path) -> None:
     root = ET.fromstring(out.stdout)
     assert root.tag == "checkstyle" and root.get("version")
     findings = json.loads(invoke([*CHECK, "--format", "json"]).stdout)["findings"]
-    seen = [(e.get("source"), f.get("name"), int(e.get("line") or 0), e.get("severity")) for f in root.iter("file") for e in f.iter("error")]
+    seen = [
+        (e.get("source"), f.get("name"), int(e.get("line") or 0), e.get("severity"))
+        for f in root.iter("file")
+        for e in f.iter("error")
+    ]
     assert seen == [(f"fcgilint.{f['rule']}", f["file"], f["line"], f["severity"]) for f in findings]
     assert len({f.get("name") for f in root.iter("file")}) == len(list(root.iter("file")))
 
@@ -109,7 +147,11 @@ def test_rdjson_suggestions_applied_as_reviewdog_does_give_what_fix_writes(repo:
         assert d["location"]["path"] == ENTRY
         text = original
         for s in sorted(d["suggestions"], key=lambda s: _offset(original, s["range"]["start"]), reverse=True):
-            text = text[: _offset(original, s["range"]["start"])] + s["text"] + text[_offset(original, s["range"]["end"]):]
+            text = (
+                text[: _offset(original, s["range"]["start"])]
+                + s["text"]
+                + text[_offset(original, s["range"]["end"]) :]
+            )
         unsafe = ["--unsafe-fixes"] if "unsafe fix (changes behaviour): " in d["message"] else []
         conf.write_text(original)
         invoke(["fix", "--root", ".", ENTRY, "--select", d["code"]["value"], *unsafe])

@@ -80,7 +80,10 @@ def test_sarif_of_a_clean_run_and_of_undecodable_bytes_is_valid(tmp_path: Path) 
 
 
 # Workflow command: ::LEVEL key=value,key=value::message (actions/toolkit command.ts)
-ANNOTATION = re.compile(r"^::(error|warning|notice)(?: ((?:file|line|col|endLine|endColumn|title)=[^,:\r\n]*(?:,(?:file|line|col|endLine|endColumn|title)=[^,:\r\n]*)*))?::([^\r\n]*)$")
+ANNOTATION = re.compile(
+    r"^::(error|warning|notice)(?: ((?:file|line|col|endLine|endColumn|title)=[^,:\r\n]*(?:,"
+    r"(?:file|line|col|endLine|endColumn|title)=[^,:\r\n]*)*))?::([^\r\n]*)$"
+)
 
 
 def test_github_annotations_follow_the_workflow_command_syntax(repo: Path) -> None:
@@ -91,7 +94,11 @@ def test_github_annotations_follow_the_workflow_command_syntax(repo: Path) -> No
     by_title = {dict(p.split("=", 1) for p in m.group(2).split(","))["title"]: m for m in annotations if m.group(2)}
     race = by_title["FCG001 request-limit-race"]
     props = dict(p.split("=", 1) for p in race.group(2).split(","))
-    assert race.group(1) == "error" and props["file"] == ENTRY and props["line"] == str(next(f["line"] for f in findings if f["rule"] == "FCG001"))
+    assert (
+        race.group(1) == "error"
+        and props["file"] == ENTRY
+        and props["line"] == str(next(f["line"] for f in findings if f["rule"] == "FCG001"))
+    )
     assert by_title["FCG013 connect-timeout-no-effect"].group(1) == "notice"
 
 

@@ -37,7 +37,9 @@ def hosting_tree(base: Path, sites: int) -> Path:
     return base / "httpd.conf"
 
 
-def test_a_check_on_a_terminal_shows_each_stage_with_counts_and_an_eta(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_check_on_a_terminal_shows_each_stage_with_counts_and_an_eta(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(progress, "QUIET_SECONDS", 0.0)
     monkeypatch.setattr(progress, "UPDATES_PER_SECOND", 10**9)
     terminal = Terminal()

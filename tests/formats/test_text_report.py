@@ -12,11 +12,23 @@ SITES = {
     "etc/apache2/apache2.conf": "FcgidConnectTimeout 20\nIncludeOptional sites-enabled/*.conf\n",
     "etc/apache2/sites-enabled/shop.conf": "<VirtualHost *:80>\n    ServerName shop.example.org\n"
     "    FcgidWrapper /usr/local/bin/php-wrapper .php\n</VirtualHost>\n",
-    "etc/apache2/sites-enabled/blog.conf": "<VirtualHost *:80>\n    ServerName blog.example.org\n    FcgidMaxRequestsPerProcess 500\n"
+    "etc/apache2/sites-enabled/blog.conf": "<VirtualHost *:80>\n    ServerName blog.example.org\n    "
+                                           "FcgidMaxRequestsPerProcess 500\n"
     "    FcgidWrapper /usr/local/bin/php-wrapper .php\n    MaxRequestLen 200\n</VirtualHost>\n",
     "usr/local/bin/php-wrapper": WRAPPER,
 }
-CHECK = ["check", "--root", ".", "etc/apache2/apache2.conf", "--select", "FCG001", "--select", "FCG006", "--select", "FCG013"]
+CHECK = [
+    "check",
+    "--root",
+    ".",
+    "etc/apache2/apache2.conf",
+    "--select",
+    "FCG001",
+    "--select",
+    "FCG006",
+    "--select",
+    "FCG013",
+]
 HEAD = re.compile(r"^etc/apache2/\S+:\d+: (error|warning|info) FCG\d{3} [a-z-]+: ")
 
 
@@ -63,10 +75,16 @@ def test_group_by_vhost_and_by_file(tmp_path: Path) -> None:
     with chdir(sites(tmp_path)):
         by_vhost = invoke([*CHECK, "--group-by", "vhost", "-q"]).stdout.splitlines()
         by_file = invoke([*CHECK, "--group-by", "file", "-q"]).stdout.splitlines()
-    assert [line for line in by_vhost if not line.startswith("  ")] == ["the main server", "blog.example.org", "shop.example.org"]
+    assert [line for line in by_vhost if not line.startswith("  ")] == [
+        "the main server",
+        "blog.example.org",
+        "shop.example.org",
+    ]
     shop = by_vhost.index("shop.example.org")
     assert by_vhost[shop + 1].startswith("  etc/apache2/sites-enabled/shop.conf:3: error FCG001 ")
-    assert "etc/apache2/sites-enabled/blog.conf" in by_file and "  5: info FCG006 legacy-directive-name: " in "\n".join(by_file)
+    assert "etc/apache2/sites-enabled/blog.conf" in by_file and "  5: info FCG006 legacy-directive-name: " in "\n".join(
+        by_file
+    )
 
 
 def test_output_file_and_colour_switches(tmp_path: Path) -> None:
@@ -87,7 +105,9 @@ def test_output_file_and_colour_switches(tmp_path: Path) -> None:
 
 def test_fix_lists_what_remains_one_line_each(tmp_path: Path) -> None:
     with chdir(sites(tmp_path)):
-        out = invoke(["fix", "--root", ".", "etc/apache2/apache2.conf", "--select", "FCG001", "--select", "FCG013"]).stdout
+        out = invoke(
+            ["fix", "--root", ".", "etc/apache2/apache2.conf", "--select", "FCG001", "--select", "FCG013"]
+        ).stdout
         assert "fixed FCG001 etc/apache2/sites-enabled/shop.conf:3: " in out and "    because: " not in out
         remaining = out[out.index("remaining:"):].splitlines()[1:]
         assert HEAD.match(remaining[0]) and "FCG013" in remaining[0] and not remaining[1].startswith("    ")
@@ -97,5 +117,8 @@ def test_the_php_ini_step_reads_as_a_sentence(tmp_path: Path) -> None:
     with chdir(sites(tmp_path)):
         out = invoke(["check", "--root", ".", "etc/apache2/apache2.conf", "--select", "FCG005", "-v"]).stdout
     steps = [line.strip() for line in out.splitlines() if "php.ini" in line and line.startswith("      ")]
-    assert "post_max_size: no php.ini found (no -c, no PHPRC, no /etc/php/*/cgi/php.ini): PHP's built-in defaults apply" in steps
+    assert (
+        "post_max_size: no php.ini found (no -c, no PHPRC, no /etc/php/*/cgi/php.ini): PHP's built-in defaults apply"
+        in steps
+    )
     assert "chosen by" not in out

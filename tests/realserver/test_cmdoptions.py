@@ -24,7 +24,12 @@ pytestmark = pytest.mark.real_server
 def cmdoptions_lab() -> Iterator[fcgidlab.Lab]:
     root = Path(tempfile.mkdtemp(prefix="fcgidlab-"))
     wrapper = root / "bin" / "php-wrapper"  # where the lab writes its wrapper
-    scenario = fcgidlab.Scenario(name="cmdoptions", io_timeout=2, slow_seconds=4, extra_conf=(f"FcgidCmdOptions {wrapper} MaxRequestsPerProcess 20",))
+    scenario = fcgidlab.Scenario(
+        name="cmdoptions",
+        io_timeout=2,
+        slow_seconds=4,
+        extra_conf=(f"FcgidCmdOptions {wrapper} MaxRequestsPerProcess 20",),
+    )
     lab = fcgidlab.Lab.create(scenario, root=root)
     assert lab.wrapper == wrapper
     try:
@@ -36,7 +41,9 @@ def cmdoptions_lab() -> Iterator[fcgidlab.Lab]:
 
 
 def test_io_timeout_of_the_server_does_not_apply(cmdoptions_lab: fcgidlab.Lab, fcgilint) -> None:
-    evidence = fcgidlab.drive(cmdoptions_lab, fcgidlab.Workload(path="/slow.php", requests=1, concurrency=1), time_limit=30)
+    evidence = fcgidlab.drive(
+        cmdoptions_lab, fcgidlab.Workload(path="/slow.php", requests=1, concurrency=1), time_limit=30
+    )
     assert evidence.load.statuses == {"200": 1}
     assert "read data timeout" not in cmdoptions_lab.error_log.read_text()
     report = fcgilint("check", str(cmdoptions_lab.conf))

@@ -44,7 +44,9 @@ def exposed_lab(start_lab) -> fcgidlab.Lab:
 
 @pytest.fixture(scope="module")
 def routed_lab(start_lab) -> fcgidlab.Lab:
-    scenario = fcgidlab.Scenario(name="handler-routed", fcgid_max_requests=20, extra_conf=DEBIAN_PHP_CGI_CONF + ROUTED_TO_FCGID)
+    scenario = fcgidlab.Scenario(
+        name="handler-routed", fcgid_max_requests=20, extra_conf=DEBIAN_PHP_CGI_CONF + ROUTED_TO_FCGID
+    )
     return start_lab(scenario)
 
 

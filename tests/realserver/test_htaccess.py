@@ -31,7 +31,9 @@ def lab(start_lab) -> fcgidlab.Lab:
     return start_lab(SCENARIO)
 
 
-def test_a_htaccess_wrapper_races_is_reported_there_and_fixed_in_the_vhost(lab: fcgidlab.Lab, fcgilint, fcgilint_fix) -> None:
+def test_a_htaccess_wrapper_races_is_reported_there_and_fixed_in_the_vhost(
+    lab: fcgidlab.Lab, fcgilint, fcgilint_fix
+) -> None:
     before = fcgidlab.drive(lab, fcgidlab.Workload(requests=600, concurrency=10, host=HT), time_limit=90)
     assert before.load.statuses["500"] > 0, before.load.statuses
     htaccess = lab.vhost_docroot(lab.vhost(HT)) / ".htaccess"
@@ -52,5 +54,7 @@ def test_a_server_directive_in_htaccess_is_a_500_and_fcg007(lab: fcgidlab.Lab, f
     assert load.load.statuses == {"500": 5}, load.load.statuses
     assert "FcgidMaxRequestsPerProcess not allowed here" in lab.vhost_error_log(lab.vhost(BAD)).read_text()
     htaccess = lab.vhost_docroot(lab.vhost(BAD)) / ".htaccess"
-    errors = [f for f in fcgilint("check", "--select", "FCG007", str(lab.conf))["findings"] if f["file"] == str(htaccess)]
+    errors = [
+        f for f in fcgilint("check", "--select", "FCG007", str(lab.conf))["findings"] if f["file"] == str(htaccess)
+    ]
     assert [(f["line"], f["severity"]) for f in errors] == [(2, "error")] and "not allowed here" in errors[0]["message"]

@@ -14,7 +14,9 @@ import fcgidlab
 
 pytestmark = pytest.mark.real_server
 
-ENV_PAGE = "<?php\nheader('Content-Type: text/plain');\necho json_encode([getenv('PHP_FCGI_MAX_REQUESTS'), getenv('FOO')]);\n"
+ENV_PAGE = (
+    "<?php\nheader('Content-Type: text/plain');\necho json_encode([getenv('PHP_FCGI_MAX_REQUESTS'), getenv('FOO')]);\n"
+)
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,9 @@ import fcgidlab
 pytestmark = pytest.mark.real_server
 
 BUSY = fcgidlab.Workload(path="/busy.php", requests=1, concurrency=1)
-SCENARIO = dataclasses.replace(fcgidlab.SCENARIOS["timeout"], name="margin", io_timeout=1, max_execution_time=2, workloads=())
+SCENARIO = dataclasses.replace(
+    fcgidlab.SCENARIOS["timeout"], name="margin", io_timeout=1, max_execution_time=2, workloads=()
+)
 
 
 def test_fixed_io_timeout_lets_php_report_its_own_timeout(start_lab, fcgilint_fix) -> None:

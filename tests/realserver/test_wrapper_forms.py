@@ -56,12 +56,16 @@ def _show(lab: fcgidlab.Lab) -> dict[str, dict[str, dict]]:
     done = subprocess.run([sys.executable, "-m", "fcgilint", "show", "--format", "json", str(lab.conf)],
                           cwd=fcgidlab.Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    return {scope["vhost"]: {row["name"]: row for part in scope["parts"] if part["kind"] == "class" for row in part["rows"]}
-            for scope in json.loads(done.stdout)["scopes"]}
+    return {
+        scope["vhost"]: {row["name"]: row for part in scope["parts"] if part["kind"] == "class" for row in part["rows"]}
+        for scope in json.loads(done.stdout)["scopes"]
+    }
 
 
 def _upload(lab: fcgidlab.Lab, host: str) -> fcgidlab.LoadResult:
-    return fcgidlab.run_load(lab.port, fcgidlab.Workload(path="/upload.php", requests=1, concurrency=1, body_bytes=UPLOAD, host=host))
+    return fcgidlab.run_load(
+        lab.port, fcgidlab.Workload(path="/upload.php", requests=1, concurrency=1, body_bytes=UPLOAD, host=host)
+    )
 
 
 def test_nice_and_opts_reach_php_cgi_as_fcgilint_reads_them(lab: fcgidlab.Lab, fcgilint) -> None:
@@ -76,11 +80,15 @@ def test_nice_and_opts_reach_php_cgi_as_fcgilint_reads_them(lab: fcgidlab.Lab, f
     assert sorted((f.get("vhost") for f in races), key=str) == [None, NICE], races
 
 
-def test_c_on_the_wrapper_line_and_the_fix_lets_a_10mb_upload_through(lab: fcgidlab.Lab, fcgilint, fcgilint_fix) -> None:
+def test_c_on_the_wrapper_line_and_the_fix_lets_a_10mb_upload_through(
+    lab: fcgidlab.Lab, fcgilint, fcgilint_fix
+) -> None:
     status, body = _get(lab, LINE, "/ini.php")
     assert status == 200 and body.split()[0] == "32M", body
     assert _upload(lab, LINE).statuses == {"500": 1}  # FcgidMaxRequestLen's default 128 KiB
-    (finding,) = [f for f in fcgilint("check", "--select", "FCG005", str(lab.conf))["findings"] if f.get("vhost") == LINE]
+    (finding,) = [
+        f for f in fcgilint("check", "--select", "FCG005", str(lab.conf))["findings"] if f.get("vhost") == LINE
+    ]
     assert "at least 33554432" in finding["message"]
     fcgilint_fix("--select", "FCG005", "--unsafe-fixes", str(lab.conf))
     lab.stop()

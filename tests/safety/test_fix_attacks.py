@@ -76,7 +76,12 @@ def test_a_signal_during_verify_restores_every_file(tmp_path: Path, signum: int)
     marker = tmp_path / "verifying"
     before = {p: digest(p) for p in conf_dir.rglob("*.conf")}
     checked = tmp_path / "checked-before-writing"  # --verify runs once before writing: signal the second run
-    process = start("--backup", "--verify", f"if [ -e {checked} ]; then touch {marker}; sleep 60; else touch {checked}; fi", str(conf_dir))
+    process = start(
+        "--backup",
+        "--verify",
+        f"if [ -e {checked} ]; then touch {marker}; sleep 60; else touch {checked}; fi",
+        str(conf_dir),
+    )
     deadline = time.monotonic() + 60
     while not marker.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
