@@ -41,7 +41,7 @@ _START = re.compile(rf"\[(?:{_TIME})\]|\[(?:[\w.-]*:)?(?:{_LEVELS})\] ")
 _BARE = re.compile(
     r"(?:\((?:OS |EAI )?\d+\)[^:]*: )?(?:\[client [^\]]+\] ?)?"
     r"(?:mod_fcgid: |End of script output before headers|Premature end of script headers|suexec policy violation"
-    r"|(?:\S+: )?Invalid command '|AH\d{5}: |FastCGI: |FCGI: )"
+    r"|(?:\S*[/.]\S*: )?Invalid command '|AH\d{5}: |FastCGI: |FCGI: )"
 )
 _SUEXEC = re.compile(r"^\[(?P<ts>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\]: (?P<msg>.*)$")
 _FPM = re.compile(r"^\[(?P<ts>\d\d-\w{3}-\d{4} \d\d:\d\d:\d\d(?:\.\d+)?)\] (?P<level>[A-Z]+): (?P<msg>.*)$")

@@ -67,3 +67,9 @@ def test_help_names_argument_types_as_the_pinned_typer_does() -> None:
     out = invoke(["check", "--help"])
     assert "PATH" in out.stdout and "TEXT" in out.stdout
     assert "<list[" not in out.stdout and "<path>" not in out.stdout
+
+
+def test_help_describes_the_arguments() -> None:
+    """An argument's help reaches --help (typer 0.24/0.25 lose it under click 8.5, which pyproject.toml excludes)."""
+    assert "Config directory" in invoke(["check", "--help"]).stdout
+    assert "Rule id or name" in invoke(["explain", "--help"]).stdout
