@@ -575,6 +575,16 @@ class Lab:
         return found
 
     # -- evidence -----------------------------------------------------------------------------
+    def get(self, path: str, host: str | None = None, timeout: float = 30.0) -> tuple[int, str]:
+        """One GET to this instance (to a name-based vhost when ``host`` is given): status and body text."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request("GET", path, headers={"Host": host} if host else {})
+            response = conn.getresponse()
+            return response.status, response.read().decode("utf-8", "replace")
+        finally:
+            conn.close()
+
     def wait_for(self, condition: Callable[[], bool], timeout: float = 10.0) -> bool:
         """Poll ``condition``: httpd writes the access log after the response, and mod_fcgid
         logs process exits only at its next scan (every 3 s by default)."""

@@ -10,7 +10,6 @@ mod_fcgid starts the script file itself (FCG040).
 
 from __future__ import annotations
 
-import http.client
 
 import pytest
 
@@ -25,15 +24,6 @@ DEBIAN_PHP_CGI_CONF = (
 )
 ROUTED_TO_FCGID = ('<FilesMatch "\\.php$">', "    SetHandler fcgid-script", "</FilesMatch>")
 
-
-def _get(lab: fcgidlab.Lab, path: str, timeout: float = 10) -> tuple[int, str]:
-    connection = http.client.HTTPConnection("127.0.0.1", lab.port, timeout=timeout)
-    try:
-        connection.request("GET", path)
-        response = connection.getresponse()
-        return response.status, response.read().decode("utf-8", "replace")
-    finally:
-        connection.close()
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +41,7 @@ def routed_lab(start_lab) -> fcgidlab.Lab:
 
 
 def test_sethandler_beats_addhandler_and_the_source_is_served(exposed_lab: fcgidlab.Lab, fcgilint) -> None:
-    status, body = _get(exposed_lab, "/info.php")
+    status, body = exposed_lab.get("/info.php", timeout=10)
     assert status == 200 and body.startswith("<?php"), body[:80]
     report = fcgilint("check", "--select", "FCG009", str(exposed_lab.conf))
     errors = [f for f in report["findings"] if f["severity"] == "error"]
@@ -59,7 +49,7 @@ def test_sethandler_beats_addhandler_and_the_source_is_served(exposed_lab: fcgid
 
 
 def test_routing_php_with_sethandler_runs_it(routed_lab: fcgidlab.Lab, fcgilint) -> None:
-    status, body = _get(routed_lab, "/info.php")
+    status, body = routed_lab.get("/info.php", timeout=10)
     assert status == 200 and not body.startswith("<?php") and body.strip().isdigit(), body[:80]
     report = fcgilint("check", "--select", "FCG009", str(routed_lab.conf))
     assert [f for f in report["findings"] if f["severity"] == "error"] == []
@@ -70,7 +60,7 @@ def test_upper_case_suffix_gets_the_handler_but_no_wrapper(exposed_lab: fcgidlab
     script.write_text((exposed_lab.docroot / "info.php").read_text())
     script.chmod(0o755)  # uploaded files often are; mod_fcgid then starts the script itself
     # mod_fcgid retries the spawn once a second while the script dies at exec; measured 0-13 s before the 500
-    status, _ = _get(exposed_lab, "/INFO.PHP", timeout=90)
+    status, _ = exposed_lab.get("/INFO.PHP", timeout=90)
     assert status == 500
     assert f"{script}(" in exposed_lab.error_log.read_text()  # "mod_fcgid: server ...:/.../INFO.PHP(PID) started"
     report = fcgilint("check", "--select", "FCG040", str(exposed_lab.conf))

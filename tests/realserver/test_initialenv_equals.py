@@ -6,7 +6,6 @@ requests while ``FOO=bar`` reaches PHP as ``bar=``. fcgilint reads both the same
 
 from __future__ import annotations
 
-import http.client
 
 import pytest
 
@@ -32,18 +31,9 @@ def equals_lab(start_lab) -> fcgidlab.Lab:
     return lab
 
 
-def _get(lab: fcgidlab.Lab, path: str) -> tuple[int, str]:
-    connection = http.client.HTTPConnection("127.0.0.1", lab.port, timeout=30)
-    try:
-        connection.request("GET", path)
-        response = connection.getresponse()
-        return response.status, response.read().decode()
-    finally:
-        connection.close()
-
 
 def test_php_cgi_sees_the_value_with_a_trailing_equals_sign(equals_lab: fcgidlab.Lab, fcgilint) -> None:
-    status, body = _get(equals_lab, "/env.php")
+    status, body = equals_lab.get("/env.php")
     assert (status, body) == (200, '["3=","bar="]')
     report = fcgilint("check", str(equals_lab.conf))
     misread = [f for f in report["findings"] if f["rule"] == "FCG007" and "is one argument" in f["message"]]

@@ -8,7 +8,6 @@ racing.test answers 500s, and fcgilint reports FCG001 for racing.test alone.
 
 from __future__ import annotations
 
-import http.client
 
 import pytest
 
@@ -74,18 +73,9 @@ def handlers_lab(start_lab) -> fcgidlab.Lab:
     return start_lab(HANDLERS)
 
 
-def _get(lab: fcgidlab.Lab, host: str, path: str) -> tuple[int, str]:
-    connection = http.client.HTTPConnection("127.0.0.1", lab.port, timeout=30)
-    try:
-        connection.request("GET", path, headers={"Host": host})
-        response = connection.getresponse()
-        return response.status, response.read().decode("utf-8", "replace")
-    finally:
-        connection.close()
-
 
 def test_debian_snippet_exposes_one_vhost_and_fcg009_names_that_one(handlers_lab: fcgidlab.Lab, fcgilint) -> None:
-    exposed, routed = _get(handlers_lab, EXPOSED, "/info.php"), _get(handlers_lab, ROUTED, "/info.php")
+    exposed, routed = handlers_lab.get("/info.php", EXPOSED), handlers_lab.get("/info.php", ROUTED)
     assert exposed[0] == 200 and exposed[1].startswith("<?php"), exposed
     assert routed[0] == 200 and routed[1].strip().isdigit(), routed
     report = fcgilint("check", "--select", "FCG009", str(handlers_lab.conf))

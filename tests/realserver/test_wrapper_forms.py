@@ -10,7 +10,6 @@ PHP_FCGI_MAX_REQUESTS=20 against an unlimited mod_fcgid), which the server confi
 
 from __future__ import annotations
 
-import http.client
 import json
 import subprocess
 import sys
@@ -42,15 +41,6 @@ def lab(start_lab) -> fcgidlab.Lab:
     return start_lab(SCENARIO)
 
 
-def _get(lab: fcgidlab.Lab, host: str, path: str) -> tuple[int, str]:
-    connection = http.client.HTTPConnection("127.0.0.1", lab.port, timeout=30)
-    try:
-        connection.request("GET", path, headers={"Host": host})
-        response = connection.getresponse()
-        return response.status, response.read().decode("utf-8", "replace")
-    finally:
-        connection.close()
-
 
 def _show(lab: fcgidlab.Lab) -> dict[str, dict[str, dict]]:
     done = subprocess.run([sys.executable, "-m", "fcgilint", "show", "--format", "json", str(lab.conf)],
@@ -69,7 +59,7 @@ def _upload(lab: fcgidlab.Lab, host: str) -> fcgidlab.LoadResult:
 
 
 def test_nice_and_opts_reach_php_cgi_as_fcgilint_reads_them(lab: fcgidlab.Lab, fcgilint) -> None:
-    status, body = _get(lab, NICE, "/ini.php")
+    status, body = lab.get("/ini.php", NICE)
     assert status == 200 and body.split() == ["32M", "7", "nice=15"], body
     shown = _show(lab)[NICE]
     assert (shown["post_max_size"]["value"], shown["max_execution_time"]["value"]) == ("32M (33554432)", "7")
@@ -83,7 +73,7 @@ def test_nice_and_opts_reach_php_cgi_as_fcgilint_reads_them(lab: fcgidlab.Lab, f
 def test_c_on_the_wrapper_line_and_the_fix_lets_a_10mb_upload_through(
     lab: fcgidlab.Lab, fcgilint, fcgilint_fix
 ) -> None:
-    status, body = _get(lab, LINE, "/ini.php")
+    status, body = lab.get("/ini.php", LINE)
     assert status == 200 and body.split()[0] == "32M", body
     assert _upload(lab, LINE).statuses == {"500": 1}  # FcgidMaxRequestLen's default 128 KiB
     (finding,) = [
