@@ -1,26 +1,31 @@
 """What a run shows: the findings, the notes, the rules and the texts they point at.
 
-Every command that reports findings builds one :class:`Report`, and every output
-format (:mod:`fcgilint.formats`) renders it, so no command prints findings its own way.
+Each command builds one report document and hands it to :func:`fcgilint.formats.render`:
+``check`` a :class:`Report`, ``fix`` a :class:`FixReport` (what was changed and declined,
+and a :class:`Report` of what remains), ``trace`` a :class:`TraceReport`, ``rules`` a
+:class:`Catalogue`. The documents hold plain data, computed by the command, so the formats
+need nothing of the layers above this one, and no command prints a report its own way.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from fcgilint.source import SourceIndex
 
 if TYPE_CHECKING:  # kept out of start-up: the rules module loads the YAML parser
     from fcgilint.evidence import Detection
-    from fcgilint.findings import Finding
+    from fcgilint.findings import Finding, Fix
     from fcgilint.rules import Rule
+    from fcgilint.source import Location
 
 
 @dataclass
 class Report:
-    """Everything a renderer may show."""
+    """What ``check`` shows (and ``fix`` of what remains): everything a renderer may show of findings."""
 
+    kind: ClassVar[str] = "check"
     findings: list[Finding]
     notes: list[str] = field(default_factory=list)
     rules: tuple[Rule, ...] = ()
@@ -31,3 +36,70 @@ class Report:
     def detections_of(self, finding: Finding) -> list[Detection]:
         """The detections attached to this very finding object."""
         return [d for f, d in self.attached if f is finding]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One fix a ``fix`` run applied (or, with ``--diff``, showed)."""
+
+    finding: Finding
+    fix: Fix
+    #: where the text changed, each place once
+    edited: tuple[Location, ...]
+    #: one line per failure of the evidence the fix removes (:func:`fcgilint.evidence_link.summary`)
+    removes: tuple[str, ...] = ()
+
+
+@dataclass
+class FixRun:
+    """What ``fix`` did to one target: the changes, what it declined, and what is left."""
+
+    target: str
+    changes: list[Change]
+    #: why a fix was not applied (a file outside the tree, a hard link, ...)
+    refused: list[str]
+    #: temporary files of a killed run that this run removed
+    cleaned: list[str]
+    files: int
+    passes: int
+    backups: list[str]
+    #: the findings left after the last pass; None when the run stopped before re-checking
+    remaining: Report | None
+    #: False for ``--diff``: nothing was written and ``diff`` holds the preview
+    written: bool = True
+    diff: str = ""
+
+
+@dataclass
+class FixReport:
+    """What ``fix`` shows: one :class:`FixRun` per target, and the notes of the whole run."""
+
+    kind: ClassVar[str] = "fix"
+    runs: list[FixRun]
+    notes: list[str] = field(default_factory=list)
+    #: the rules that ran, for formats that describe them (SARIF)
+    rules: tuple[Rule, ...] = ()
+
+    @property
+    def remaining(self) -> list[Finding]:
+        """The findings left by every run, in target order."""
+        return [f for run in self.runs if run.remaining is not None for f in run.remaining.findings]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One rule of the catalogue with what ``rules`` says about it beyond its file."""
+
+    rule: Rule
+    #: something produces findings for it (a check function, its condition or the suppression engine)
+    checked: bool
+    #: "built-in" or "site (FILE)"
+    origin: str
+
+
+@dataclass
+class Catalogue:
+    """What ``rules`` shows: every rule, built-in and from the site's rule directories."""
+
+    kind: ClassVar[str] = "rules"
+    entries: list[Entry]

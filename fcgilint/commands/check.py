@@ -96,7 +96,7 @@ def check(
         from fcgilint.commands.fix import from_check
 
         raise typer.Exit(
-            from_check(choices, not no_inline_ignores, exit_zero, write=fix, unsafe=unsafe_fixes, text=text)
+            from_check(choices, not no_inline_ignores, exit_zero, fix, unsafe_fixes, text, output_format)
         )
     if unsafe_fixes:
         raise common.fail("--unsafe-fixes applies with --diff or --fix")

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from fcgilint.fix.engine import FixError, Options, Outcome
     from fcgilint.formats.text import TextOptions
     from fcgilint.pipeline import Result
+    from fcgilint.report import FixRun
+    from fcgilint.rules import Rule
     from fcgilint.settings import Choices, Settings
 
 UnsafeOpt = typer.Option(
@@ -44,6 +46,9 @@ PathsArg = typer.Argument(
     None,
     help="Config directory (with apache2.conf/httpd.conf), entry config, wrapper script or php.ini. Default: entry "
          "from .fcgilint.yaml, else every apache2.conf/httpd.conf under the root or working directory.",
+)
+FormatOpt = typer.Option(
+    "text", "--format", "-f", help="text, json or sarif (README: JSON output). Machine formats go to stdout alone."
 )
 FailOnOpt = typer.Option(
     None, "--fail-on", help="Lowest severity that makes the exit code 1: error, warning or info (default warning)."
@@ -69,6 +74,7 @@ def fix(
     backup_suffix: str | None = SuffixOpt,
     verify: str | None = VerifyOpt,
     diff: bool = DiffOpt,
+    output_format: str = FormatOpt,
     verbose: bool = common.VerboseOpt,
     quiet: bool = common.QuietOpt,
     color: str = common.ColorOpt,
@@ -109,9 +115,8 @@ def fix(
         list(evidence),
     )
     options = Options(unsafe=unsafe_fixes, write=not diff, backup_suffix=suffix, verify=verify)
-    raise typer.Exit(
-        run(choices, options, not no_inline_ignores, exit_zero, common.text_options(verbose, quiet, color, "none"))
-    )
+    text = common.text_options(verbose, quiet, color, "none")
+    raise typer.Exit(run(choices, options, not no_inline_ignores, exit_zero, text, output_format))
 
 
 @dataclass
@@ -163,46 +168,91 @@ class Reviewer:
 
 
 def run(
-    choices: Choices, options: Options, inline_ignores: bool, exit_zero: bool, text: TextOptions | None = None
+    choices: Choices,
+    options: Options,
+    inline_ignores: bool,
+    exit_zero: bool,
+    text: TextOptions | None = None,
+    output_format: str = "text",
 ) -> int:
     """Resolve the settings like ``check``, then fix (or preview) every target; the exit code of the whole run."""
     from fcgilint.check_run import read_evidence
     from fcgilint.fix import engine
+    from fcgilint.formats import unavailable
+    from fcgilint.formats.text import TextOptions
     from fcgilint.pipeline import InputError
-    from fcgilint.policy import exit_code
     from fcgilint.settings import UsageError, resolve
 
+    problem = unavailable("fix", output_format)
+    if problem is not None:
+        raise common.fail(problem)
     try:
         settings = resolve(choices)
         reviewer = Reviewer(settings, inline_ignores, read_evidence(settings.evidence))
     except UsageError as exc:
         raise common.fail(str(exc)) from None
+    # Every rule a finding may name, site rules included, so each line shows the rule's name as check's do.
+    shown = _Shown(output_format, text or TextOptions(), settings.rules)
     if options.write and options.verify:
         try:
             engine.verify_before(options.verify)
         except engine.FixError as exc:
-            return _stopped(exc)
-    remaining: list[Finding] = []
+            return _stopped(exc, shown)
     for path in settings.targets:
         try:
             outcome = engine.run(path, settings.load, settings.selection.rules, options, reviewer.review)
         except InputError as exc:
+            if shown.runs:
+                shown.emit([])
             raise common.fail(str(exc)) from None
         except engine.FixError as exc:
-            return _stopped(exc)
-        if options.write:
-            typer.echo(report(outcome, reviewer, text), nl=False)
-        else:
-            typer.echo(outcome.diff, nl=False)
-            typer.echo(preview_summary(outcome, reviewer), err=True)
-        remaining.extend(outcome.remaining)
-    for note in reviewer.notes():
-        typer.echo(f"note: {note}", err=not options.write)
-    return exit_code(remaining, settings.selection, exit_zero)
+            return _stopped(exc, shown)
+        shown.runs.append(fix_run(path, outcome, reviewer, shown.rules, options.write))
+    shown.emit(reviewer.notes())
+    return shown.exit_code(settings, exit_zero)
 
 
-def _stopped(exc: FixError) -> int:
-    """What the --verify command printed, then why the run stopped; exit 2."""
+@dataclass
+class _Shown:
+    """The fix report of the run so far, and how it is printed: once, when the run ends or stops."""
+
+    output_format: str
+    text: TextOptions
+    rules: tuple[Rule, ...]
+    runs: list[FixRun] = field(default_factory=list)
+
+    def emit(self, notes: list[str]) -> None:
+        """The report on stdout; for ``text`` without writing, the preview lines and the notes on stderr.
+
+        A diff is the files' own bytes (any encoding), so it goes out as bytes.
+        """
+        import sys
+
+        from fcgilint.formats import render
+        from fcgilint.formats.text import fix_preview
+        from fcgilint.report import FixReport
+
+        preview = self.output_format == "text" and any(not r.written for r in self.runs)
+        document = FixReport(self.runs, [] if preview else notes, self.rules)
+        output = render(self.output_format, document, self.text, sys.stdout)
+        typer.echo(output.encode("utf-8", "surrogateescape") if preview else output, nl=False)
+        if preview:
+            for run in self.runs:
+                typer.echo(fix_preview(run), err=True)
+            for note in notes:
+                typer.echo(f"note: {note}", err=True)
+
+    def exit_code(self, settings: Settings, exit_zero: bool) -> int:
+        from fcgilint.policy import exit_code
+        from fcgilint.report import FixReport
+
+        return exit_code(FixReport(self.runs).remaining, settings.selection, exit_zero)
+
+
+def _stopped(exc: FixError, shown: _Shown) -> int:
+    """The targets fixed before, what the --verify command printed, then why the run stopped; exit 2."""
+    if shown.runs:
+        shown.emit([])
     if exc.output:
         typer.echo(exc.output, err=True)
     typer.echo(f"fcgilint: {exc}", err=True)
@@ -216,75 +266,36 @@ def from_check(
     write: bool,
     unsafe: bool = False,
     text: TextOptions | None = None,
+    output_format: str | None = None,
 ) -> int:
-    """``check --diff`` / ``check --fix``: the same run as ``fix --diff`` / ``fix``."""
+    """``check --diff`` / ``check --fix``: the same run as ``fix --diff`` / ``fix`` (text unless --format says)."""
     from fcgilint.fix.engine import Options
 
-    return run(choices, Options(unsafe=unsafe, write=write), inline_ignores, exit_zero, text)
+    return run(choices, Options(unsafe=unsafe, write=write), inline_ignores, exit_zero, text, output_format or "text")
 
 
-def _removes(applied_finding: Finding, reviewer: Reviewer) -> list[str]:
+def fix_run(path: Path, outcome: Outcome, reviewer: Reviewer, rules: tuple[Rule, ...], written: bool) -> FixRun:
+    """The report document of one target's fix run, from what the engine did."""
     from fcgilint.evidence_link import summary
+    from fcgilint.report import Change, FixRun, Report
 
-    return [f"    removes: {summary(d)}" for d in reviewer.removed_by(applied_finding)]
-
-
-def report(outcome: Outcome, reviewer: Reviewer, text: TextOptions | None = None) -> str:
-    """What was fixed (rule, place, remedy, the failures it removes), what was refused, what remains.
-
-    The remaining findings are one line each, as ``check`` prints them; ``-v`` adds
-    the values behind each fix and each remaining finding's details.
-    """
-    import sys
-
-    from fcgilint.formats.text import TextOptions
-    from fcgilint.formats.text import render as render_text
-    from fcgilint.report import Report
-    from fcgilint.rules import load_rules
-
-    text = text or TextOptions()
-    lines: list[str] = []
-    for applied in outcome.applied:
-        edited = ", ".join(str(loc) for loc in dict.fromkeys(applied.edited))
-        lines.append(f"fixed {applied.finding.rule} {applied.finding.location}: {applied.fix.description}")
-        lines.append(f"    edited: {edited}")
-        if text.verbose:
-            lines.extend(f"    because: {r.location}: {r.note}" for r in applied.finding.related)
-        lines.extend(_removes(applied.finding, reviewer))
-    lines.extend(f"not fixed: {reason}" for reason in outcome.refused)
-    lines.extend(f"removed {path}: a temporary file left by a killed run" for path in outcome.cleaned)
-    files = len(outcome.originals)
-    lines.append(f"{len(outcome.applied)} fix(es) applied to {files} file(s) in {outcome.passes} pass(es).")
-    backups = [str(o.backup) for o in outcome.originals.values() if o.backup is not None]
-    if backups:
-        lines.append(f"backups: {', '.join(backups)}")
-    if outcome.final is not None:
-        lines.append("remaining:" if outcome.remaining else "nothing remains.")
-        if outcome.remaining:
-            remaining = Report(list(outcome.remaining), list(outcome.final.notes), load_rules())
-            lines.append(render_text(remaining, text, sys.stdout).rstrip("\n"))
-            unsafe = sum(1 for f in outcome.remaining if f.fix is not None and not f.fix.safe)
-            if unsafe:
-                lines.append(f"{unsafe} unsafe fix(es) not applied: review them, then run with --unsafe-fixes.")
-    return "\n".join(lines) + "\n"
-
-
-def preview_summary(outcome: Outcome, reviewer: Reviewer) -> str:
-    """Lines on stderr after a diff, so the diff itself stays machine-readable."""
-    unsafe = sum(
-        1
-        for f in outcome.remaining
-        if f.fix is not None and not f.fix.safe and not any(a.finding is f for a in outcome.applied)
+    changes = [
+        Change(a.finding, a.fix, tuple(dict.fromkeys(a.edited)), tuple(map(summary, reviewer.removed_by(a.finding))))
+        for a in outcome.applied
+    ]
+    final = outcome.final
+    return FixRun(
+        target=str(path),
+        changes=changes,
+        refused=list(outcome.refused),
+        cleaned=[str(p) for p in outcome.cleaned],
+        files=len(outcome.originals),
+        passes=outcome.passes,
+        backups=[str(o.backup) for o in outcome.originals.values() if o.backup is not None],
+        remaining=None if final is None else Report(list(final.findings), list(final.notes), rules),
+        written=written,
+        diff=outcome.diff.decode("utf-8", "surrogateescape"),
     )
-    text = f"{len(outcome.applied)} fix(es) shown, nothing written."
-    if unsafe:
-        text += f" {unsafe} unsafe fix(es) not shown: add --unsafe-fixes to see them."
-    for applied in outcome.applied:
-        removes = _removes(applied.finding, reviewer)
-        if removes:
-            text += f"\n{applied.finding.rule} {applied.finding.location}:\n" + "\n".join(removes)
-    text += "".join(f"\nnot fixed: {r}" for r in outcome.refused)
-    return text
 
 
 def register(app: typer.Typer) -> None:

@@ -1,7 +1,9 @@
-"""Output formats, one module per format, all fed the same :class:`fcgilint.report.Report`.
+"""Output formats, one module per format, each rendering the report documents of :mod:`fcgilint.report`.
 
-Machine formats (json, sarif, github, junit, gitlab, checkstyle, rdjson) return exactly what goes to
-stdout; nothing else may be mixed in, because CI systems parse it whole.
+:data:`AVAILABLE` says which formats render which document (a command's ``--format`` choices);
+a format module renders a document of kind ``K`` with ``render_K`` (``render`` for ``check``'s
+:class:`~fcgilint.report.Report`). Machine formats (json, sarif, github, junit, gitlab, checkstyle,
+rdjson) return exactly what goes to stdout; nothing else may be mixed in, because CI systems parse it whole.
 """
 
 from __future__ import annotations
@@ -12,12 +14,20 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from fcgilint.formats.text import TextOptions
-    from fcgilint.report import Report
+    from fcgilint.report import Catalogue, FixReport, Report
+
+    Document = Report | FixReport | Catalogue
 
 FORMATS = ("text", "json", "sarif", "github", "junit", "gitlab", "checkstyle", "rdjson")
+#: The formats of each document kind, the first one the default. ``rules`` calls its text ``table``.
+AVAILABLE: dict[str, tuple[str, ...]] = {
+    "check": FORMATS,
+    "fix": ("text", "json", "sarif"),
+    "rules": ("table", "json", "markdown"),
+}
 _MODULES = {
     "text": "text", "json": "json_format", "sarif": "sarif", "github": "github", "junit": "junit",
-    "gitlab": "gitlab", "checkstyle": "checkstyle", "rdjson": "rdjson",
+    "gitlab": "gitlab", "checkstyle": "checkstyle", "rdjson": "rdjson", "table": "text", "markdown": "markdown",
 }
 
 
@@ -27,17 +37,25 @@ def default_format(environ: dict[str, str] | None = None) -> str:
     return "github" if env.get("GITHUB_ACTIONS") == "true" else "text"
 
 
-def render(name: str, report: Report, text: TextOptions | None = None, stream: object = None) -> str:
-    """Render a report in one of :data:`FORMATS`; the module is imported only when used.
+def unavailable(kind: str, name: str) -> str | None:
+    """Why ``--format name`` cannot render a ``kind`` document (the usage error), or None when it can."""
+    choices = AVAILABLE[kind]
+    return None if name in choices else f"--format {name}: use {', '.join(choices)}"
+
+
+def render(name: str, report: Document, text: TextOptions | None = None, stream: object = None) -> str:
+    """Render a report document in one of the formats :data:`AVAILABLE` for its kind; modules load when used.
 
     ``text`` and ``stream`` (where the output goes, for colour on a terminal) only concern ``text``.
     """
-    if name not in _MODULES:
-        raise ValueError(f"unknown format {name!r}; use {', '.join(FORMATS)}")
+    problem = unavailable(report.kind, name)
+    if problem is not None:
+        raise ValueError(problem)
     module = import_module(f"fcgilint.formats.{_MODULES[name]}")
+    function = module.render if report.kind == "check" else getattr(module, f"render_{report.kind}")
     if name == "text":
-        return str(module.render(report, text, stream))
-    return str(module.render(report))
+        return str(function(report, text, stream))
+    return str(function(report))
 
 
 def clean(text: str) -> str:

@@ -7,6 +7,10 @@ code points, hence ``columnKind: unicodeCodePoints``). Evidence from
 ``--evidence`` is in ``properties.evidence`` (the same lines as the text
 format), and each sample line of it is a ``relatedLocations`` entry pointing
 into the strace capture or log it came from.
+
+``fix`` reports the findings that remain as ``check`` does; each fix it applied is a
+result of ``kind: pass`` (level ``none``) at the finding's place, with what it edited in
+``properties.fixed``; a fix it declined is a warning notification of the invocation.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from urllib.parse import quote
 from fcgilint import __version__
 from fcgilint.findings import Finding, Fix
 from fcgilint.formats import clean
-from fcgilint.report import Report
+from fcgilint.report import Change, FixReport, Report
 from fcgilint.rules import Rule
 from fcgilint.source import Location
 
@@ -111,19 +115,69 @@ def result(finding: Finding, index: dict[str, int], detections: list[Detection])
     return out
 
 
+def _driver(rules: list[Rule]) -> dict[str, Any]:
+    return {"driver": {"name": "fcgilint", "version": __version__, "rules": [rule_descriptor(r) for r in rules]}}
+
+
+def _invocation(notes: list[str], warnings: list[str]) -> list[dict[str, Any]]:
+    """The notes (and warnings) of the run as notifications; none when there is nothing to say."""
+    told = [("warning", w) for w in warnings] + [("note", n) for n in notes]
+    if not told:
+        return []
+    notifications = [{"level": level, "message": {"text": clean(text)}} for level, text in told]
+    return [{"executionSuccessful": True, "toolExecutionNotifications": notifications}]
+
+
+def _document(run: dict[str, Any]) -> str:
+    return json.dumps({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2) + "\n"
+
+
 def render(report: Report) -> str:
     rules = list(report.rules)
     index = {r.id: i for i, r in enumerate(rules)}
     run: dict[str, Any] = {
-        "tool": {"driver": {"name": "fcgilint", "version": __version__, "rules": [rule_descriptor(r) for r in rules]}},
+        "tool": _driver(rules),
         "columnKind": "unicodeCodePoints",
         "results": [result(f, index, report.detections_of(f)) for f in report.findings],
     }
-    if report.notes:
-        run["invocations"] = [
-            {
-                "executionSuccessful": True,
-                "toolExecutionNotifications": [{"level": "note", "message": {"text": clean(n)}} for n in report.notes],
+    invocations = _invocation(list(report.notes), [])
+    if invocations:
+        run["invocations"] = invocations
+    return _document(run)
+
+
+def fixed(change: Change, index: dict[str, int]) -> dict[str, Any]:
+    """A fix the run applied: a passing result where the finding was, with what changed."""
+    out: dict[str, Any] = {
+        "ruleId": change.finding.rule,
+        "kind": "pass",
+        "level": "none",
+        "message": {"text": clean(f"fixed: {change.fix.description}")},
+        "locations": [{"physicalLocation": physical(change.finding.location)}],
+        "properties": {
+            "fixed": {
+                "finding": clean(change.finding.message),
+                "edited": [{"file": loc.file, "line": loc.line} for loc in change.edited],
+                "removes": [clean(line) for line in change.removes],
             }
-        ]
-    return json.dumps({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2) + "\n"
+        },
+    }
+    if change.finding.rule in index:
+        out["ruleIndex"] = index[change.finding.rule]
+    return out
+
+
+def render_fix(report: FixReport) -> str:
+    rules = list(report.rules)
+    index = {r.id: i for i, r in enumerate(rules)}
+    results = [fixed(c, index) for run in report.runs for c in run.changes]
+    for run in report.runs:
+        if run.remaining is not None:
+            results += [result(f, index, run.remaining.detections_of(f)) for f in run.remaining.findings]
+    out: dict[str, Any] = {"tool": _driver(rules), "columnKind": "unicodeCodePoints", "results": results}
+    refused = [f"not fixed: {reason}" for run in report.runs for reason in run.refused]
+    left = [n for run in report.runs if run.remaining is not None for n in run.remaining.notes]
+    invocations = _invocation([*left, *report.notes], refused)
+    if invocations:
+        out["invocations"] = invocations
+    return _document(out)

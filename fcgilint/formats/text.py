@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from fcgilint.findings import Finding
-from fcgilint.report import Report
+from fcgilint.report import Catalogue, FixReport, FixRun, Report
 from fcgilint.rules import Rule
 from fcgilint.source import SourceIndex
 
@@ -197,3 +197,76 @@ def render(report: Report, options: TextOptions | None = None, stream: object = 
     """The text report; colour follows ``options.color`` and whether ``stream`` is a terminal."""
     options = options or TextOptions()
     return paint(build(report, options), use_colour(options.color, stream))
+
+
+def fix_lines(run: FixRun, options: TextOptions, stream: object = None) -> list[str]:
+    """What was fixed (rule, place, remedy, the failures it removes), what was refused, what remains.
+
+    The remaining findings are one line each, as ``check`` prints them; ``-v`` adds
+    the values behind each fix and each remaining finding's details.
+    """
+    lines: list[str] = []
+    for change in run.changes:
+        edited = ", ".join(str(loc) for loc in change.edited)
+        lines.append(f"fixed {change.finding.rule} {change.finding.location}: {change.fix.description}")
+        lines.append(f"    edited: {edited}")
+        if options.verbose:
+            lines.extend(f"    because: {r.location}: {r.note}" for r in change.finding.related)
+        lines.extend(f"    removes: {line}" for line in change.removes)
+    lines.extend(f"not fixed: {reason}" for reason in run.refused)
+    lines.extend(f"removed {path}: a temporary file left by a killed run" for path in run.cleaned)
+    lines.append(f"{len(run.changes)} fix(es) applied to {run.files} file(s) in {run.passes} pass(es).")
+    if run.backups:
+        lines.append(f"backups: {', '.join(run.backups)}")
+    if run.remaining is not None:
+        remaining = run.remaining.findings
+        lines.append("remaining:" if remaining else "nothing remains.")
+        if remaining:
+            lines.append(render(run.remaining, options, stream).rstrip("\n"))
+            unsafe = sum(1 for f in remaining if f.fix is not None and not f.fix.safe)
+            if unsafe:
+                lines.append(f"{unsafe} unsafe fix(es) not applied: review them, then run with --unsafe-fixes.")
+    return lines
+
+
+def fix_preview(run: FixRun) -> str:
+    """After a ``--diff``: what was shown and what was not, for stderr, so the diff itself stays machine-readable."""
+    findings = run.remaining.findings if run.remaining is not None else []
+    shown = [c.finding for c in run.changes]
+    unsafe = sum(
+        1 for f in findings if f.fix is not None and not f.fix.safe and not any(s is f for s in shown)
+    )
+    text = f"{len(run.changes)} fix(es) shown, nothing written."
+    if unsafe:
+        text += f" {unsafe} unsafe fix(es) not shown: add --unsafe-fixes to see them."
+    for change in run.changes:
+        if change.removes:
+            text += f"\n{change.finding.rule} {change.finding.location}:\n"
+            text += "\n".join(f"    removes: {line}" for line in change.removes)
+    text += "".join(f"\nnot fixed: {r}" for r in run.refused)
+    return text
+
+
+def render_fix(report: FixReport, options: TextOptions | None = None, stream: object = None) -> str:
+    """Standard output of ``fix``: per target its report, or with ``--diff`` its diff; then the notes.
+
+    The notes of a ``--diff`` run and each :func:`fix_preview` go to stderr (the command writes them).
+    """
+    options = options or TextOptions()
+    out = [
+        "\n".join(fix_lines(run, options, stream)) + "\n" if run.written else run.diff for run in report.runs
+    ]
+    out.extend(f"note: {note}\n" for note in report.notes)
+    return "".join(out)
+
+
+def render_rules(catalogue: Catalogue) -> str:
+    """``rules``: one row per rule (id, severity, name, whether it can fire, title), columns aligned."""
+    rows = [("ID", "SEVERITY", "NAME", "CHECK", "TITLE")] + [
+        (e.rule.id, e.rule.severity.value, e.rule.name, "yes" if e.checked else "no check function", e.rule.title)
+        for e in catalogue.entries
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    return "".join(
+        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4] + "\n" for row in rows
+    )

@@ -1,0 +1,98 @@
+"""``fix`` and ``rules`` render through the one report layer: each format read back in its documented shape."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from fcgilint.formats import AVAILABLE, unavailable
+from tests.conftest import shared_dir
+from tests.formats.helpers import APACHE, ENTRY, invoke
+
+SCHEMA_FILE = shared_dir() / "reference" / "sarif-schema-2.1.0.json"
+SCHEMA = json.loads(SCHEMA_FILE.read_text()) if SCHEMA_FILE.is_file() else None
+FIX = ["fix", "--root", ".", ENTRY]
+RUN_KEYS = {
+    "target", "written", "fixed", "not_fixed", "removed_temporaries", "files", "passes", "backups", "remaining",
+    "remaining_notes", "diff",
+}
+FINDING_KEYS = {"rule", "severity", "file", "line", "message", "related", "provenance", "fix", "evidence"}
+
+
+def test_fix_json_says_what_was_fixed_and_what_remains(repo: Path) -> None:
+    out = invoke([*FIX, "--format", "json"])
+    doc = json.loads(out.stdout)
+    assert set(doc) == {"version", "runs", "notes"} and len(doc["runs"]) == 1
+    run = doc["runs"][0]
+    assert set(run) == RUN_KEYS and run["written"] is True and run["diff"] == ""
+    fixed = {f["rule"]: f for f in run["fixed"]}
+    assert set(fixed) == {"FCG001", "FCG006"}, "the two safe fixes: the request limit and the legacy name"
+    assert FINDING_KEYS <= set(fixed["FCG006"]) and fixed["FCG006"]["fix"]["safe"] is True
+    assert fixed["FCG006"]["edited"] == [{"file": ENTRY, "line": 2}]
+    assert run["files"] == 1 and run["passes"] >= 1 and run["backups"] == []
+    remaining = {f["rule"] for f in run["remaining"]}
+    assert not remaining & {"FCG001", "FCG006"} and "FCG013" in remaining
+    assert all(FINDING_KEYS <= set(f) for f in run["remaining"])
+    assert "FcgidMaxRequestsPerProcess 1000" in (Path(ENTRY)).read_text(), "json still writes the fix"
+    assert out.code == 1 and out.stderr == ""
+
+
+def test_fix_diff_json_carries_the_diff_and_writes_nothing(repo: Path) -> None:
+    out = invoke([*FIX, "--diff", "--format", "json"])
+    run = json.loads(out.stdout)["runs"][0]
+    assert run["written"] is False and run["files"] == 0
+    assert "-MaxRequestsPerProcess 1000" in run["diff"] and "+FcgidMaxRequestsPerProcess 1000" in run["diff"]
+    assert [f["rule"] for f in run["fixed"]] == ["FCG001", "FCG006"]
+    assert Path(ENTRY).read_text() == APACHE and out.stderr == ""
+
+
+@pytest.mark.skipif(SCHEMA is None, reason="SARIF schema not available beside the repository")
+def test_fix_sarif_is_valid_with_a_passing_result_per_applied_fix(repo: Path) -> None:
+    out = invoke([*FIX, "--format", "sarif"])
+    doc = json.loads(out.stdout)
+    jsonschema.validate(doc, SCHEMA)
+    results = doc["runs"][0]["results"]
+    passed = [r for r in results if r.get("kind") == "pass"]
+    assert [(r["ruleId"], r["level"]) for r in passed] == [("FCG001", "none"), ("FCG006", "none")]
+    assert passed[1]["properties"]["fixed"]["edited"] == [{"file": ENTRY, "line": 2}]
+    assert "FCG013" in {r["ruleId"] for r in results if "kind" not in r}
+    rules = doc["runs"][0]["tool"]["driver"]["rules"]
+    assert all(rules[r["ruleIndex"]]["id"] == r["ruleId"] for r in results)
+
+
+def test_check_fix_takes_the_format_too(repo: Path) -> None:
+    out = invoke(["check", "--fix", "--root", ".", "--format", "json", ENTRY])
+    assert [f["rule"] for f in json.loads(out.stdout)["runs"][0]["fixed"]] == ["FCG001", "FCG006"]
+
+
+def test_fix_text_diff_keeps_the_summary_on_stderr(repo: Path) -> None:
+    out = invoke([*FIX, "--diff"])
+    assert out.stdout.startswith("--- ") and "+FcgidMaxRequestsPerProcess 1000" in out.stdout
+    assert out.stderr.startswith("2 fix(es) shown, nothing written. 1 unsafe fix(es) not shown")
+
+
+@pytest.mark.parametrize(("command", "fmt"), [("fix", "github"), ("fix", "junit"), ("rules", "sarif")])
+def test_a_format_a_command_does_not_offer_is_a_usage_error(repo: Path, command: str, fmt: str) -> None:
+    args = [*FIX, "--format", fmt] if command == "fix" else ["rules", "--format", fmt]
+    out = invoke(args)
+    assert out.code == 2 and out.stdout == ""
+    assert out.stderr.strip() == f"fcgilint: {unavailable(command, fmt)}"
+    assert Path(ENTRY).read_text() == APACHE
+
+
+def test_rules_formats_read_back(repo: Path) -> None:
+    table = invoke(["rules"]).stdout.splitlines()
+    assert re.fullmatch(r"ID +SEVERITY +NAME +CHECK +TITLE", table[0])
+    ids = [json_rule["id"] for json_rule in json.loads(invoke(["rules", "--format", "json"]).stdout)["rules"]]
+    assert [line.split()[0] for line in table[1:]] == ids
+    markdown = invoke(["rules", "--format", "markdown"]).stdout
+    assert [m for m in re.findall(r"^## (\S+)$", markdown, re.M)] == ids
+
+
+def test_every_command_document_has_its_formats() -> None:
+    assert set(AVAILABLE) == {"check", "fix", "rules"}
+    assert all(unavailable(kind, formats[0]) is None for kind, formats in AVAILABLE.items())
