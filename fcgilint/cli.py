@@ -8,43 +8,59 @@ handles the admin-friendly spelling ``fcgilint --fix PATH``.
 from __future__ import annotations
 
 import errno
+import functools
 import gc
 import os
 import sys
 import traceback
-
-import typer
+from typing import TYPE_CHECKING
 
 from fcgilint import __version__, exitcodes
-from fcgilint.commands import REGISTRY
 
-app = typer.Typer(
-    name="fcgilint",
-    help="Find, fix and prove mod_fcgid + php-cgi configuration mistakes.\n\n"
-    "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error, 70 internal error.",
-    no_args_is_help=True,
-    add_completion=True,
-    pretty_exceptions_enable=False,
+if TYPE_CHECKING:
+    import typer
+
+HELP = (
+    "Find, fix and prove mod_fcgid + php-cgi configuration mistakes.\n\n"
+    "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error, 70 internal error."
 )
 
 
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"fcgilint {__version__}")
-        raise typer.Exit(0)
+@functools.cache
+def _make_app() -> typer.Typer:
+    """The Typer app with every sub-command, built on first use: importing typer, click and the
+    commands is half of start-up, and ``fcgilint --version`` needs none of it."""
+    import typer
+
+    from fcgilint.commands import REGISTRY
+
+    app = typer.Typer(
+        name="fcgilint", help=HELP, no_args_is_help=True, add_completion=True, pretty_exceptions_enable=False
+    )
+
+    def _version(value: bool) -> None:
+        if value:
+            typer.echo(f"fcgilint {__version__}")
+            raise typer.Exit(0)
+
+    @app.callback()
+    def _root(
+        version: bool = typer.Option(
+            False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ) -> None:
+        """Find, fix and prove mod_fcgid + php-cgi configuration mistakes."""
+
+    for register in REGISTRY:
+        register(app)
+    return app
 
 
-@app.callback()
-def _root(
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
-    ),
-) -> None:
-    """Find, fix and prove mod_fcgid + php-cgi configuration mistakes."""
-
-
-for _register in REGISTRY:
-    _register(app)
+def __getattr__(name: str) -> object:
+    """``from fcgilint.cli import app`` (tests, the man page script) builds the app then."""
+    if name == "app":
+        return _make_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _normalise_argv(argv: list[str]) -> list[str]:
@@ -61,8 +77,13 @@ def main() -> None:
     # 5,000-vhost check). Collect young objects less often; cycles are still freed.
     gc.set_threshold(50_000, 20, 20)
     args = _normalise_argv(sys.argv[1:])
+    if args == ["--version"]:  # the one answer that needs no command-line machinery
+        print(f"fcgilint {__version__}")
+        return
+    import typer
+
     try:
-        app(args=args, prog_name="fcgilint")
+        _make_app()(args=args, prog_name="fcgilint")
     except KeyboardInterrupt:
         typer.echo("fcgilint: interrupted", err=True)
         sys.exit(130)
@@ -90,6 +111,8 @@ def _silence_stdout() -> None:
 
 def _internal_error(exc: BaseException) -> None:
     """One line that says it is fcgilint's fault and where, then exit 70 (FCGILINT_TRACEBACK=1: the traceback)."""
+    import typer
+
     frames = traceback.extract_tb(exc.__traceback__)
     ours = [f for f in frames if f"{os.sep}fcgilint{os.sep}" in f.filename] or frames
     top = os.path.dirname(os.path.dirname(__file__))
@@ -110,6 +133,8 @@ def _empty_document(message: str) -> None:
     if not chosen or chosen[-1] == "text":
         return
     try:
+        import typer
+
         from fcgilint.formats import render
         from fcgilint.report import Report
 
