@@ -141,10 +141,16 @@ def recycle_length(pc: ProcessClass) -> Figure:
     return Figure("recycle length", float(number), f"{number} requests", chain, why)
 
 
-def sustainable_rate(recycle: Figure, score: dict[str, Value]) -> Figure:
-    """R x TimeScore / (SpawnScore + TerminationScore) requests per second, in the long run."""
+def score_chain(score: dict[str, Value]) -> list[Step]:
+    """The provenance of the three scores the sustainable rate uses: server-wide, so built once per model."""
+    return [step for n in SCORE_NAMES[:3] for step in _chain(score[n])]
+
+
+def sustainable_rate(recycle: Figure, score: dict[str, Value], score_steps: list[Step]) -> Figure:
+    """R x TimeScore / (SpawnScore + TerminationScore) requests per second, in the long run
+    (``score_steps``: :func:`score_chain` of ``score``)."""
     spawn, term, time_ = (score[n].number for n in ("FcgidSpawnScore", "FcgidTerminationScore", "FcgidTimeScore"))
-    chain = list(recycle.chain) + [step for n in SCORE_NAMES[:3] for step in _chain(score[n])]
+    chain = list(recycle.chain) + score_steps
     if recycle.number is None:
         shown = "not limited by recycling" if recycle.shown == "unlimited" else "unknown"
         return Figure("sustainable rate", None, shown, chain)
@@ -269,11 +275,12 @@ def _concurrency(processes: Figure, ceiling: Figure) -> Figure:
     return Figure("concurrency ceiling", top, f"{top:.0f} requests at once", chain)
 
 
-def _class(pc: ProcessClass, score: dict[str, Value], max_processes: Value, ceiling: Figure) -> ClassCapacity:
+def _class(pc: ProcessClass, score: dict[str, Value], score_steps: list[Step], max_processes: Value,
+           ceiling: Figure) -> ClassCapacity:
     recycle = recycle_length(pc)
     processes = process_ceiling(pc, max_processes)
     floor = pc.values["FcgidMinProcessesPerClass"]
-    return ClassCapacity(pc, recycle, processes, sustainable_rate(recycle, score), burst(recycle, score),
+    return ClassCapacity(pc, recycle, processes, sustainable_rate(recycle, score, score_steps), burst(recycle, score),
                          _concurrency(processes, ceiling), floor)
 
 
@@ -343,6 +350,7 @@ def of(model: Model) -> ServerCapacity | None:
     score = spawn_score(tree)
     max_processes = server_value(tree, None, "FcgidMaxProcesses")
     mpm = workers(tree)
-    classes = [_class(pc, score, max_processes, mpm.ceiling) for pc in model.classes if pc.apache_known]
+    steps = score_chain(score)
+    classes = [_class(pc, score, steps, max_processes, mpm.ceiling) for pc in model.classes if pc.apache_known]
     model.derived["capacity"] = result = ServerCapacity(score, max_processes, mpm, classes, _idle_floor(classes))
     return result

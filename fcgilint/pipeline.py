@@ -6,6 +6,7 @@ order is visible in one place.
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from fcgilint.model import Model, apache_side_unchecked, build_model, standalone
 from fcgilint.rules import Rule, load_rules
 from fcgilint.source import SourceError, SourceFile, read_source
 
+SETTLE_DIRECTIVES = 20_000  # about 2,000 sites
 ENTRY_NAMES = ("apache2.conf", "httpd.conf", "conf/httpd.conf")
 
 
@@ -79,7 +81,10 @@ def analyse(target: Path, options: LoadOptions, rules: tuple[Rule, ...] | None =
                 unchecked=apache_side_unchecked("a php.ini alone", ("FCG003", "FCG004", "FCG005")),
             )
         elif kind == "apache":
-            model = build_model(load_tree(entry, options))
+            tree = load_tree(entry, options)
+            _settle(len(tree.directives))
+            model = build_model(tree)
+            _settle(len(tree.directives))
         else:
             model, embedded = _embedded_model(entry, found, options)
     except SourceError as exc:
@@ -97,6 +102,18 @@ def analyse(target: Path, options: LoadOptions, rules: tuple[Rule, ...] | None =
         findings, note = _embedded_findings(entry, found, embedded, findings)
         notes.insert(0, note)
     return Result(target=entry, kind=kind, model=model, findings=findings, notes=notes)
+
+
+def _settle(size: int) -> None:
+    """Move everything built so far out of the collector's sight (``gc.freeze``) for a big tree.
+
+    The tree and the model live until the run ends, millions of objects: each collection of the
+    older generations walks all of them again (0.47 s of a 5,000-site check) to find no garbage.
+    Objects freed by their reference count are freed as before; small trees (a fix loop, a
+    library caller checking many) skip it, so their cyclic garbage stays collectable.
+    """
+    if size >= SETTLE_DIRECTIVES:
+        gc.freeze()
 
 
 def _embedded_model(entry: Path, found: FileKind, options: LoadOptions) -> tuple[Model, list[tuple[int, int]]]:
