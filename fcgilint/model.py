@@ -18,6 +18,7 @@ chain of settings that led there, applying the precedence of the real programs
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -170,6 +171,7 @@ def place_of(pc: ProcessClass, name: str) -> Place | None:
     return Place("main", ("main",), "the main server")
 
 
+@functools.lru_cache(maxsize=4096)  # a tree repeats a few values thousands of times ("500", "0", the defaults)
 def atol(text: str) -> int | None:
     """C ``atol``: leading blanks, sign, digits; anything else reads as 0. None for placeholders."""
     if is_placeholder(text) or opens_template(text) or "${" in text:
@@ -183,15 +185,24 @@ def _scope_directives(tree: ConfigTree, vhost: VHost | None, directive: knowledg
     return [d for d in tree.scoped(names, vhost) if not d.in_directory]
 
 
+def _main_server_directives(tree: ConfigTree, directive: knowledge.Directive) -> list[Placed]:
+    """The main server's lines of a directive, found once per tree: every class of every vhost asks."""
+    key = ("main server", directive.key)
+    found = tree.derived.get(key)
+    if found is None:
+        tree.derived[key] = found = _scope_directives(tree, None, directive)
+    return found  # type: ignore[return-value]
+
+
 def server_value(tree: ConfigTree, vhost: VHost | None, name: str) -> Value:
     """The merged server value of a mod_fcgid directive for a vhost (or the main server)."""
     directive = knowledge.lookup(name)
     assert directive is not None
     chain: list[Step] = []
     chosen: Placed | None = None
-    scopes = [None] if vhost is None else [None, vhost]
-    for scope in scopes:
-        for placed in _scope_directives(tree, scope, directive):
+    for scope in [None] if vhost is None else [None, vhost]:
+        lines = _main_server_directives(tree, directive) if scope is None else _scope_directives(tree, scope, directive)
+        for placed in lines:
             where = "main server" if scope is None else "virtual host"
             if chosen is not None:
                 chain.append(Step(f"overrides the earlier value ({where})", placed.location))
@@ -214,6 +225,7 @@ def server_value(tree: ConfigTree, vhost: VHost | None, name: str) -> Value:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def _number(directive: knowledge.Directive, raw: str) -> int | None:
     if directive.kind is knowledge.ArgKind.BYTES_STRICT:
         return saturated(raw) if re.fullmatch(r"\d+", raw) else None

@@ -157,6 +157,8 @@ class ConfigTree:
     suexec_docroot: str | None = None  # where suexec runs programs (LoadOptions.suexec_docroot)
     notes: list[str] = field(default_factory=list)  # what the loading assumed (modules), said to the user
 
+    # What later stages compute once per tree (the main server's value of a directive), by a key of theirs.
+    derived: dict[object, object] = field(default_factory=dict, repr=False, compare=False)
     _index: dict[tuple[str, int | None], list[Placed]] | None = field(default=None, repr=False)
     _order: dict[int, int] = field(default_factory=dict, repr=False)
 
@@ -186,10 +188,12 @@ class ConfigTree:
         return self._merged([self._lookup(n.lower(), id(scope)) for scope in scopes for n in names])
 
     def _merged(self, lists: list[list[Placed]]) -> list[Placed]:
-        found = [p for lst in lists for p in lst]
-        if len(lists) > 1:
-            found.sort(key=lambda p: self._order[id(p)])
-        return found
+        found = [lst for lst in lists if lst]
+        if len(found) == 1:
+            return list(found[0])  # most questions find one name in one scope: nothing to interleave
+        merged = [p for lst in found for p in lst]
+        merged.sort(key=lambda p: self._order[id(p)])
+        return merged
 
 
 def module_key(name: str) -> str:
