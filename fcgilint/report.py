@@ -2,8 +2,8 @@
 
 Each command builds one report document and hands it to :func:`fcgilint.formats.render`:
 ``check`` a :class:`Report`, ``fix`` a :class:`FixReport` (what was changed and declined,
-and a :class:`Report` of what remains), ``trace`` a :class:`TraceReport`, ``rules`` a
-:class:`Catalogue`. The documents hold plain data, computed by the command, so the formats
+and a :class:`Report` of what remains), ``rules`` a :class:`Catalogue`, ``rules --test``
+:class:`ExampleRuns`. The documents hold plain data, computed by the command, so the formats
 need nothing of the layers above this one, and no command prints a report its own way.
 """
 
@@ -103,3 +103,35 @@ class Catalogue:
 
     kind: ClassVar[str] = "rules"
     entries: list[Entry]
+
+
+@dataclass(frozen=True)
+class ExampleRun:
+    """One bad or good example of a rule, checked: whether it did what its side promises."""
+
+    rule: str
+    #: the rule file the example is in
+    source: str
+    #: "bad" (must fire the rule) or "good" (must not)
+    side: str
+    #: 1-based position among the rule's examples of that side
+    index: int
+    passed: bool
+    #: the messages of the rule's findings on the example
+    fired: tuple[str, ...]
+    #: why it failed, one line
+    problem: str = ""
+
+
+@dataclass
+class ExampleRuns:
+    """What ``rules --test`` shows: every example of the site's rules, run."""
+
+    kind: ClassVar[str] = "examples"
+    runs: list[ExampleRun]
+    rules: int
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[ExampleRun]:
+        return [r for r in self.runs if not r.passed]

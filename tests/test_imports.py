@@ -30,7 +30,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("evidence", ("fcgilint.evidence", "fcgilint.evidence.*")),
     ("policy", ("fcgilint.policy", "fcgilint.project_config", "fcgilint.suppress", "fcgilint.baseline")),
     ("report", ("fcgilint.report", "fcgilint.formats*", "fcgilint.overview")),
-    ("run", ("fcgilint.settings", "fcgilint.evidence_link", "fcgilint.capacity_link")),
+    ("run", ("fcgilint.settings", "fcgilint.evidence_link", "fcgilint.capacity_link", "fcgilint.rule_examples")),
     ("fix", ("fcgilint.fix*",)),
     ("commands", ("fcgilint.check_run", "fcgilint.commands*", "fcgilint.cli", "fcgilint.__main__")),
 )

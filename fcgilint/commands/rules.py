@@ -18,15 +18,20 @@ from fcgilint import exitcodes
 
 # The rule loader pulls in the YAML parser; only the commands that list rules pay for it.
 if TYPE_CHECKING:
-    from fcgilint.report import Catalogue
+    from fcgilint.report import Catalogue, ExampleRuns
     from fcgilint.rules import Rule
 
 
-def _rules(config: Path | None) -> tuple[Rule, ...]:
+def _rules(config: Path | None, more: list[Path]) -> tuple[Rule, ...]:
+    """Built-in rules, the ones of ``rule_dirs`` and those of ``more`` (a directory named twice counts once)."""
     from fcgilint.settings import UsageError, all_rules, project_config
 
     try:
-        return all_rules(project_config(config).rule_dirs)
+        dirs = [*project_config(config).rule_dirs, *more]
+        for folder in more:
+            if not folder.is_dir():
+                raise UsageError(f"{folder}: not a directory of rule files")
+        return all_rules(list(dict.fromkeys(d.resolve() for d in dirs)))
     except UsageError as exc:
         typer.echo(f"fcgilint: {exc}", err=True)
         raise typer.Exit(exitcodes.ERROR) from None
@@ -47,17 +52,47 @@ def catalogue(rules: tuple[Rule, ...]) -> Catalogue:
 
 
 def rules_command(
-    output_format: str = typer.Option("table", "--format", "-f", help="table, json or markdown (docs/rules.md)."),
+    dirs: list[Path] = typer.Argument(None, help="Site rule directories, beside rule_dirs of .fcgilint.yaml."),
+    output_format: str | None = typer.Option(
+        None, "--format", "-f", help="table, json or markdown (docs/rules.md); with --test: text or json."
+    ),
     config: Path | None = typer.Option(None, "--config", help="Read rule_dirs from this .fcgilint.yaml."),
+    test: bool = typer.Option(
+        False, "--test", help="Run the bad and good examples of every site rule: a bad one must fire, a good one not."
+    ),
 ) -> None:
-    """List every rule, built-in and from the project's rule_dirs."""
-    from fcgilint.formats import render, unavailable
+    """List every rule, built-in and from the project's rule_dirs (and DIRS).
 
-    problem = unavailable("rules", output_format)
+    With --test, run the site rules' own examples instead. Exit codes: 0 every example
+    did what it promises, 1 one did not, 2 usage error (no site rule, a broken rule file).
+    """
+    from fcgilint.formats import AVAILABLE, render, unavailable
+
+    kind = "examples" if test else "rules"
+    chosen = output_format or AVAILABLE[kind][0]
+    problem = unavailable(kind, chosen)
     if problem is not None:
-        typer.echo(f"fcgilint: {problem}", err=True)
+        typer.echo(f"fcgilint: {problem}{' (with --test)' if test else ''}", err=True)
         raise typer.Exit(exitcodes.ERROR)
-    sys.stdout.write(render(output_format, catalogue(_rules(config))))
+    rules = _rules(config, list(dirs or []))
+    if not test:
+        sys.stdout.write(render(chosen, catalogue(rules)))
+        return
+    report = _tested(rules)
+    sys.stdout.write(render(chosen, report, stream=sys.stdout))
+    raise typer.Exit(exitcodes.FINDINGS if report.failed else exitcodes.OK)
+
+
+def _tested(rules: tuple[Rule, ...]) -> ExampleRuns:
+    """The examples of the site rules, run; having no site rule to test is a usage error."""
+    from fcgilint.rule_examples import run_examples
+
+    site = tuple(r for r in rules if _origin(r) != "built-in")
+    if not site:
+        typer.echo("fcgilint: rules --test: no site rule; give a DIR of rule files or rule_dirs in .fcgilint.yaml",
+                   err=True)
+        raise typer.Exit(exitcodes.ERROR)
+    return run_examples(site)
 
 
 def explain(
@@ -66,7 +101,7 @@ def explain(
 ) -> None:
     """Explain one rule: what goes wrong, the reference, a bad and a good example, the fix."""
     wanted = rule_id.lower()
-    rule = next((r for r in _rules(config) if wanted in (r.id.lower(), r.name.lower())), None)
+    rule = next((r for r in _rules(config, []) if wanted in (r.id.lower(), r.name.lower())), None)
     if rule is None:
         typer.echo(f"fcgilint: unknown rule {rule_id!r}; `fcgilint rules` lists them", err=True)
         raise typer.Exit(exitcodes.ERROR)

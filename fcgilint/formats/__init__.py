@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from fcgilint.formats.text import TextOptions
-    from fcgilint.report import Catalogue, FixReport, Report
+    from fcgilint.report import Catalogue, ExampleRuns, FixReport, Report
 
-    Document = Report | FixReport | Catalogue
+    Document = Report | FixReport | Catalogue | ExampleRuns
 
 FORMATS = ("text", "json", "sarif", "github", "junit", "gitlab", "checkstyle", "rdjson")
 #: The formats of each document kind, the first one the default. ``rules`` calls its text ``table``.
@@ -24,6 +24,7 @@ AVAILABLE: dict[str, tuple[str, ...]] = {
     "check": FORMATS,
     "fix": ("text", "json", "sarif"),
     "rules": ("table", "json", "markdown"),
+    "examples": ("text", "json"),
 }
 _MODULES = {
     "text": "text", "json": "json_format", "sarif": "sarif", "github": "github", "junit": "junit",

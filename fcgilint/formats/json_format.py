@@ -4,7 +4,8 @@
 ``rule``, ``severity``, ``file``, ``line``, ``message``, ``related``, ``provenance``,
 ``fix`` and ``evidence`` (:meth:`Finding.to_json`). ``fix``: ``version``, ``runs`` (per
 target what was fixed, declined and what remains, the findings in the same shape) and
-``notes``. ``rules``: ``rules``, one object per rule.
+``notes``. ``rules``: ``rules``, one object per rule. ``rules --test``: ``version``, ``examples``
+(one object per example run) and ``notes``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from fcgilint import __version__
 from fcgilint.formats import clean
-from fcgilint.report import Catalogue, Change, FixReport, FixRun, Report
+from fcgilint.report import Catalogue, Change, ExampleRuns, FixReport, FixRun, Report
 
 
 def render(report: Report) -> str:
@@ -61,3 +62,12 @@ def render_rules(catalogue: Catalogue) -> str:
         for r in (e.rule,)
     ]
     return json.dumps({"rules": items}, indent=2, default=str) + "\n"
+
+
+def render_examples(report: ExampleRuns) -> str:
+    items = [
+        {"rule": r.rule, "file": r.source, "side": r.side, "index": r.index, "passed": r.passed,
+         "fired": list(r.fired), "problem": r.problem}
+        for r in report.runs
+    ]
+    return json.dumps({"version": __version__, "examples": items, "notes": list(report.notes)}, indent=2) + "\n"

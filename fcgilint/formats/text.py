@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from fcgilint.findings import Finding
-from fcgilint.report import Catalogue, FixReport, FixRun, Report
+from fcgilint.report import Catalogue, ExampleRuns, FixReport, FixRun, Report
 from fcgilint.rules import Rule
 from fcgilint.source import SourceIndex
 
@@ -270,3 +270,21 @@ def render_rules(catalogue: Catalogue) -> str:
     return "".join(
         "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4] + "\n" for row in rows
     )
+
+
+def render_examples(report: ExampleRuns, options: TextOptions | None = None, stream: object = None) -> str:
+    """``rules --test``: a line per example (``ok`` or ``FAIL`` with the rule file and why), then the count."""
+    options = options or TextOptions()
+    out: list[Line] = []
+    for run in report.runs:
+        what = [(run.rule, "rule"), (f" {run.side} example {run.index}", "")]
+        if run.passed:
+            out.append([("ok    ", "info"), *what])
+        else:
+            out.append([("FAIL  ", "error"), *what, (f" ({run.source}): {run.problem}", "")])
+    if not options.quiet:
+        out.extend([("note", "dim"), (f": {note}", "dim")] for note in report.notes)
+        failed = len(report.failed)
+        verdict = f"{failed} failed." if failed else "all passed."
+        out.append([(f"{len(report.runs)} example(s) of {report.rules} site rule(s): {verdict}", "place")])
+    return paint(out, use_colour(options.color, stream))
