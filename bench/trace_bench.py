@@ -325,14 +325,43 @@ def replay(capture: Path, path: Path, size: int) -> int:
     return copies
 
 
-def _races(report: dict[str, list[dict[str, int]]]) -> int:
+#: The parts of ``fcgilint trace --format json`` the benchmark reads.
+Report = dict[str, list[dict[str, int]]]
+
+
+def _races(report: Report) -> int:
     return sum(d["count"] for d in report["detections"] if d["kind"] == "request-limit-race")
 
 
-def _timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, subprocess.CompletedProcess[bytes]]:
-    start = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, env=env, check=False)
-    return time.perf_counter() - start, done
+@dataclass
+class _Timing:
+    """Best wall time, best CPU time (the process and its grep/gzip children) and peak RSS of one command."""
+
+    wall: float = float("inf")
+    cpu: float = float("inf")
+    rss_kib: int = 0
+
+    def add(self, wall: float, usage: resource.struct_rusage) -> None:
+        self.wall = min(self.wall, wall)
+        self.cpu = min(self.cpu, usage.ru_utime + usage.ru_stime)
+        self.rss_kib = max(self.rss_kib, usage.ru_maxrss)
+
+
+def _timed(cmd: list[str], timing: _Timing, env: dict[str, str] | None = None) -> tuple[int, bytes]:
+    """Run ``cmd`` and add its times to ``timing``; its exit status and output.
+
+    The usage comes from ``wait4`` on this one child, so the peak RSS is that of the command (the largest of
+    it and its children), not a high-water mark the benchmark's own memory leaves on every child it forks.
+    """
+    with open(os.devnull, "wb") as null:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=null, env=env)
+        out = proc.stdout.read() if proc.stdout is not None else b""
+        _, status, usage = os.wait4(proc.pid, 0)
+        took = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    timing.add(took, usage)
+    return proc.returncode, out
 
 
 def main() -> int:
@@ -371,45 +400,34 @@ def main() -> int:
         f"{time.perf_counter() - start:.1f} s"
     )
 
-    subprocess.run(["cat", str(path)], stdout=subprocess.DEVNULL, check=True)  # same warm page cache for both
-    lint_time = grep_time = float("inf")
-    for _ in range(args.repeat):
-        took, lint = _timed([sys.executable, "-m", "fcgilint", "trace", "--format", "json", str(path)], env)
-        lint_time = min(lint_time, took)
-        took, grep = _timed(["grep", "-c", "ECONNRESET", str(path)])
-        grep_time = min(grep_time, took)
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-
-    if lint.returncode not in (0, 1):
-        print(lint.stderr.decode(errors="replace"), file=sys.stderr)
-        return 2
-    report = json.loads(lint.stdout)
-    races = sum(d["count"] for d in report["detections"] if d["kind"] == "request-limit-race")
+    lint, grep, _, report = _compare(path, args.repeat, env)
+    races = _races(report)
     limits = sorted({i["php_fcgi_max_requests"] for i in report["inferred"]})
-    print(f"grep -c ECONNRESET: {grep_time:.2f} s (count {grep.stdout.decode().strip()}; best of {args.repeat})")
-    print(
-        f"fcgilint trace:     {lint_time:.2f} s (best of {args.repeat}), races {races} (expected {gen.races}), "
-        f"inferred limit {limits} (expected [{LIMIT}])"
-    )
-    print(f"ratio to grep:      {lint_time / grep_time:.1f}x")
-    print(f"peak RSS:           {peak_kib / 1024:.0f} MiB")
+    found = f"races {races} (expected {gen.races}), inferred limit {limits} (expected [{LIMIT}])"
+    _print(lint, grep, args.repeat, found)
     if not args.keep:
         path.unlink()
     return 0 if races == gen.races and limits == [LIMIT] else 1
 
 
-def _compare(path: Path, repeat: int, env: dict[str, str]) -> tuple[float, float, int, dict[str, list[dict[str, int]]]]:
-    """Best times of fcgilint trace and grep -c on the file (alternating), grep's count and fcgilint's report."""
+def _compare(path: Path, repeat: int, env: dict[str, str]) -> tuple[_Timing, _Timing, int, Report]:
+    """fcgilint trace and grep -c on the file, alternating: their timings, grep's count and fcgilint's report."""
     subprocess.run(["cat", str(path)], stdout=subprocess.DEVNULL, check=True)  # same warm page cache for both
-    lint_time = grep_time = float("inf")
+    lint, grep = _Timing(), _Timing()
     for _ in range(repeat):
-        took, lint = _timed([sys.executable, "-m", "fcgilint", "trace", "--format", "json", str(path)], env)
-        lint_time = min(lint_time, took)
-        took, grep = _timed(["grep", "-c", "ECONNRESET", str(path)])
-        grep_time = min(grep_time, took)
-    if lint.returncode not in (0, 1):
-        raise SystemExit(lint.stderr.decode(errors="replace"))
-    return lint_time, grep_time, int(grep.stdout.decode().strip() or 0), json.loads(lint.stdout)
+        status, report = _timed([sys.executable, "-m", "fcgilint", "trace", "--format", "json", str(path)], lint, env)
+        _, count = _timed(["grep", "-c", "ECONNRESET", str(path)], grep)
+    if status not in (0, 1):
+        raise SystemExit(f"fcgilint trace exited with {status}")
+    return lint, grep, int(count.decode().strip() or 0), json.loads(report)
+
+
+def _print(lint: _Timing, grep: _Timing, repeat: int, found: str) -> None:
+    """The table rows: wall times (best of ``repeat``), CPU times (a steadier measure on a shared machine), RSS."""
+    print(f"grep -c ECONNRESET: {grep.wall:.2f} s, CPU {grep.cpu:.2f} s (best of {repeat})")
+    print(f"fcgilint trace:     {lint.wall:.2f} s, CPU {lint.cpu:.2f} s (best of {repeat}), {found}")
+    print(f"ratio to grep:      {lint.wall / grep.wall:.1f}x wall, {lint.cpu / grep.cpu:.1f}x CPU")
+    print(f"peak RSS:           {lint.rss_kib / 1024:.0f} MiB")
 
 
 def _replayed(directory: Path, path: Path, size: int, repeat: int, keep: bool, env: dict[str, str]) -> int:
@@ -423,19 +441,11 @@ def _replayed(directory: Path, path: Path, size: int, repeat: int, keep: bool, e
     copies = replay(capture, path, size)
     mib = path.stat().st_size / (1 << 20)
     print(f"replayed {capture} {copies} times: {mib:.0f} MiB, {_races(alone)} races per copy")
-    lint_time, grep_time, count, report = _compare(path, repeat, env)
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print(f"grep -c ECONNRESET: {grep_time:.2f} s (count {count}; best of {repeat})")
-    print(
-        f"fcgilint trace:     {lint_time:.2f} s (best of {repeat}), races {_races(report)} (expected "
-        f"{_races(alone) * copies})"
-    )
-    print(f"ratio to grep:      {lint_time / grep_time:.1f}x")
-    print(f"peak RSS:           {peak_kib / 1024:.0f} MiB")
+    lint, grep, count, report = _compare(path, repeat, env)
+    _print(lint, grep, repeat, f"races {_races(report)} (expected {_races(alone) * copies}; grep counted {count})")
     for leftover in (single, *(() if keep else (path,))):
         leftover.unlink()
     return 0 if _races(report) == _races(alone) * copies else 1
-
 
 
 if __name__ == "__main__":

@@ -97,8 +97,9 @@ def trace(
             raise _Refusal(f"--format {output_format}: use text or json")
         with tempfile.TemporaryDirectory(prefix="fcgilint-") as spool:
             paths, labels = _stdin_spooled(_inputs(files or [], live, seconds, output, max_mb, pid), Path(spool))
-            with progress.showing(output_format == "text" and _large(paths)):
-                report = analyse(paths, progress=_progress_hook(), labels=labels)
+            with progress.showing(output_format == "text" and _large(paths)) as meter:
+                # Without a meter there is nothing to feed: asking for byte offsets costs the reader.
+                report = analyse(paths, progress=_progress_hook() if meter else None, labels=labels)
         if not report.recognised:
             raise _Refusal(f"nothing recognised in {', '.join(labels.get(p, str(p)) for p in paths)}: {UNRECOGNISED}")
     except (_Refusal, EvidenceError) as exc:

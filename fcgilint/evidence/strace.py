@@ -40,17 +40,26 @@ from fcgilint.numbers import saturated
 #: Candidate lines that ``-y``/``-yy`` shows to be on files, pipes or TCP sockets
 #: (php reading its scripts, httpd writing to clients) or on php-cgi's end of an
 #: accepted connection (named after the listening socket): never the httpd side
-#: of a FastCGI exchange.  The pattern is both a Python and a POSIX extended
-#: regex, for the grep pipeline.
+#: of a FastCGI exchange.  Also the calls glibc makes with an empty path and
+#: ``AT_EMPTY_PATH`` (``newfstatat(3</lib/x.so>, "", ...)``, a php-cgi start-up
+#: makes dozens): the ``, "", `` needle is for reads hitting EOF, and these were
+#: two fifths of the lines the parser saw in a real capture.  The pattern is both
+#: a Python and a POSIX extended regex, for the grep pipeline (where a line
+#: starts with grep's ``N:``, hence the colon).
 EXCLUDE = (
     r"(close|read|readv|pread64|write|writev|connect|accept|accept4)\([0-9]+<"
     r'(/|TCP|UDP|NETLINK|pipe|anon_inode|UNIX-STREAM:\[[0-9]+->[0-9]+,")'
+    r"|(^|[ :])(newfstatat|fstatat64|statx|fchownat|utimensat)\("
 )
 
 _CHUNK = 8 * 1024 * 1024
 _OUTPUT_BLOCK = 64 * 1024  # larger blocks cost memory and gained nothing measurable
 _PIPE_SIZE = 1024 * 1024
 _NEEDLE_RE = re.compile(b"|".join(re.escape(n) for n in NEEDLES))
+#: The needles as one POSIX extended regex: GNU grep runs an alternation of
+#: literals through its DFA about a quarter faster than the same strings as
+#: ``-F -e ... -e ...`` (0.44 s against 0.58 s of CPU on 300 MiB of a real capture).
+NEEDLE_ERE = "|".join(re.sub(r"([][.*+?{}()|^$\\])", r"\\\1", n.decode()) for n in NEEDLES)
 _EXCLUDE_RE = re.compile(EXCLUDE.encode())
 #: pid and time prefix, then the name of a call when the body starts with one
 #: (the most common line: its name is then known without another search).
@@ -243,9 +252,7 @@ def candidates_grep(path: Path, progress: Progress | None = None, compressed: bo
     """
     exe = shutil.which("grep") or "grep"
     env = {**os.environ, "LC_ALL": "C"}
-    cmd = [exe, "-a", "-n", "-F"] + (["-b"] if progress is not None else [])
-    for needle in NEEDLES:
-        cmd += ["-e", needle.decode()]
+    cmd = [exe, "-a", "-n", "-E", "-e", NEEDLE_ERE] + (["-b"] if progress is not None else [])
     unpack: subprocess.Popen[bytes] | None = None
     source: IO[bytes] | int | None
     if compressed:
@@ -456,7 +463,8 @@ class StraceReader:
         bracketed, plain, clock, number, name = prefix.groups()
         pid_text = bracketed or plain
         if pid_text is not None:
-            pid = saturated(pid_text)
+            # Every line has one; int() is exact below 19 digits and a third of the cost.
+            pid = int(pid_text) if len(pid_text) < 19 else saturated(pid_text)
         elif self.pid is not None:
             pid = self.pid
         else:
@@ -622,7 +630,7 @@ def first_fd(args: str) -> tuple[int | None, str | None]:
         if end != -1 and args[end + 1 : end + 2] in _FD_ENDS:
             digits = args[:cut]
             if digits.isdecimal() and digits.isascii():
-                return saturated(digits), args[cut + 1 : end]
+                return int(digits) if len(digits) < 19 else saturated(digits), args[cut + 1 : end]
     match = _FD_RE.match(args)
     if match is None:
         return None, None

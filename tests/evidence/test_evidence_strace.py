@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from stories import SOCK_DIR, WRAPPER, race_story, render, render_bracketed, shared_dir, shutdown_story, write_ff
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fcgilint.evidence import analyse, strace
@@ -314,6 +314,28 @@ def test_compressed_capture_through_gzip_and_grep_matches_the_python_scan(tmp_pa
         python_lines = _flat(candidates_python(handle))
     assert python_lines
     assert _flat(candidates_grep(path, compressed=True)) == python_lines
+
+
+#: Pieces of lines: every needle and exclusion word, cut short too, and the characters that are special in a regex.
+_PIECES = st.sampled_from(
+    [n.decode() for n in strace.NEEDLES]
+    + [n.decode()[:-1] for n in strace.NEEDLES]
+    + ["newfstatat(", "statx(", "read(", "close(3<", "TCP", "/", "UNIX-STREAM:[1->2,\"", "[pid 7] ", "700 "]
+    + list('.*+?{}()[]|^$\\"<>, \r\t-') + ["\xe9", "\x00", "a", "9"]
+)
+
+
+@pytest.mark.skipif(not strace.grep_available(), reason="GNU grep not installed")
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(_PIECES, max_size=12).map("".join), min_size=1, max_size=30))
+def test_grep_regex_and_python_scan_select_the_same_lines(tmp_path_factory, lines: list[str]) -> None:
+    """grep runs the needles as one extended regex and the exclusion as another; Python runs both as its own
+    patterns: any line, with any regex metacharacter in it, is kept by both or by neither."""
+    path = tmp_path_factory.mktemp("prop") / "lines.out"
+    path.write_bytes("\n".join(lines).encode("latin-1"))
+    with open(path, "rb") as handle:
+        python_lines = _flat(candidates_python(handle))
+    assert _flat(candidates_grep(path)) == python_lines
 
 
 def _flat(batches) -> list[tuple[int, str]]:
