@@ -2,10 +2,17 @@
 
 A finding says "this config will fail like so"; a detection says "this server
 failed like so, N times". Linking them is the proof: each finding gets the
-detections of its rule, matched to its process class when the detection names
-the wrapper mod_fcgid started. A detection whose rule produced no finding, and
-a PHP limit the processes applied that differs from the modelled one, become
-notes, because both mean the config checked may not be the one that ran.
+detections of its rule, matched to its process class by the vhost the evidence
+names (a vhost's own ``ErrorLog`` file, an ``ErrorLogFormat`` ``%v`` column,
+mod_fcgid's ``server HOST:CMD(PID) started`` line for the pid) and by the
+wrapper mod_fcgid started. A detection of one vhost is never shown on another
+vhost's finding; only one that names neither is shown on every finding of its
+rule, with a caveat. A detection whose rule produced no finding for its vhost,
+and a PHP limit the processes applied that differs from the modelled one,
+become notes, because both mean the config checked may not be the one that ran.
+Such a limit, when lower than the modelled one, also changes the FCG001 fix of
+the class to the observed number (or withholds it): the modelled one would set
+mod_fcgid's limit above what php-cgi applies, and the races would go on.
 
 mod_fcgid's socket directory is shared by every class, so it is shown but
 never used to pick a class.
@@ -17,8 +24,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from fcgilint import capacity_link
+from fcgilint import capacity, capacity_link
+from fcgilint.checks import remedies
 from fcgilint.evidence import Detection, EvidenceError, EvidenceReport, Inferred, analyse, sniff
+from fcgilint.load.apache_tree import VHost
 from fcgilint.findings import Finding
 from fcgilint.report import Report
 from fcgilint.model import Model, ProcessClass
@@ -117,37 +126,185 @@ def _classes(models: Iterable[Model]) -> list[ProcessClass]:
     return [pc for model in models for pc in model.classes]
 
 
-def _targets(found: Detection, findings: list[Finding], classes: list[ProcessClass]) -> tuple[list[Finding], str]:
-    """The findings a detection proves, and what to add when it could not be tied to one class."""
+@dataclass
+class Scope:
+    """The vhosts of the configs checked, by every name they answer to, and the classes of each."""
+
+    classes: list[ProcessClass]
+    names: dict[int, set[str]] = field(default_factory=dict)  # id(pc) -> ServerName and aliases, lower case
+    vhosts: set[str] = field(default_factory=set)  # every ServerName and ServerAlias of the trees
+    several: bool = False  # some tree has a <VirtualHost>: a vhost name picks classes
+    models: dict[int, Model] = field(default_factory=dict)  # id(pc) -> its model
+
+    @classmethod
+    def of(cls, models: Iterable[Model]) -> Scope:
+        models = list(models)
+        scope = cls(_classes(models))
+        for model in models:
+            tree = model.tree
+            main = {a.lower() for p in tree.scoped(("ServerName",), None) for a in p.args[:1]} if tree else set()
+            for pc in model.classes:
+                scope.names[id(pc)] = capacity.vhost_names(model, pc) if pc.vhost is not None else main
+                scope.models[id(pc)] = model
+            if tree is not None:
+                scope.several = scope.several or bool(tree.vhosts)
+                for vhost in tree.vhosts:
+                    scope.vhosts.update(_names(model, vhost))
+        for names in scope.names.values():
+            scope.vhosts.update(names)
+        return scope
+
+    def knows(self, vhost: str | None) -> bool:
+        """The evidence's vhost is one the configs have; a config of one server (no vhost) takes any name as its."""
+        return bool(vhost) and self.several and (vhost or "").lower() in self.vhosts
+
+    def model_of(self, pc: ProcessClass) -> Model | None:
+        """The model the class belongs to (a remedy is computed on it)."""
+        return self.models.get(id(pc))
+
+    def of_vhost(self, name: str) -> list[ProcessClass]:
+        """The classes of the vhost called ``name``."""
+        return [pc for pc in self.classes if name.lower() in self.names.get(id(pc), set())]
+
+
+def _names(model: Model, vhost: VHost) -> set[str]:
+    names = {vhost.server_name.lower()} if vhost.server_name else set()
+    if model.tree is not None:
+        for alias in model.tree.scoped(("ServerAlias",), vhost):
+            names.update(a.lower() for a in alias.args)
+    return names
+
+
+def about(finding: Finding, vhost: str, classes: list[ProcessClass]) -> bool:
+    """A finding concerns vhost ``vhost``: it names it, or it points at one of the vhost's classes."""
+    if any(v is not None and v.lower() == vhost.lower() for v in finding.vhosts or []):
+        return True
+    return any(belongs(finding, pc) for pc in classes)
+
+
+def _targets(found: Detection, findings: list[Finding], scope: Scope) -> tuple[list[Finding], str]:
+    """The findings a detection proves, and what to add when it could not be tied to one class.
+
+    A detection that names a vhost of the config goes to that vhost's findings
+    only (none, when the vhost has none: then :func:`unexplained` says so).
+    """
+    caveat = ""
+    if found.vhost and scope.knows(found.vhost):
+        own = scope.of_vhost(found.vhost)
+        narrowed = [pc for pc in own if found.wrapper and program(pc) == found.wrapper] or own
+        return [f for f in findings if about(f, found.vhost, narrowed)], ""
+    if found.vhost and scope.several:
+        caveat = f" [vhost {found.vhost} is no vhost of the config checked]"
     if found.wrapper:
-        matched = [pc for pc in classes if program(pc) == found.wrapper]
+        matched = [pc for pc in scope.classes if program(pc) == found.wrapper]
         tied = [f for f in findings if any(belongs(f, pc) for pc in matched)]
+        hosts = {frozenset(scope.names.get(id(pc), set())) for pc in matched}
+        if tied and len(hosts) > 1:
+            shared = f" [wrapper {found.wrapper} serves {len(hosts)} vhosts; the evidence does not say which]"
+            return tied, caveat + shared
         if tied:
-            return tied, ""
+            return tied, caveat
         return (
             findings,
-            f" [wrapper {found.wrapper} is no FcgidWrapper of the config checked: shown on every {found.rule} finding]",
+            caveat + f" [wrapper {found.wrapper} is no FcgidWrapper of the config checked: shown on every "
+            f"{found.rule} finding]",
         )
     if len(findings) > 1:
-        return findings, f" [the evidence names no wrapper: shown on every {found.rule} finding]"
-    return findings, ""
+        return findings, caveat + f" [the evidence names no wrapper: shown on every {found.rule} finding]"
+    return findings, caveat
 
 
-def _limit_lines(limit: Inferred, classes: list[ProcessClass]) -> list[tuple[ProcessClass, str]]:
+def _limit_classes(limit: Inferred, scope: Scope) -> list[ProcessClass]:
+    """The php-cgi classes an inferred limit speaks about: its vhost's, then its wrapper's, else every one.
+
+    A limit of a vhost the config has is never set against another vhost's class.
+    """
+    php = [pc for pc in scope.classes if pc.is_php]
+    if limit.vhost and scope.knows(limit.vhost):
+        php = [pc for pc in php if limit.vhost.lower() in scope.names.get(id(pc), set())]
+        return [pc for pc in php if limit.wrapper and program(pc) == limit.wrapper] or php
+    return [pc for pc in php if limit.wrapper and program(pc) == limit.wrapper] or php
+
+
+@dataclass(frozen=True)
+class Contradiction:
+    """A class whose modelled PHP_FCGI_MAX_REQUESTS is not what its php-cgi processes applied."""
+
+    pc: ProcessClass
+    line: str
+    observed: int
+    modelled: int
+
+
+def _limit_lines(limit: Inferred, scope: Scope) -> list[Contradiction]:
     """Classes whose modelled PHP_FCGI_MAX_REQUESTS differs from what the processes did."""
-    php = [pc for pc in classes if pc.is_php]
-    matched = [pc for pc in php if limit.wrapper and program(pc) == limit.wrapper] or php
     out = []
-    for pc in matched:
+    for pc in _limit_classes(limit, scope):
         modelled = pc.values.get("PHP_FCGI_MAX_REQUESTS")
         if modelled is None or modelled.number is None or modelled.number == limit.php_fcgi_max_requests:
             continue
-        out.append((pc, (
+        of = " ".join(w for w in (f"of {limit.wrapper}" if limit.wrapper else "",
+                                  f"for {limit.vhost}" if limit.vhost else "") if w)
+        out.append(Contradiction(pc, (
             f"trace shows php-cgi exiting after {limit.php_fcgi_max_requests} requests ({limit.processes} processes"
-            f"{f' of {limit.wrapper}' if limit.wrapper else ''}); the config says {modelled.number} "
-            f"({modelled.decided_by}) for {pc.label}"
-        )))
+            f"{f' {of}' if of else ''}); the config says {modelled.number} ({modelled.decided_by}) for {pc.label}"
+        ), limit.php_fcgi_max_requests, modelled.number))
     return out
+
+
+def _observed_fix(finding: Finding, clash: Contradiction, model: Model | None) -> Finding:
+    """FCG001 whose fix uses the limit php-cgi applied when that is lower than the modelled one.
+
+    The modelled fix would set mod_fcgid's limit above what php-cgi does, and
+    the races would go on; a fix that cannot be made from the observed value is
+    withheld rather than shown.
+    """
+    if finding.fix is None or clash.observed >= clash.modelled:
+        return finding
+    reason = (f"php-cgi exited after {clash.observed} requests in the capture, though the config says "
+              f"PHP_FCGI_MAX_REQUESTS={clash.modelled}")
+    seen = remedies.max_requests_seen(model, clash.pc, clash.observed, reason) if model is not None else None
+    if seen is not None and finding.fix.safe:
+        note = (f"fix uses the observed {clash.observed}, not the config's {clash.modelled}: something the config "
+                "checked does not show sets it where php-cgi runs")
+        return replace(finding, fix=seen, evidence=[*finding.evidence, note])
+    why = (f"fix withheld: it sets a limit from PHP_FCGI_MAX_REQUESTS={clash.modelled}, but php-cgi exited "
+           f"after {clash.observed} requests; find what sets {clash.observed} where it runs, then fix again")
+    return replace(finding, fix=None, evidence=[*finding.evidence, why])
+
+
+def error_logs(models: Iterable[Model]) -> dict[Path, str | None]:
+    """Each ``ErrorLog`` file on disk and the vhost (ServerName) whose lines it alone holds.
+
+    A file the main server or several vhosts write maps to None: its lines
+    name no vhost. Pipes and ``syslog:`` are not files.
+    """
+    writers: dict[Path, set[str | None]] = {}
+    for model in models:
+        tree = model.tree
+        if tree is None:
+            continue
+        for placed in tree.named("ErrorLog"):
+            if not placed.args or placed.args[0].startswith(("|", "syslog")):
+                continue
+            named = placed.args[0]
+            if not named.startswith("/"):
+                named = f"{tree.server_root.rstrip('/')}/{named}"
+            owner = placed.vhost.server_name if placed.vhost is not None else None
+            writers.setdefault(Path(tree.paths.to_host(named)).resolve(), set()).add(owner)
+    return {path: next(iter(owners)) if len(owners) == 1 else None for path, owners in writers.items()}
+
+
+def attribute(evidence: EvidenceReport, models: Iterable[Model]) -> EvidenceReport:
+    """The evidence with each error-log line of a vhost's own ``ErrorLog`` given that vhost."""
+    logs = error_logs(models)
+    if not logs:
+        return evidence
+    files: dict[str, str | None] = {}
+    for piece in evidence.pieces:
+        if piece.origin not in files and piece.origin != "-":
+            files[piece.origin] = logs.get(Path(piece.origin).resolve())
+    return evidence.attributed(files)
 
 
 def link(findings: list[Finding], models: Iterable[Model], evidence: EvidenceReport) -> Linked:
@@ -155,22 +312,30 @@ def link(findings: list[Finding], models: Iterable[Model], evidence: EvidenceRep
 
     Findings are replaced, not changed, since the same objects may be shown elsewhere.
     """
-    classes = _classes(models)
+    models = list(models)
+    evidence = attribute(evidence, models)
+    scope = Scope.of(models)
     extra: dict[int, list[str]] = {}
+    clashes: dict[int, Contradiction] = {}
     attached: list[tuple[Finding, Detection]] = []
     for found in evidence.detections:
         of_rule = [f for f in findings if found.rule is not None and f.rule == found.rule]
         if not of_rule:
             continue
-        targets, caveat = _targets(found, of_rule, classes)
+        targets, caveat = _targets(found, of_rule, scope)
         for finding in targets:
             extra.setdefault(id(finding), []).extend(describe(found, caveat))
             attached.append((finding, found))
     for limit in evidence.inferred:
-        for pc, line in _limit_lines(limit, classes):
-            for finding in (f for f in findings if f.rule == LIMIT_RULE and belongs(f, pc)):
-                extra.setdefault(id(finding), []).append(line)
+        for clash in _limit_lines(limit, scope):
+            for finding in (f for f in findings if f.rule == LIMIT_RULE and belongs(f, clash.pc)):
+                extra.setdefault(id(finding), []).append(clash.line)
+                clashes.setdefault(id(finding), clash)
     rebuilt = {id(f): replace(f, evidence=[*f.evidence, *extra[id(f)]]) for f in findings if id(f) in extra}
+    rebuilt = {
+        key: _observed_fix(f, clashes[key], scope.model_of(clashes[key].pc)) if key in clashes else f
+        for key, f in rebuilt.items()
+    }
     return Linked([rebuilt.get(id(f), f) for f in findings], [(rebuilt[id(f)], d) for f, d in attached])
 
 
@@ -181,18 +346,26 @@ def unexplained(raw: list[Finding], checked: set[str], models: Iterable[Model], 
     user silenced still explains its evidence; a rule that did not run
     (``checked``) explains nothing and is not expected to.
     """
-    classes = _classes(models)
-    notes = [
-        f"the evidence shows {noun(d.kind, d.count)} but no {d.rule} finding: the config checked may not be the one "
-        "that ran"
-        for d in evidence.detections
-        if d.rule in checked and not any(f.rule == d.rule for f in raw)
-    ]
+    models = list(models)
+    evidence = attribute(evidence, models)
+    scope = Scope.of(models)
+    notes = []
+    for d in evidence.detections:
+        if d.rule not in checked:
+            continue
+        if d.vhost and scope.knows(d.vhost):
+            own = scope.of_vhost(d.vhost)
+            if not any(f.rule == d.rule and about(f, d.vhost, own) for f in raw):
+                notes.append(f"the evidence shows {noun(d.kind, d.count)} on {d.vhost} but no {d.rule} finding for "
+                             "that vhost: the config checked may not be the one that ran")
+        elif not any(f.rule == d.rule for f in raw):
+            notes.append(f"the evidence shows {noun(d.kind, d.count)} but no {d.rule} finding: the config checked may "
+                         "not be the one that ran")
     for limit in evidence.inferred:
         notes += [
-            line
-            for pc, line in _limit_lines(limit, classes)
-            if not any(f.rule == LIMIT_RULE and belongs(f, pc) for f in raw)
+            clash.line
+            for clash in _limit_lines(limit, scope)
+            if not any(f.rule == LIMIT_RULE and belongs(f, clash.pc) for f in raw)
         ]
     return notes
 

@@ -310,6 +310,18 @@ def max_requests(model: Model, pc: ProcessClass) -> Fix | None:
     )
 
 
+def max_requests_seen(model: Model, pc: ProcessClass, observed: int, reason: str) -> Fix | None:
+    """FCG001 when a capture shows php-cgi exiting after ``observed`` requests, fewer than the config says.
+
+    mod_fcgid's limit is set to what php-cgi really does (the other classes of
+    the place keep their modelled limits), so it retires each process first.
+    """
+    def want(c: ProcessClass) -> int | None:
+        return observed if c is pc else _php_limit(c)
+
+    return set_server_value(model, pc, "FcgidMaxRequestsPerProcess", want, True, reason)
+
+
 def php_children(model: Model, pc: ProcessClass) -> Fix | None:
     """FCG002: PHP_FCGI_CHILDREN=0 where it is set."""
     children = pc.values["PHP_FCGI_CHILDREN"]

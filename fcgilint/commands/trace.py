@@ -375,6 +375,8 @@ def render_text(report: EvidenceReport, verbose: bool = False, quiet: bool = Fal
             out.append(f"  the same {count} request(s) in the error log: {kind} (same worker thread, same moment)")
         if found.socket and verbose:
             out.append(f"  socket:  {found.socket}")
+        if found.vhost:
+            out.append(f"  vhost:   {found.vhost}")
         if found.wrapper:
             out.append(f"  wrapper: {found.wrapper}")
         if found.pids and verbose:
@@ -383,6 +385,7 @@ def render_text(report: EvidenceReport, verbose: bool = False, quiet: bool = Fal
             out.append(f"  {source}:{line}: {text[:200]}")
     for limit in report.inferred:
         where = limit.wrapper or limit.socket or "unknown class"
+        where += f" of {limit.vhost}" if limit.vhost else ""
         out.append(
             f"inferred PHP_FCGI_MAX_REQUESTS={limit.php_fcgi_max_requests} for {where} "
             f"({limit.processes} php-cgi processes exited on their own after that many requests)"

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fcgilint.numbers import saturated
-from fcgilint.evidence.detect import AccessLogDetector, ErrorLogDetector, StraceCorrelator
+from fcgilint.evidence.detect import SPAWNED, AccessLogDetector, ErrorLogDetector, StraceCorrelator
 from fcgilint.evidence.load import read_load
 from fcgilint.evidence.logs import (
     AccessLogReader,
@@ -158,6 +158,22 @@ def _read_strace(capture: list[tuple[_Input, int | None]], sink: Collector, prog
     correlator.finish()
 
 
+def _read_spawns(item: _Input, sink: Collector) -> None:
+    """mod_fcgid's ``server HOST:CMD(PID) started`` lines, read before the strace captures.
+
+    They tie a php-cgi pid to the vhost it was started for, so a race strace
+    shows on that pid is that vhost's. Only lines with the words are parsed.
+    """
+    try:
+        with open_text(item.path) as handle:
+            for raw in handle:
+                if ") started" in raw and (found := SPAWNED.search(raw.rstrip("\r\n"))) is not None:
+                    if found.group(1) and found.group(1) != "(unknown)":
+                        sink.spawned(saturated(found.group(3)), found.group(1))
+    except _READ_ERRORS as exc:
+        raise EvidenceError(f"cannot read {item.path}: {exc}") from exc
+
+
 def _read_error_log(item: _Input, sink: Collector) -> None:
     reader = ErrorLogReader(item.path)
     detector = ErrorLogDetector(sink, item.label)
@@ -201,6 +217,10 @@ def analyse(
     for item in inputs:
         item.label = (labels or {}).get(item.path, item.label)
     traces = [item for item in inputs if item.kind == "strace"]
+    if traces:
+        for item in inputs:
+            if item.kind == "error":
+                _read_spawns(item, sink)
     for capture in _ff_groups(traces):
         _read_strace(capture, sink, progress)
     for item in inputs:

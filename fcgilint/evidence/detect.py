@@ -44,7 +44,9 @@ import posixpath
 import re
 from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import UTC, datetime
+from typing import Any
 
 from fcgilint.evidence.kinds import STRACE_INPUTS
 from fcgilint.numbers import saturated
@@ -138,7 +140,7 @@ class StraceCorrelator:
     _owner: _Lru = field(default_factory=lambda: _Lru(_MEMORY))
     _exits: _Lru = field(default_factory=lambda: _Lru(_MEMORY))
     _waiting: dict[str, list[_Reset]] = field(default_factory=dict)
-    _classes: dict[tuple[str | None, str | None], Counter[int]] = field(default_factory=dict)
+    _classes: dict[tuple[str | None, str | None, str | None], Counter[int]] = field(default_factory=dict)
 
     def wants(self, pid: int) -> bool:
         """Whether ``pid`` has a FastCGI connection open (see :class:`StraceReader`)."""
@@ -235,6 +237,7 @@ class StraceCorrelator:
         self.sink.add(
             "io-timeout", when=_when(rec), sample=(source, rec.lineno, rec.text), pid=rec.pid,
             socket=posixpath.dirname(conn.path), wrapper=proc.wrapper if proc else None, thread=("strace", rec.pid),
+            vhost=self.sink.vhost_of(owner),
         )
 
     def _on_close(self, rec: Record, source: str) -> None:
@@ -273,6 +276,7 @@ class StraceCorrelator:
         self.sink.add(
             kind, when=reset.when, sample=reset.sample, pid=owner if owner is not None else reset.pid,
             socket=posixpath.dirname(reset.path), wrapper=fate.wrapper if fate else None, thread=("strace", reset.pid),
+            vhost=self.sink.vhost_of(owner),
         )
         if reset.when is not None:
             self.sink.failure(Failure(reset.when[0], reset.when[1], kind, owner, posixpath.dirname(reset.path)))
@@ -367,7 +371,7 @@ class StraceCorrelator:
             )
         )
         if fate.on_its_own and proc.started and proc.accepts > 0:
-            key = (posixpath.dirname(proc.socket) if proc.socket else None, proc.wrapper)
+            key = (posixpath.dirname(proc.socket) if proc.socket else None, proc.wrapper, self.sink.vhost_of(pid))
             self._classes.setdefault(key, Counter())[proc.accepts] += 1
         if proc.socket is not None:
             for reset in self._waiting.pop(proc.socket, []):
@@ -391,8 +395,8 @@ class StraceCorrelator:
             for reset in resets:
                 self._classify(reset, owner if fate else None, fate)
         self._waiting.clear()
-        for (socket, wrapper), counts in self._classes.items():
-            self.sink.infer(socket, wrapper, counts)
+        for (socket, wrapper, vhost), counts in self._classes.items():
+            self.sink.infer(socket, wrapper, counts, vhost)
 
 
 # The dispatch comes from the table of inputs, which also gives the prefilter its needles.
@@ -428,6 +432,9 @@ _BUSY = re.compile(
 _SLOT = re.compile(r"mod_fcgid: can't apply process slot for (.+)$")
 _SPAWN = re.compile(r"mod_fcgid: (?:can't run (.+)|spawn process (.+) error|can't create process)$")
 _PROCESS_EXIT = re.compile(r"mod_fcgid: process (.+)\((\d+)\) exit\(([^)]+)\)")
+#: ``server %s:%s(%d) started``: the process manager spawned PID for the vhost HOST (``fcgid_pm_main.c`` L628;
+#: ``(unknown)`` when the vhost has no ServerName).
+SPAWNED = re.compile(r"mod_fcgid: server ([^:\s]*):(.+)\((\d+)\) started$")
 _SHUTDOWN = ("shutting down", "SIGHUP received", "Graceful restart requested")
 _INVALID_COMMAND = re.compile(r"Invalid command '([^']+)'|^(?:\S+: )?(php_admin_value|php_admin_flag) not allowed here")
 #: mod_php's commands (php-src sapi/apache2handler/apache_config.c): their failure is FCG018's.
@@ -479,6 +486,11 @@ class ErrorLogDetector:
         self._recent: deque[_ReadError] = deque()
         self._shutdowns: deque[float] = deque(maxlen=64)
 
+    def _add(self, kind: str, line: ErrorLine, **fields: Any) -> None:
+        """Count ``kind`` for ``line``: with the vhost it names, or the file it came from (whose vhost the
+        configuration may know)."""
+        self.sink.add(kind, vhost=line.vhost, origin=self.source, **fields)
+
     def feed(self, line: ErrorLine) -> None:
         """Classify one parsed line."""
         msg = line.msg
@@ -509,10 +521,10 @@ class ErrorLogDetector:
         when = _log_when(line.when)
         if line.source == "suexec":
             if not _SUEXEC_INFO.match(line.msg):
-                self.sink.add("suexec-policy-violation", when=when, sample=sample)
+                self._add("suexec-policy-violation", line, when=when, sample=sample)
             return
         stack = "php-fpm" if line.source == "php-fpm" else self._other_stack(line)
-        self.sink.add(f"not-mod_fcgid:{stack}", when=when, sample=sample, pid=line.pid)
+        self._add(f"not-mod_fcgid:{stack}", line, when=when, sample=sample, pid=line.pid)
 
     def _key(self, line: ErrorLine) -> tuple[int | None, int | None, str | None]:
         """2.4 lines name the worker (pid, tid); 2.2 lines only the client."""
@@ -533,8 +545,8 @@ class ErrorLogDetector:
         elif self._explained.pop(key, None) is None:
             # No mod_fcgid line for this request: the program ended before any header (a wrapper
             # that cannot run, a suEXEC refusal, a crash), not a read error mod_fcgid saw.
-            self.sink.add("script-ended-without-headers", when=_log_when(line.when),
-                          sample=(self.source, line.lineno, line.text), pid=line.pid)
+            self._add("script-ended-without-headers", line, when=_log_when(line.when),
+                      sample=(self.source, line.lineno, line.text), pid=line.pid)
 
     def _note_fcgid(self, line: ErrorLine) -> None:
         """Remember the request a mod_fcgid line spoke of, so its core line is not reported again."""
@@ -544,11 +556,15 @@ class ErrorLogDetector:
 
     def _other(self, line: ErrorLine) -> None:
         msg = line.msg
-        add = self.sink.add
+        add = partial(self._add, line=line)
         sample = (self.source, line.lineno, line.text)
         when = _log_when(line.when)
         if "mod_fcgid:" in msg:
             self._note_fcgid(line)
+            if (spawned := SPAWNED.search(msg)) is not None:
+                if spawned.group(1) != "(unknown)" and spawned.group(1):
+                    self.sink.spawned(saturated(spawned.group(3)), spawned.group(1))
+                return
         if _READ_TIMEOUT.search(msg):
             add("io-timeout", when=when, sample=sample, pid=line.pid, thread=("log", line.tid))
         elif _TOO_LONG.search(msg):
@@ -569,10 +585,12 @@ class ErrorLogDetector:
         if match is None or match.group(3) in _ROUTINE_EXITS:
             return
         reason = match.group(3)
+        pid = saturated(match.group(2))
         self.sink.add(
             "process-exit:" + reason.replace(" ", "-"), when=_log_when(line.when),
-            sample=(self.source, line.lineno, line.text), pid=saturated(match.group(2)), wrapper=match.group(1),
-            rule="FCG004" if reason == "busy timeout" else None,
+            sample=(self.source, line.lineno, line.text), pid=pid, wrapper=match.group(1),
+            rule="FCG004" if reason == "busy timeout" else None, vhost=line.vhost or self.sink.vhost_of(pid),
+            origin=self.source,
         )
 
     def _flush(self, now: ErrorLine | None, final: bool) -> None:
@@ -604,8 +622,8 @@ class ErrorLogDetector:
         extra = [(self.source, partner.lineno, partner.text)] if partner else []
         script = partner.msg.split(":", 1)[1].split(",")[0].strip() if partner and ":" in partner.msg else ""
         linked = not script or bool(_PHP_SCRIPT.search(script))  # FCG001 is php-cgi's limit: not for app.pl
-        self.sink.add(kind, when=when, sample=(self.source, line.lineno, line.text), pid=line.pid, extra=extra,
-                      linked=linked, thread=("log", line.tid))
+        self._add(kind, line, when=when, sample=(self.source, line.lineno, line.text), pid=line.pid, extra=extra,
+                  linked=linked, thread=("log", line.tid))
 
     def finish(self) -> None:
         """Report what is still buffered."""
@@ -639,7 +657,8 @@ class AccessLogDetector:
     def feed(self, line: AccessLine) -> None:
         """Count one 5xx request."""
         when = (line.when.timestamp(), line.when.isoformat()) if line.when else None
-        self.sink.add(f"http-{line.status}", when=when, sample=(self.source, line.lineno, line.text))
+        self.sink.add(f"http-{line.status}", when=when, sample=(self.source, line.lineno, line.text),
+                      vhost=line.vhost)
 
 
 __all__ = ["AccessLogDetector", "ErrorLogDetector", "StraceCorrelator", "TERMINATING"]

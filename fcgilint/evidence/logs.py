@@ -46,10 +46,17 @@ _BARE = re.compile(
 _SUEXEC = re.compile(r"^\[(?P<ts>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\]: (?P<msg>.*)$")
 _FPM = re.compile(r"^\[(?P<ts>\d\d-\w{3}-\d{4} \d\d:\d\d:\d\d(?:\.\d+)?)\] (?P<level>[A-Z]+): (?P<msg>.*)$")
 _ISO_PREFIX = re.compile(r"(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?)")
+_LEVEL_WORDS = frozenset(_LEVELS.split("|")) | {f"trace{n}" for n in range(1, 9)}
 #: A prefix is at most this long (syslog host and tag, a vhost name, a journald header).
 _MAX_PREFIX = 200
+#: A ServerName as ``%v`` prints it (``%v:%p`` adds the port); a letter in it, so a time or a number is none.
+_HOST = re.compile(r"^\[?(?=[\w.-]*[A-Za-z])([A-Za-z0-9_][\w.-]*)(?::\d+)?\]?$")
+#: A ``[%v]`` column first on the line, before the [time] or [module:level].
+_BRACKETED_HOST = re.compile(r"^\[(?=[\w.-]*[A-Za-z])[A-Za-z0-9_][\w.-]*(?::\d+)?\] (?=\[)")
 # An optional first field is %v or %v:%p (Debian's vhost_combined).
-_ACCESS = re.compile(r'^(?:\S+ )?(?P<host>\S+) \S+ \S+ \[(?P<ts>[^\]]+)\] "(?:[^"\\]|\\.)*" (?P<status>\d{3}) ')
+_ACCESS = re.compile(
+    r'^(?:(?P<vhost>\S+) )?(?P<host>\S+) \S+ \S+ \[(?P<ts>[^\]]+)\] "(?:[^"\\]|\\.)*" (?P<status>\d{3}) '
+)
 
 #: Error-log lines without one of these words cannot feed any detector.
 _ERROR_KEYWORDS = (
@@ -76,6 +83,7 @@ class ErrorLine:
     msg: str
     text: str
     source: str = "httpd"
+    vhost: str | None = None  # an ErrorLogFormat ``%v`` column before the httpd part
 
 
 @dataclass(slots=True)
@@ -86,6 +94,7 @@ class AccessLine:
     when: datetime | None
     status: int
     text: str
+    vhost: str | None = None  # a leading %v (or %v:%p) field
 
 
 def open_text(path: Path) -> TextIO:
@@ -110,6 +119,9 @@ def _error_time(text: str) -> datetime | None:
 def _httpd_part(line: str) -> tuple[int, bool] | None:
     """Where the httpd part of a line starts, and whether it carries brackets; None when it has none."""
     if line.startswith("["):
+        column = _BRACKETED_HOST.match(line)
+        if column is not None and _START.match(line, column.end()):
+            return column.end(), True
         return 0, True
     bracket = _START.search(line, 0, _MAX_PREFIX + 40)
     if bracket is not None and bracket.start() <= _MAX_PREFIX:
@@ -150,8 +162,24 @@ def parse_error_line(lineno: int, line: str) -> ErrorLine | None:
     return ErrorLine(
         lineno, moment, match.group("level") or "", match.group("module") or None, saturated(pid) if pid else None,
         saturated(tid) if tid else None, match.group("errno") or match.group("errno2"), match.group("client"),
-        match.group("msg"), line,
+        match.group("msg"), line, vhost=prefix_vhost(line[:offset]) if offset else None,
     )
+
+
+def prefix_vhost(prefix: str) -> str | None:
+    """The vhost an ``ErrorLogFormat`` column names before the httpd part (``%v``, ``[%v]``, ``%{cu}t %v %l``).
+
+    Only a prefix that is that one word (after an ISO time and a level) names a
+    vhost: a syslog or journald prefix (``Dec  1 10:00:01 host apache2[123]:``)
+    carries the machine's name and a tag, never the vhost, and has more words.
+    """
+    words = _ISO_PREFIX.sub("", prefix, count=1).split()
+    if words and words[-1].lower() in _LEVEL_WORDS:
+        words.pop()
+    if len(words) != 1:
+        return None
+    found = _HOST.match(words[0])
+    return found.group(1) if found else None
 
 
 def _prefix_time(prefix: str) -> datetime | None:
@@ -215,7 +243,10 @@ class AccessLogReader:
                     continue
                 status = saturated(match.group("status"))
                 if status >= 500:
-                    yield AccessLine(lineno, _access_time(match.group("ts")), status, line)
+                    vhost = match.group("vhost")
+                    if vhost is not None and re.search(r":\d+$", vhost):
+                        vhost = vhost.rsplit(":", 1)[0]
+                    yield AccessLine(lineno, _access_time(match.group("ts")), status, line, vhost)
 
 
 def looks_like_error_log(line: str) -> bool:

@@ -8,7 +8,7 @@ still yields a handful of objects: counts grow, sample and pid lists are capped.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fcgilint.evidence.kinds import RULE_OF_KIND
@@ -20,6 +20,8 @@ MAX_SAMPLES = 5
 MAX_PIDS = 50
 #: Sample lines longer than this are cut, so one huge strace buffer cannot bloat a report.
 MAX_SAMPLE_CHARS = 400
+#: At most this many php-cgi pids are remembered with the vhost they were started for.
+MAX_SPAWNED = 1 << 20
 
 
 
@@ -38,6 +40,8 @@ class Detection:
     samples: list[tuple[str, int, str]] = field(default_factory=list)
     #: error-log detections of the very same requests (same worker thread, same moment), merged into this one
     logged: dict[str, int] = field(default_factory=dict)
+    #: the virtual host (ServerName) the occurrences belong to, None when the input does not tell
+    vhost: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The stable JSON shape documented in docs/trace.md."""
@@ -52,6 +56,7 @@ class Detection:
             "rule": self.rule,
             "samples": [{"file": f, "line": n, "text": t} for f, n, t in self.samples],
             "logged": dict(self.logged),
+            "vhost": self.vhost,
         }
 
 
@@ -68,6 +73,7 @@ class Inferred:
     wrapper: str | None
     php_fcgi_max_requests: int
     processes: int
+    vhost: str | None = None  # from mod_fcgid's "server HOST:CMD(PID) started" lines for these pids
 
     def to_json(self) -> dict[str, Any]:
         """The stable JSON shape documented in docs/trace.md."""
@@ -76,6 +82,7 @@ class Inferred:
             "wrapper": self.wrapper,
             "php_fcgi_max_requests": self.php_fcgi_max_requests,
             "processes": self.processes,
+            "vhost": self.vhost,
         }
 
 
@@ -120,6 +127,55 @@ class Failure:
     socket: str | None
 
 
+@dataclass(frozen=True)
+class Piece:
+    """The part of an error-log detection that one file holds, before files are merged.
+
+    A line of a vhost's own ``ErrorLog`` belongs to that vhost, but only the
+    configuration knows which file that is; the reader keeps each file's part
+    apart so :meth:`EvidenceReport.attributed` can give it its vhost later.
+    """
+
+    origin: str
+    detection: Detection
+    first_key: float | None
+    last_key: float | None
+
+
+def _sort_key(found: Detection) -> tuple[bool, str, str, str, str, str]:
+    return (
+        found.rule is None, found.rule or "", found.kind, found.socket or "", found.wrapper or "", found.vhost or ""
+    )
+
+
+def merge(pieces: list[Piece], files: dict[str, str | None]) -> list[Detection]:
+    """One detection per kind, socket, wrapper, rule and vhost; ``files`` gives the vhost of a file's lines."""
+    groups: dict[tuple[str, str | None, str | None, str | None, str | None], list[Piece]] = {}
+    for piece in pieces:
+        found = piece.detection
+        vhost = found.vhost or files.get(piece.origin)
+        groups.setdefault((found.kind, found.socket, found.wrapper, found.rule, vhost), []).append(piece)
+    return [_combined(group, key[4]) for key, group in groups.items()]
+
+
+def _combined(group: list[Piece], vhost: str | None) -> Detection:
+    """The pieces of one detection as one: counts added, the earliest first, the latest last."""
+    head = group[0].detection
+    timed = [p for p in group if p.first_key is not None]
+    first = min(timed, key=lambda p: p.first_key or 0.0).detection.first if timed else head.first
+    last = max(timed, key=lambda p: p.last_key or 0.0).detection.last if timed else head.last
+    pids: list[int] = []
+    for piece in group:
+        pids += [pid for pid in piece.detection.pids if pid not in pids]
+    logged: Counter[str] = Counter()
+    for piece in group:
+        logged.update(piece.detection.logged)
+    return Detection(
+        head.kind, sum(p.detection.count for p in group), first, last, sorted(pids[:MAX_PIDS]), head.socket,
+        head.wrapper, head.rule, [s for p in group for s in p.detection.samples][:MAX_SAMPLES], dict(logged), vhost,
+    )
+
+
 @dataclass
 class EvidenceReport:
     """Everything :func:`fcgilint.evidence.analyse` found."""
@@ -137,10 +193,24 @@ class EvidenceReport:
         """False when no input was of a known kind: nothing was read, which is not a clean result."""
         return any(kind != "unknown" for _, kind in self.inputs)
     loads: list[Load] = field(default_factory=list)  # measured load per vhost, from access logs
+    #: detections that name their vhost or need none, and the per-file parts of those that do not (not in the JSON)
+    settled: list[Detection] = field(default_factory=list)
+    pieces: list[Piece] = field(default_factory=list)
 
     def for_rule(self, rule_id: str) -> list[Detection]:
         """The detections that confirm config rule ``rule_id`` (e.g. ``FCG001``)."""
         return [d for d in self.detections if d.rule == rule_id]
+
+    def attributed(self, files: dict[str, str | None]) -> EvidenceReport:
+        """The same report with the lines of each file in ``files`` given that file's vhost (its ``ErrorLog``).
+
+        A file that maps to None (the main server's log, which vhosts without
+        an ``ErrorLog`` of their own share) tells no vhost.
+        """
+        if not any(files.get(p.origin) for p in self.pieces):
+            return self
+        detections = sorted([*self.settled, *merge(self.pieces, files)], key=_sort_key)
+        return replace(self, detections=detections)
 
     def to_json(self) -> dict[str, Any]:
         """The stable JSON document documented in docs/trace.md."""
@@ -153,6 +223,11 @@ class EvidenceReport:
         }
 
 
+#: A detection under construction is found by kind, socket, wrapper, rule, vhost and (for error-log lines that
+#: name no vhost) the file it came from.
+Key = tuple[str, str | None, str | None, str | None, str | None, str | None]
+
+
 @dataclass
 class _Slot:
     """A detection under construction; keeps sortable times next to the shown ones."""
@@ -161,6 +236,7 @@ class _Slot:
     first_key: float | None = None
     last_key: float | None = None
     pids: set[int] = field(default_factory=set)
+    origin: str | None = None
 
 
 When = tuple[float, str] | None
@@ -170,7 +246,7 @@ class Collector:
     """Accumulates detections, inferred limits and warnings from all detectors."""
 
     def __init__(self) -> None:
-        self._slots: dict[tuple[str, str | None, str | None, str | None], _Slot] = {}
+        self._slots: dict[Key, _Slot] = {}
         self._inferred: list[Inferred] = []
         self._warnings: list[str] = []
         self._inputs: list[tuple[str, str]] = []
@@ -178,7 +254,18 @@ class Collector:
         self._lives: list[Life] = []
         self._failures: list[Failure] = []
         #: (side, slot key, worker thread, seconds of the day) of each failed request, for merging
-        self._requests: list[tuple[str, tuple[str, str | None, str | None, str | None], int, float]] = []
+        self._requests: list[tuple[str, Key, int, float]] = []
+        #: php-cgi pid -> the ServerName mod_fcgid started it for (``server HOST:CMD(PID) started``)
+        self._spawned: dict[int, str] = {}
+
+    def spawned(self, pid: int, host: str) -> None:
+        """mod_fcgid started ``pid`` for vhost ``host``: the pid's later failures and exit are that vhost's."""
+        if len(self._spawned) < MAX_SPAWNED:
+            self._spawned[pid] = host
+
+    def vhost_of(self, pid: int | None) -> str | None:
+        """The vhost a php-cgi pid was started for, when an error log said so."""
+        return self._spawned.get(pid) if pid is not None else None
 
     def life(self, life: Life) -> None:
         """Keep one php-cgi life for the timeline (bounded by MAX_TIMELINE)."""
@@ -203,6 +290,8 @@ class Collector:
         extra: list[tuple[str, int, str]] | None = None,
         linked: bool = True,
         thread: tuple[str, int | None] | None = None,
+        vhost: str | None = None,
+        origin: str | None = None,
     ) -> None:
         """Count one occurrence of ``kind``; ``rule`` defaults to the kind's rule.
 
@@ -212,14 +301,18 @@ class Collector:
         no PHP_FCGI_MAX_REQUESTS race), so it confirms none. ``thread`` is
         (``strace`` or ``log``, the httpd worker thread) of a failed request, so
         the two sides of one request are counted once (see :meth:`report`).
+        ``vhost`` is the vhost the line names; ``origin``, the file of an
+        error-log line that names none (see :class:`Piece`).
         """
         rule = None if not linked else rule if rule is not None else RULE_OF_KIND.get(kind)
-        key = (kind, socket, wrapper, rule)
+        origin = None if vhost is not None else origin
+        key = (kind, socket, wrapper, rule, vhost, origin)
         if thread is not None and when is not None and thread[1] is not None and len(self._requests) < MAX_TIMELINE:
             self._requests.append((thread[0], key, thread[1], when[0] % 86400))
         slot = self._slots.get(key)
         if slot is None:
-            slot = self._slots[key] = _Slot(Detection(kind, socket=socket, wrapper=wrapper, rule=rule))
+            slot = self._slots[key] = _Slot(Detection(kind, socket=socket, wrapper=wrapper, rule=rule, vhost=vhost),
+                                            origin=origin)
         found = slot.detection
         found.count += 1
         if when is not None:
@@ -234,7 +327,7 @@ class Collector:
             if len(found.samples) < MAX_SAMPLES:
                 found.samples.append((source, line, text[:MAX_SAMPLE_CHARS]))
 
-    def infer(self, socket: str | None, wrapper: str | None, counts: Counter[int]) -> None:
+    def infer(self, socket: str | None, wrapper: str | None, counts: Counter[int], vhost: str | None = None) -> None:
         """Record the PHP limit implied by per-process request counts, if they agree.
 
         Processes whose start fell before the capture or that crashed show other
@@ -246,7 +339,7 @@ class Collector:
         value, agreeing = counts.most_common(1)[0]
         total = sum(counts.values())
         if agreeing >= 2 and agreeing * 2 >= total:
-            self._inferred.append(Inferred(socket, wrapper, value, agreeing))
+            self._inferred.append(Inferred(socket, wrapper, value, agreeing, vhost))
             return
         seen = ", ".join(f"{n}×{c}" for c, n in sorted(counts.items()))
         self.warn(
@@ -279,9 +372,7 @@ class Collector:
             if side == "strace":
                 by_thread.setdefault(thread, []).append(index)
         used: set[int] = set()
-        merged: Counter[
-            tuple[tuple[str, str | None, str | None, str | None], tuple[str, str | None, str | None, str | None]]
-        ] = Counter()
+        merged: Counter[tuple[Key, Key]] = Counter()
         for side, key, thread, moment in self._requests:
             if side != "log":
                 continue
@@ -304,12 +395,16 @@ class Collector:
     def report(self) -> EvidenceReport:
         """The final report, detections ordered by rule, kind and first occurrence."""
         self._merge_same_requests()
-        detections = []
+        settled, pieces = [], []
         for slot in self._slots.values():
             slot.detection.pids = sorted(slot.pids)
-            detections.append(slot.detection)
-        detections.sort(key=lambda d: (d.rule is None, d.rule or "", d.kind, d.socket or "", d.wrapper or ""))
+            if slot.origin is None:
+                settled.append(slot.detection)
+            else:
+                pieces.append(Piece(slot.origin, slot.detection, slot.first_key, slot.last_key))
+        detections = sorted([*settled, *merge(pieces, {})], key=_sort_key)
         return EvidenceReport(
             detections, list(self._inferred), list(self._warnings), list(self._inputs),
-            loads=list(self._loads), lives=list(self._lives), failures=list(self._failures),
+            loads=list(self._loads), lives=list(self._lives), failures=list(self._failures), settled=settled,
+            pieces=pieces,
         )

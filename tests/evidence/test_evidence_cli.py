@@ -38,6 +38,7 @@ SCHEMA = {
                     "rule",
                     "samples",
                     "logged",
+                    "vhost",
                 ],
                 "properties": {
                     "kind": {"type": "string"},
@@ -63,6 +64,7 @@ SCHEMA = {
                         },
                     },
                     "logged": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1}},
+                    "vhost": {"type": ["string", "null"]},
                 },
             },
         },
@@ -71,12 +73,13 @@ SCHEMA = {
             "items": {
                 "type": "object",
                 "additionalProperties": False,
-                "required": ["socket", "wrapper", "php_fcgi_max_requests", "processes"],
+                "required": ["socket", "wrapper", "php_fcgi_max_requests", "processes", "vhost"],
                 "properties": {
                     "socket": {"type": ["string", "null"]},
                     "wrapper": {"type": ["string", "null"]},
                     "php_fcgi_max_requests": {"type": "integer"},
                     "processes": {"type": "integer"},
+                    "vhost": {"type": ["string", "null"]},
                 },
             },
         },
@@ -327,9 +330,10 @@ def test_trace_text_is_short_by_default_and_complete_on_verbose(tmp_path: Path) 
     assert "  pids:" not in short and "  socket:" not in short and "  pids:" in full and "  socket:" in full
     lines = short.splitlines()
     race = lines.index(next(line for line in lines if line.startswith("request-limit-race: 4x")))
-    block = lines[race + 1: race + 4]
+    block = lines[race + 1: race + 5]
     assert block[0] == "  the same 4 request(s) in the error log: fcgi-read-error (same worker thread, same moment)"
-    assert block[1].startswith("  wrapper: ") and block[2].startswith("  ") and not lines[race + 4].startswith("  ")
+    assert block[1] == "  vhost:   127.0.0.1"  # mod_fcgid's "server 127.0.0.1:/.../php-wrapper(PID) started" lines
+    assert block[2].startswith("  wrapper: ") and block[3].startswith("  ") and not lines[race + 5].startswith("  ")
     written = runner.invoke(app, ["trace", "-o", str(tmp_path / "trace.txt"), "--color", "always", *files])
     assert written.exit_code == 1 and written.stdout == ""
     assert "\x1b[1mrequest-limit-race\x1b[0m: 4x" in (tmp_path / "trace.txt").read_text()

@@ -30,7 +30,11 @@ def lab_tree(
     fcgid_limit: int | None = None,
     wrappers: tuple[str, ...] = ("php-wrapper",),
 ) -> Path:
-    """The lab's httpd.conf and wrapper(s) under ``base`` (as ``--root``); returns the entry config."""
+    """The lab's httpd.conf and wrapper(s) under ``base`` (as ``--root``); returns the entry config.
+
+    The vhost of the lab's own wrapper is called as the lab's server was (``127.0.0.1``, the name its
+    ``server 127.0.0.1:.../php-wrapper(PID) started`` lines give), so the capture's vhost is the config's.
+    """
     lab = lab_root(scenario)
     # The captures ran with the lab's high spawn-score limit, so that a load takes seconds.
     lines = [f'ServerRoot "{lab}"', f'FcgidIPCDir "{lab}/run/fcgid-sock"', "FcgidMaxRequestLen 8388608",
@@ -41,7 +45,7 @@ def lab_tree(
     for number, name in enumerate(wrappers):
         lines += [
             f"<VirtualHost *:{8080 + number}>",
-            f"    ServerName site{number}.example",
+            f"    ServerName {'127.0.0.1' if name == 'php-wrapper' else f'site{number}.example'}",
             f'    <Directory "{lab}/htdocs{number}">',
             "        Options +ExecCGI",
             "        <FilesMatch \\.php$>",
