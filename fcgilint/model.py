@@ -1,7 +1,10 @@
 """Stage 2: effective values per FastCGI process class, each with its provenance.
 
-A process class is what mod_fcgid spawns processes for: one ``FcgidWrapper``
-command in one virtual host (mod_fcgid keys classes by vhost since 2.3.6). For
+A process class is what mod_fcgid spawns processes for: one program in one
+virtual host (mod_fcgid keys classes by the program file, its command line and the
+vhost since 2.3.6). The program is an ``FcgidWrapper`` command, or, with no wrapper,
+the requested file itself when a vhost's PHP route reaches it through an ``Action``
+(see :func:`program_classes`). For
 each class we compute the value php-cgi and mod_fcgid will really use, and the
 chain of settings that led there, applying the precedence of the real programs
 (see the reference notes):
@@ -19,6 +22,7 @@ chain of settings that led there, applying the precedence of the real programs
 from __future__ import annotations
 
 import functools
+import posixpath
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -27,6 +31,7 @@ from pathlib import Path
 from fcgilint import knowledge, progress
 from fcgilint.numbers import saturated
 from fcgilint.load.apache_tree import ConfigTree, Placed, VHost
+from fcgilint.routes import php_route, url_path
 from fcgilint.load.php_ini import IniReader, size_bytes
 from fcgilint.load.wrapper import (
     PhpCall, ScriptRun, Setting, WrapperScript, looks_like_php_cgi, parse_php_args, read_wrapper,
@@ -65,7 +70,13 @@ class Value:
 
 @dataclass
 class ProcessClass:
-    """One FastCGI process class: a wrapper command in a server scope."""
+    """One FastCGI process class: a program mod_fcgid starts, in a server scope.
+
+    ``kind`` says how mod_fcgid comes to start it: ``wrapper`` (the ``FcgidWrapper`` command;
+    ``directive`` is that line) or ``action`` (no wrapper: an ``Action`` sends the PHP request to
+    a URL whose file the ``fcgid-script`` handler runs itself; ``directive`` is the ``Action`` line
+    and ``origin`` the lines that led from the PHP file to the program).
+    """
 
     directive: Placed | None
     vhost: VHost | None
@@ -82,6 +93,8 @@ class ProcessClass:
     ini_files: list[str] = field(default_factory=list)  # the php.ini files php-cgi reads, in order
     ini_reason: str | None = None  # why those (-c, PHPRC, the distribution's path, ...)
     line_call: PhpCall | None = None  # php-cgi started by the FcgidWrapper line itself, with its options
+    kind: str = "wrapper"  # "wrapper" | "action"
+    origin: list[Step] = field(default_factory=list)  # how a request reaches the program (kind "action")
 
     @property
     def call(self) -> PhpCall | None:
@@ -447,9 +460,12 @@ def build_class(
     command: str,
     script: WrapperScript | None,
     inis: IniReader,
+    kind: str = "wrapper",
 ) -> ProcessClass:
     """Compute every effective value for one class."""
-    pc = ProcessClass(directive=placed, vhost=vhost, command=command, script=script, is_php=False, php_binary=None)
+    pc = ProcessClass(
+        directive=placed, vhost=vhost, command=command, script=script, is_php=False, php_binary=None, kind=kind
+    )
     if placed is not None:
         pc.cmd_options = _cmd_options(tree, vhost, command)
         pc.suexec = find_suexec(tree, vhost)
@@ -467,12 +483,14 @@ def build_class(
         pc.is_php, pc.php_binary = True, run.call.argv[0]
     elif script is None and looks_like_php_cgi(command):
         pc.is_php, pc.php_binary = True, command
-        pc.line_call = _line_call(placed)
+        pc.line_call = _line_call(placed) if kind == "wrapper" else None
     elif run is not None:
         sets_php = any(k.startswith("PHP_FCGI_") or k == "PHPRC" for k in run.env) or any(
             s.name.startswith("PHP_FCGI_") for s in run.shadowed
         )
-        pc.is_php = sets_php or bool(placed and len(placed.args) > 1 and placed.args[1].lower().startswith(".php"))
+        # A wrapper for the .php suffix runs PHP; a program an Action reaches is PHP only when it shows it.
+        suffix = placed.args[1].lower() if kind == "wrapper" and placed and len(placed.args) > 1 else ""
+        pc.is_php = sets_php or suffix.startswith(".php")
     pc.values["PHP_FCGI_MAX_REQUESTS"] = php_env_value(
         pc, "PHP_FCGI_MAX_REQUESTS", knowledge.PHP_DEFAULT_MAX_REQUESTS, steps
     )
@@ -498,22 +516,93 @@ class WrapperTarget:
 def wrapper_target(tree: ConfigTree, placed: Placed) -> WrapperTarget:
     """Resolve FcgidWrapper's command to a readable script, if it is one."""
     command = _wrapper_command(placed)
+    return WrapperTarget(placed, command, *read_program(tree, command))
+
+
+def read_program(tree: ConfigTree, command: str) -> tuple[WrapperScript | None, str | None]:
+    """The script a program path names, or why there is none (see :attr:`WrapperTarget.problem`)."""
     if not command or is_placeholder(command) or "${" in command or opens_template(command):
-        return WrapperTarget(placed, command, None, "placeholder")
+        return None, "placeholder"
     host = Path(tree.paths.to_host(command))
     if not host.exists():
-        return WrapperTarget(placed, command, None, "missing")
+        return None, "missing"
     try:
         script = read_wrapper(host, tree.paths, tree.placeholders)
     except (SourceError, OSError) as exc:
-        return WrapperTarget(placed, command, None, f"unreadable: {exc}")
+        return None, f"unreadable: {exc}"
     if script.kind == "binary":
-        return WrapperTarget(placed, command, None, "binary")
-    return WrapperTarget(placed, command, script, None)
+        return None, "binary"
+    return script, None
+
+
+@dataclass(frozen=True)
+class Program:
+    """A program mod_fcgid runs itself (no FcgidWrapper) for a vhost's PHP requests, and why."""
+
+    path: str
+    action: Placed
+    origin: list[Step]
+
+
+def action_program(tree: ConfigTree, vhost: VHost | None) -> Program | None:
+    """The file mod_fcgid starts for the vhost's PHP when its route is an ``Action`` to a URL that
+    the ``fcgid-script`` handler serves without a wrapper.
+
+    mod_actions redirects the request to the Action's URL (plus the original path as PATH_INFO);
+    that URL maps to a file (ScriptAlias/Alias, else the DocumentRoot), and when the file gets the
+    ``fcgid-script`` handler and no FcgidWrapper applies, ``fcgid_handler`` (mod_fcgid.c L252-268)
+    "dummies up a wrapper configuration, using the requested file as both the executable path and
+    command-line": the class is that file (its inode, fcgid_bridge.c L59-63) in that vhost.
+    """
+    route = php_route(tree, vhost)
+    if route.action is None or route.runner != f"Action {route.action.args[1]}":
+        return None
+    url = route.action.args[1]
+    path, alias = url_path(tree, vhost, url)
+    directory, name = posixpath.split(path)
+    target = php_route(tree, vhost, name, directory or "/")
+    if target.runner != "mod_fcgid" or target.wrapper is not None:
+        return None  # mod_cgi, the source, or a wrapper (whose class the FcgidWrapper line already gives)
+    origin = [Step(f"{route.action.name} {route.action.args[0]} sends the request for {route.file} to {url}",
+                   route.action.location)]
+    if route.decided_by is not None:
+        origin.insert(0, Step(f"{route.decided_by.name} {' '.join(route.decided_by.args)} gives {route.file} the "
+                              f"handler {route.handler}", route.decided_by.location))
+    origin.append(
+        Step(f"{alias.name} {alias.args[0]} maps {url} to {path}", alias.location)
+        if alias is not None else Step(f"{url} maps below the DocumentRoot to {path}")
+    )
+    if target.decided_by is not None:
+        origin.append(Step(f"{target.decided_by.name} {' '.join(target.decided_by.args)} applies to {name}: "
+                           "mod_fcgid runs it as the FastCGI program", target.decided_by.location))
+    return Program(path, route.action, origin)
+
+
+def program_classes(
+    tree: ConfigTree, inis: IniReader, seen: set[tuple[int, str]], unchecked: list[tuple[str, str]]
+) -> list[ProcessClass]:
+    """One class per vhost whose PHP route reaches a program mod_fcgid runs without a wrapper."""
+    if not tree.named("Action") or "actions" not in tree.modules:
+        return []  # no Action, no such route: nothing to walk for the other shapes
+    classes = []
+    scopes: list[VHost | None] = [*tree.vhosts] or [None]
+    for vhost in scopes:
+        found = action_program(tree, vhost)
+        if found is None or (id(vhost), found.path) in seen:
+            continue
+        seen.add((id(vhost), found.path))
+        script, problem = read_program(tree, found.path)
+        if problem and not looks_like_php_cgi(found.path):
+            unchecked.append(("PHP-side rules", f"{found.action.location}: the program {found.path} that this "
+                              f"Action reaches is {problem}, so what php-cgi sees is unknown"))
+        pc = build_class(tree, found.action, vhost, found.path, script, inis, kind="action")
+        pc.origin = found.origin
+        classes.append(pc)
+    return classes
 
 
 def build_model(tree: ConfigTree) -> Model:
-    """One class per FcgidWrapper in each scope where it applies."""
+    """One class per FcgidWrapper in each scope where it applies, and one per program an Action reaches."""
     classes: list[ProcessClass] = []
     unchecked: list[tuple[str, str]] = []
     seen: set[tuple[int, str]] = set()
@@ -545,6 +634,7 @@ def build_model(tree: ConfigTree) -> Model:
                 continue
             seen.add(key)
             classes.append(build_class(tree, placed, vhost, command, script, inis))
+    classes.extend(program_classes(tree, inis, seen, unchecked))
     return Model(tree=tree, classes=classes, unchecked=unchecked, targets=targets)
 
 

@@ -117,6 +117,12 @@ def _value_row(value: Value | None, name: str) -> Row:
     return Row(name, shown, value.location, why)
 
 
+STARTED_AS = {
+    "wrapper": "the FcgidWrapper command",
+    "action": "the file an Action reaches, run by mod_fcgid itself (no FcgidWrapper)",
+}
+
+
 def class_parts(model: Model, vhost: VHost | None) -> list[Part]:
     """Each process class of the scope: what runs, which php.ini, and the values the rules compare."""
     return [_class_part(pc) for pc in model.classes if pc.vhost is vhost]
@@ -125,8 +131,11 @@ def class_parts(model: Model, vhost: VHost | None) -> list[Part]:
 def _class_part(pc: ProcessClass) -> Part:
     where = pc.directive.location if pc.directive is not None else None
     call = pc.call
-    rows = [Row("php-cgi", call.argv[0] if call else (pc.php_binary or "not found"), call.location if call else None,
-                "" if pc.is_php else "not recognised as php-cgi")]
+    rows = [Row("started as", STARTED_AS.get(pc.kind, pc.kind), where)]
+    rows.extend(Row("route", step.text, step.location) for step in pc.origin)
+    binary = call.argv[0] if call else (pc.php_binary or "not found")
+    why = "" if pc.is_php else "not recognised as php-cgi"
+    rows.append(Row("php-cgi", binary, call.location if call else None, why))
     if pc.is_php:
         rows.append(Row("php.ini", ", ".join(pc.ini_files) or "none", None, pc.ini_reason or ""))
     if pc.cmd_options is not None:

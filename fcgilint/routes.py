@@ -42,6 +42,7 @@ class Route:
     runner: str  # "mod_fcgid" | "mod_php" | "Action <url>" | "mod_proxy_fcgi" | "source"
     wrapper: Placed | None = None  # the FcgidWrapper that mod_fcgid starts for it
     steps: list[str] = field(default_factory=list)
+    action: Placed | None = None  # the Action line that sends the request on, when runner is "Action <url>"
 
     @property
     def exposes_source(self) -> bool:
@@ -151,35 +152,74 @@ def php_route(tree: ConfigTree, vhost: VHost | None, file: str = "index.php", di
         handler = decided.args[0] if decided and decided.args else None
         if decided is not None:
             steps.append(f"{decided.location}: AddHandler {handler} maps the extension of {file}")
-    runner = _runner(tree, vhost, directory, file, handler, steps)
+    runner, action = _runner(tree, vhost, directory, file, handler, steps)
     wrapper = fcgid_wrapper(tree, vhost, directory, file) if runner == "mod_fcgid" else None
     if runner == "mod_fcgid":
         steps.append(f"{wrapper.location}: mod_fcgid starts {wrapper.args[0]}" if wrapper else
                      f"no FcgidWrapper matches {file}: mod_fcgid runs the file itself as a FastCGI program")
-    return Route(file, directory, handler, decided, runner, wrapper, steps)
+    return Route(file, directory, handler, decided, runner, wrapper, steps, action)
 
 
 def _runner(
     tree: ConfigTree, vhost: VHost | None, directory: str, file: str, handler: str | None, steps: list[str]
-) -> str:
-    """Which module serves the handler; httpd's default handler (the source) when none does."""
+) -> tuple[str, Placed | None]:
+    """Which module serves the handler (and the Action line, for an Action); the source when none does."""
     if handler is None:
         steps.append(f"no handler for {file}: httpd's default handler sends the file itself")
-        return "source"
+        return "source", None
     key = handler.lower()
     if key == "fcgid-script" and "fcgid" in tree.modules:
-        return "mod_fcgid"
+        return "mod_fcgid", None
     if key.startswith("proxy:"):
-        return "mod_proxy_fcgi"  # another FastCGI server (php-fpm); fcgilint does not model it
+        return "mod_proxy_fcgi", None  # another FastCGI server (php-fpm); fcgilint does not model it
     if "actions" in tree.modules:
         actions = [a for a in _merged(tree, ("Action",), vhost, directory, file) if a.args and a.args[0].lower() == key]
         if actions and len(actions[-1].args) > 1:
             steps.append(f"{actions[-1].location}: Action {handler} sends the request to {actions[-1].args[1]}")
-            return f"Action {actions[-1].args[1]}"
+            return f"Action {actions[-1].args[1]}", actions[-1]
     if key.startswith("application/x-httpd-php") and not key.endswith("-source") and tree.modules & PHP_MODULES:
-        return "mod_php"
+        return "mod_php", None
     steps.append(f"no loaded module serves the handler {handler}: httpd's default handler sends the file itself")
-    return "source"
+    return "source", None
+
+
+_ALIASES = ("Alias", "ScriptAlias")
+
+
+def url_path(tree: ConfigTree, vhost: VHost | None, url: str) -> tuple[str, Placed | None]:
+    """The file a URL-path maps to, and the Alias/ScriptAlias line that mapped it (None: the DocumentRoot).
+
+    mod_alias tries the vhost's aliases before the main server's (``merge_alias_config`` puts the
+    overrides first) and takes the first one that matches in each list (``try_alias_list``); a
+    match is a prefix ending at a path segment (``alias_matches``), and the rest of the URL is
+    appended to the target. ``AliasMatch``/``ScriptAliasMatch`` and the one-argument form inside
+    ``<Location>`` are not followed: the URL then maps below the DocumentRoot, as stated in the step.
+    """
+    for scope in ([vhost] if vhost is not None else []) + [None]:
+        for placed in tree.scoped(_ALIASES, scope):
+            if placed.in_directory or len(placed.args) < 2:
+                continue
+            rest = _alias_rest(placed.args[0], url)
+            if rest is not None:
+                return placed.args[1].rstrip("/") + rest if rest else placed.args[1], placed
+    return document_root(tree, vhost)[0].rstrip("/") + "/" + url.lstrip("/"), None
+
+
+def _alias_rest(fake: str, url: str) -> str | None:
+    """What is left of ``url`` after the alias prefix ``fake`` (runs of slashes count as one), or None."""
+    fake, url = _squeeze(fake), _squeeze(url)
+    if not url.startswith(fake):
+        return None
+    rest = url[len(fake):]
+    if fake.endswith("/"):
+        return "/" + rest if rest else ""
+    return rest if not rest or rest.startswith("/") else None
+
+
+def _squeeze(path: str) -> str:
+    while "//" in path:
+        path = path.replace("//", "/")
+    return path
 
 
 def fcgid_wrapper(tree: ConfigTree, vhost: VHost | None, directory: str, file: str) -> Placed | None:

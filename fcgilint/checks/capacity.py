@@ -77,7 +77,8 @@ def _throttle_hit(model: Model, cap: ServerCapacity, cc: ClassCapacity, wanted: 
         f"{cc.rate.shown} after a burst of {cc.burst.shown}, below the {_rate(wanted)} req/s {source}: requests "
         f"wait in 1-second steps for a process and end in 503 'can't apply process slot'{advice}"
     )
-    related = [Related(_anchor(pc), "the FastCGI class (FcgidWrapper)")] if at != _anchor(pc) else []
+    kind = pc.directive.name if pc.directive is not None else "FcgidWrapper"
+    related = [Related(_anchor(pc), f"the FastCGI class ({kind})")] if at != _anchor(pc) else []
     return Hit(at, message, related, _lines(cc.rate), fix=fix, scope=scope_of(pc))
 
 

@@ -3,7 +3,8 @@
 mod_fcgid looks ``FcgidCmdOptions`` up by the exact path of the program it is about to start
 (``get_cmd_options(r, command->cgipath)`` in fcgid_pm_unix.c): the ``FcgidWrapper`` command, or
 the script itself for a file served with the ``fcgid-script`` handler and no wrapper. An entry
-for any other path is never read, however carefully its values were chosen.
+for any other path is never read, however carefully its values were chosen. Every class of the
+model (a wrapper, or the program an ``Action`` reaches) is spawned, so its entry is never dead.
 """
 
 from __future__ import annotations
@@ -57,9 +58,10 @@ def dead_cmd_options(model: Model) -> Iterator[Hit]:
     tree = model.tree
     if tree is None:
         return
+    spawned = {pc.command for pc in model.classes if pc.directive is not None}  # wrappers and Action programs
     for placed in tree.named("FcgidCmdOptions"):
         command = placed.args[0] if placed.args else ""
-        if not command or is_placeholder(command) or "${" in command:
+        if not command or is_placeholder(command) or "${" in command or command in spawned:
             continue
         wrappers = _wrapper_commands(tree, placed)
         if command in wrappers or _may_run_directly(tree, command):

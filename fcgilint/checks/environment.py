@@ -13,7 +13,7 @@ _PHP_VARS = ("PHP_FCGI_MAX_REQUESTS", "PHP_FCGI_CHILDREN", "PHPRC", "PHP_INI_SCA
 
 
 def _class_related(pc: ProcessClass) -> list[Related]:
-    return [Related(pc.directive.location, "FcgidWrapper of the class")] if pc.directive else []
+    return [Related(pc.directive.location, f"{pc.directive.name} of the class")] if pc.directive else []
 
 
 @check("FCG011")

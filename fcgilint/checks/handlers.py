@@ -124,8 +124,8 @@ def execcgi_missing(model: Model) -> Iterator[Hit]:
     index = OptionsIndex(tree)
     for pc in model.classes:
         placed = pc.directive
-        path = _directory_of(placed) if placed is not None else None
-        if placed is None or path is None or placed.vhost is not pc.vhost:
+        path = _directory_of(placed) if placed is not None and pc.kind == "wrapper" else None
+        if placed is None or path is None or placed.vhost is not pc.vhost:  # an Action's ExecCGI is its program's
             continue
         options = _options_for(index, placed, path)
         if options is None:

@@ -62,7 +62,7 @@ def request_limit_race(model: Model) -> Iterator[Hit]:
                 Related(Location(pc.script.display, 1), "the wrapper script, which does not set PHP_FCGI_MAX_REQUESTS")
             )
         if pc.directive is not None and at != pc.directive.location:
-            related.append(Related(pc.directive.location, "the FastCGI class (FcgidWrapper)"))
+            related.append(Related(pc.directive.location, f"the FastCGI class ({pc.directive.name})"))
         yield Hit(
             at,
             message,
