@@ -578,17 +578,25 @@ def action_program(tree: ConfigTree, vhost: VHost | None) -> Program | None:
     return Program(path, route.action, origin)
 
 
-def program_classes(
-    tree: ConfigTree, inis: IniReader, seen: set[tuple[int, str]], unchecked: list[tuple[str, str]]
-) -> list[ProcessClass]:
-    """One class per vhost whose PHP route reaches a program mod_fcgid runs without a wrapper."""
+def action_programs(tree: ConfigTree) -> list[tuple[VHost | None, Program]]:
+    """Each vhost (the main server when there is none) whose PHP route reaches an Action program."""
     if not tree.named("Action") or "actions" not in tree.modules:
         return []  # no Action, no such route: nothing to walk for the other shapes
-    classes = []
     scopes: list[VHost | None] = [*tree.vhosts] or [None]
-    for vhost in scopes:
-        found = action_program(tree, vhost)
-        if found is None or (id(vhost), found.path) in seen:
+    return [(vhost, found) for vhost in scopes if (found := action_program(tree, vhost)) is not None]
+
+
+def program_classes(
+    tree: ConfigTree,
+    programs: list[tuple[VHost | None, Program]],
+    inis: IniReader,
+    seen: set[tuple[int, str]],
+    unchecked: list[tuple[str, str]],
+) -> list[ProcessClass]:
+    """One class per vhost whose PHP route reaches a program mod_fcgid runs without a wrapper."""
+    classes = []
+    for vhost, found in programs:
+        if (id(vhost), found.path) in seen:
             continue
         seen.add((id(vhost), found.path))
         script, problem = read_program(tree, found.path)
@@ -613,7 +621,9 @@ def build_model(tree: ConfigTree) -> Model:
     for placed in wrappers:
         targets.append(wrapper_target(tree, placed))
         progress.advance()
-    with_own = {id(t.placed.vhost) for t in targets}  # vhosts that configure their own wrapper
+    programs = action_programs(tree)
+    # vhosts that configure their own wrapper, or whose PHP goes to an Action's program, inherit no wrapper
+    with_own = {id(t.placed.vhost) for t in targets} | {id(vhost) for vhost, _ in programs}
     progress.begin("process classes", "wrappers", len(targets))
     for target in targets:
         progress.advance()
@@ -634,7 +644,7 @@ def build_model(tree: ConfigTree) -> Model:
                 continue
             seen.add(key)
             classes.append(build_class(tree, placed, vhost, command, script, inis))
-    classes.extend(program_classes(tree, inis, seen, unchecked))
+    classes.extend(program_classes(tree, programs, inis, seen, unchecked))
     return Model(tree=tree, classes=classes, unchecked=unchecked, targets=targets)
 
 

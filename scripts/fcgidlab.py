@@ -89,6 +89,15 @@ class VirtualHost:
     htaccess: tuple[str, ...] | None = None
     """When given, the docroot allows overrides (AllowOverride All) and its ``.htaccess`` holds the
     FcgidWrapper line followed by these lines; the vhost then sets only its limit."""
+    overrides: tuple[str, ...] = ("AllowOverride All",)
+    """The docroot <Directory>'s lines that let its ``.htaccess`` be read (when ``htaccess`` is given)."""
+    route: str = "wrapper"
+    """How .php reaches php-cgi: ``wrapper`` (AddHandler fcgid-script .php + FcgidWrapper), or an
+    ``Action`` with no FcgidWrapper to the wrapper script as a program under ``ScriptAlias /fcgi-bin/``
+    (``fcgi/NAME/``): ``action`` (``AddHandler php-fcgi .php``, ``Action php-fcgi
+    /fcgi-bin/php-wrapper``, ``SetHandler fcgid-script`` in the program's <Directory>) or
+    ``action-fcgi`` (``Action application/x-httpd-php /fcgi-bin/php.fcgi``, ``AddHandler fcgid-script
+    .fcgi``)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,6 +132,9 @@ class Scenario:
     """FcgidSpawnScoreUpLimit; high by default so loads take seconds, None keeps mod_fcgid's 10."""
 
     def __post_init__(self) -> None:
+        routes = {v.route for v in self.vhosts} - {"wrapper", "action", "action-fcgi"}
+        if routes:
+            raise ValueError(f"a vhost route must be wrapper, action or action-fcgi, not {sorted(routes)}")
         if self.limit_source not in ("wrapper", "initialenv", "default"):
             raise ValueError(f"limit_source must be wrapper, initialenv or default, not {self.limit_source!r}")
         if self.mpm not in ("event", "prefork"):
@@ -149,7 +161,7 @@ class Scenario:
         kwargs["workloads"] = tuple(Workload(**w) for w in kwargs.get("workloads", ()))
         kwargs["extra_conf"] = tuple(kwargs.get("extra_conf", ()))
         kwargs["vhosts"] = tuple(
-            VirtualHost(**{**v, "lines": tuple(v.get("lines", ())),
+            VirtualHost(**{**v, "lines": tuple(v.get("lines", ())), "overrides": tuple(v.get("overrides", ())),
                            "htaccess": None if v.get("htaccess") is None else tuple(v["htaccess"])})
             for v in kwargs.get("vhosts", ())
         )
@@ -288,6 +300,12 @@ class Lab:
     def vhost_wrapper(self, vhost: VirtualHost) -> Path:
         return self.root / "bin" / f"php-wrapper-{vhost.name}"
 
+    def vhost_program(self, vhost: VirtualHost) -> Path:
+        """The script mod_fcgid runs itself for an Action-routed vhost (the wrapper for the others)."""
+        if vhost.route == "wrapper":
+            return self.vhost_wrapper(vhost)
+        return self.root / "fcgi" / vhost.name / ("php.fcgi" if vhost.route == "action-fcgi" else "php-wrapper")
+
     def vhost_error_log(self, vhost: VirtualHost) -> Path:
         return self.root / "logs" / f"{vhost.name}.error.log"
 
@@ -356,13 +374,15 @@ class Lab:
             (docroot / name).write_text(body.replace("{slow}", str(self.scenario.slow_seconds)))
         if vhost.php_ini is not None:
             self.vhost_php_ini(vhost).write_text(vhost.php_ini)
-        wrapper = self.vhost_wrapper(vhost)
         script = vhost.wrapper_script or (
             f"#!/bin/sh\n# PHP FastCGI wrapper of {vhost.name}.\nPHP_FCGI_MAX_REQUESTS={vhost.php_max_requests}\n"
             "export PHP_FCGI_MAX_REQUESTS\nexec {php_cgi} -c {ini}\n"
         )
-        wrapper.write_text(self._fill(vhost, script))
-        wrapper.chmod(0o755)
+        program = self.vhost_program(vhost)
+        program.parent.mkdir(parents=True, exist_ok=True)
+        program.parent.parent.chmod(0o755)
+        program.write_text(self._fill(vhost, script))
+        program.chmod(0o755)
         if vhost.htaccess is not None:
             (docroot / ".htaccess").write_text("\n".join([self._wrapper_line(vhost), *vhost.htaccess]) + "\n")
         if vhost.included:
@@ -380,7 +400,7 @@ class Lab:
         return f"FcgidWrapper {command} .php"
 
     def _vhost_fcgid_lines(self, vhost: VirtualHost) -> list[str]:
-        lines = [] if vhost.htaccess is not None else [self._wrapper_line(vhost)]
+        lines = [] if vhost.htaccess is not None or vhost.route != "wrapper" else [self._wrapper_line(vhost)]
         if vhost.fcgid_max_requests is not None:
             lines.append(f"FcgidMaxRequestsPerProcess {vhost.fcgid_max_requests}")
         return lines
@@ -399,12 +419,31 @@ class Lab:
             f'    <Directory "{docroot}">',
             "        Options +ExecCGI",
             "        Require all granted",
-            "        AddHandler fcgid-script .php",
-            *(["        AllowOverride All"] if vhost.htaccess is not None else []),
+            *(f"        {line}" for line in self._php_route(vhost)),
+            *(f"        {line}" for line in (vhost.overrides if vhost.htaccess is not None else ())),
             "    </Directory>",
+            *self._program_directory(vhost),
             *(f"    {line}" for line in [*inner, *vhost.lines]),
             "</VirtualHost>",
         ]
+
+    def _php_route(self, vhost: VirtualHost) -> list[str]:
+        """The docroot's lines that send .php to php-cgi."""
+        url = "/fcgi-bin/" + self.vhost_program(vhost).name
+        if vhost.route == "action":
+            return ["AddHandler php-fcgi .php", f"Action php-fcgi {url}"]
+        if vhost.route == "action-fcgi":
+            return ["AddHandler application/x-httpd-php .php", f"Action application/x-httpd-php {url}"]
+        return ["AddHandler fcgid-script .php"]
+
+    def _program_directory(self, vhost: VirtualHost) -> list[str]:
+        """ScriptAlias and <Directory> of the program an Action reaches (nothing for a wrapper route)."""
+        if vhost.route == "wrapper":
+            return []
+        where = self.vhost_program(vhost).parent
+        handler = "SetHandler fcgid-script" if vhost.route == "action" else "AddHandler fcgid-script .fcgi"
+        return [f'    ScriptAlias /fcgi-bin/ "{where}/"', f'    <Directory "{where}">', f"        {handler}",
+                "        Options +ExecCGI", "        Require all granted", "    </Directory>"]
 
     def render_wrapper(self) -> str:
         """The FastCGI wrapper; only the ``wrapper`` scenario sets the PHP limit here."""
@@ -429,6 +468,8 @@ class Lab:
         s, r = self.scenario, self.root
         static = _static_modules()
         mods = [f"mpm_{s.mpm}", "authz_core", "mime", "dir", "log_config", "unixd", "fcgid"]
+        if any(v.route != "wrapper" for v in s.vhosts):
+            mods += ["alias", "actions"]
         lines = [
             "# Private Apache instance of fcgidlab (never the system one).",
             f'ServerRoot "{r}"',

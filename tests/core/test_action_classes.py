@@ -161,3 +161,16 @@ def test_show_says_how_the_class_is_started_and_the_route_to_it(tree) -> None:
     assert "process class /srv/a.example/fcgi/php-wrapper" in text
     assert "started as                  the file an Action reaches, run by mod_fcgid itself" in text
     assert "ScriptAlias /fcgi-bin/ maps /fcgi-bin/php-wrapper to /srv/a.example/fcgi/php-wrapper" in text
+
+
+def test_a_vhost_whose_php_goes_to_an_action_inherits_no_main_server_wrapper(tree) -> None:
+    main = "ServerRoot /etc/apache2\nFcgidWrapper /usr/local/bin/php-wrapper .php\nInclude sites/*.conf\n"
+    result = _analyse(tree, {
+        "etc/apache2/apache2.conf": main,
+        "etc/apache2/sites/a.conf": _site("a.example"),
+        "etc/apache2/sites/b.conf": _vhost("b.example", "    AddHandler fcgid-script .php\n"),
+        "srv/a.example/fcgi/php-wrapper": RACES,
+        "usr/local/bin/php-wrapper": RACES,
+    })
+    scopes = sorted((pc.kind, pc.vhost.server_name if pc.vhost else "") for pc in result.model.classes)
+    assert scopes == [("action", "a.example"), ("wrapper", ""), ("wrapper", "b.example")]
