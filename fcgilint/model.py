@@ -25,6 +25,7 @@ import functools
 import posixpath
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -609,6 +610,23 @@ def program_classes(
     return classes
 
 
+def _reach(tree: ConfigTree) -> Callable[[VHost, Placed], bool]:
+    """Whether a main-server FcgidWrapper serves a vhost's PHP: always at the server's top level; inside
+    a <Directory> or <Files> only when it is the wrapper of the vhost's PHP route (a main-server
+    ``<Directory /var/www/html>`` wrapper is nothing to a vhost serving /srv/site). The route is
+    computed once per vhost, and only when such a sectioned wrapper exists."""
+    routed: dict[int, Placed | None] = {}
+
+    def reaches(vhost: VHost, placed: Placed) -> bool:
+        if not placed.in_directory:
+            return True
+        if id(vhost) not in routed:
+            routed[id(vhost)] = php_route(tree, vhost).wrapper
+        return routed[id(vhost)] is placed
+
+    return reaches
+
+
 def build_model(tree: ConfigTree) -> Model:
     """One class per FcgidWrapper in each scope where it applies, and one per program an Action reaches."""
     classes: list[ProcessClass] = []
@@ -622,6 +640,7 @@ def build_model(tree: ConfigTree) -> Model:
         targets.append(wrapper_target(tree, placed))
         progress.advance()
     programs = action_programs(tree)
+    reaches = _reach(tree)
     # vhosts that configure their own wrapper, or whose PHP goes to an Action's program, inherit no wrapper
     with_own = {id(t.placed.vhost) for t in targets} | {id(vhost) for vhost, _ in programs}
     progress.begin("process classes", "wrappers", len(targets))
@@ -637,7 +656,7 @@ def build_model(tree: ConfigTree) -> Model:
             )
         scopes: list[VHost | None] = [placed.vhost]
         if placed.vhost is None:
-            scopes += [v for v in tree.vhosts if id(v) not in with_own]
+            scopes += [v for v in tree.vhosts if id(v) not in with_own and reaches(v, placed)]
         for vhost in scopes:
             key = (id(vhost), command)
             if key in seen:

@@ -113,3 +113,17 @@ def test_a_htaccess_checked_alone_is_never_written(tree) -> None:
     result = analyse(base / "srv/a/.htaccess", LoadOptions(root=base))
     assert [f.rule for f in result.findings if f.rule == "FCG001"] == ["FCG001"]
     assert all(f.fix is None or not any(e.file.endswith(".htaccess") for e in f.fix.edits) for f in result.findings)
+
+
+def test_a_main_server_directory_wrapper_is_a_class_only_of_vhosts_whose_php_it_serves(tree) -> None:
+    result = _analyse(tree, {
+        "etc/apache2/apache2.conf": "ServerRoot /etc/apache2\nAddHandler fcgid-script .php\n<Directory /var/www>\n"
+        "    FcgidWrapper /usr/local/bin/php-wrapper .php\n</Directory>\nInclude sites/*.conf\n",
+        "etc/apache2/sites/a.conf": "<VirtualHost *:80>\n    ServerName a.example\n    DocumentRoot /var/www/a\n"
+        "</VirtualHost>\n",
+        "etc/apache2/sites/b.conf": "<VirtualHost *:80>\n    ServerName b.example\n    DocumentRoot /srv/b\n"
+        "</VirtualHost>\n",
+        "usr/local/bin/php-wrapper": WRAPPER,
+    })
+    scopes = sorted(pc.vhost.server_name if pc.vhost else "" for pc in result.model.classes)
+    assert scopes == ["", "a.example"]  # /srv/b is outside <Directory /var/www>: that wrapper never runs for b
