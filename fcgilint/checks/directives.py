@@ -10,7 +10,8 @@ from fcgilint.checks.registry import Hit, check
 from fcgilint.findings import Edit, Fix, Severity
 from fcgilint.knowledge import ArgKind, Context
 from fcgilint.load.apache_syntax import Node, Section
-from fcgilint.load.apache_tree import ConfigTree, Placed, ifmodule_key
+from fcgilint.httpd_directives import OVERRIDES
+from fcgilint.load.apache_tree import ConfigTree, Placed, Refused, ifmodule_key
 from fcgilint.load.paths import WINDOWS_PATH
 from fcgilint.templates import is_placeholder
 from fcgilint.model import Model, atol, environ_entry, equals_form
@@ -55,6 +56,7 @@ def rejected_or_misread(model: Model) -> Iterator[Hit]:
     for problem in model.tree.problems:
         if problem.kind == "syntax":
             yield Hit(problem.location, f"httpd refuses this: {problem.message}", refused=True)
+    yield from (_refused_in_htaccess(r) for r in model.tree.refused)
     for placed in model.tree.directives:
         directive = knowledge.lookup(placed.name)
         yield from _trailing_comment(placed)
@@ -129,15 +131,21 @@ def _arity(placed: Placed, directive: knowledge.Directive) -> Iterator[Hit]:
         )
 
 
+def _refused_in_htaccess(refused: Refused) -> Hit:
+    """A .htaccess line AllowOverride/AllowOverrideList does not allow (the loader took it out of the tree)."""
+    placed = refused.placed
+    where = next((s.open.args[0].value for s, _ in reversed(placed.containers) if s.open.args), "the directory")
+    remedy = ("set it in the vhost's config" if placed.key not in OVERRIDES
+              else "name it in that directory's AllowOverrideList, or set it in the vhost's config")
+    if refused.fatal:
+        return Hit(placed.location, f"{placed.name} not allowed here: {refused.reason}, so httpd answers every request "
+                   f"under {where} with 500 ('{placed.name} not allowed here') and no line of this file takes "
+                   f"effect; {remedy}")
+    return Hit(placed.location, f"{placed.name} is ignored: {refused.reason}; AllowOverride Nonfatal makes httpd skip "
+               f"it ('{placed.name} in .htaccess forbidden by AllowOverride'); {remedy}", severity=Severity.WARNING)
+
+
 def _context(placed: Placed, directive: knowledge.Directive) -> Iterator[Hit]:
-    if placed.htaccess and directive.context in (Context.SERVER, Context.SERVER_VHOST):
-        where = next((s.open.args[0].value for s, _ in reversed(placed.containers) if s.open.args), "the directory")
-        yield Hit(
-            placed.location,
-            f"{placed.name} not allowed here: a .htaccess cannot hold it, so httpd answers every "
-            f"request under {where} with 500 ('{placed.name} not allowed here'); set it in the vhost's config",
-        )
-        return
     if placed.in_directory and directive.context in (Context.SERVER, Context.SERVER_VHOST):
         section = placed.containers[-1][0].open.name
         yield Hit(

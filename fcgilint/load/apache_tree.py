@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fcgilint import progress, regexes
+from fcgilint.httpd_directives import DIRECTIVES, OVERRIDES
 from fcgilint.numbers import saturated
 from fcgilint.knowledge import CONDITIONAL_SECTIONS, PER_DIR_SECTIONS
 from fcgilint.load.apache_syntax import TOO_DEEP, Line, Node, ParsedFile, Section, parse
@@ -156,6 +157,7 @@ class ConfigTree:
     links: dict[str, str] = field(default_factory=dict)  # a file's shown name -> the symlink it was reached by
     suexec_docroot: str | None = None  # where suexec runs programs (LoadOptions.suexec_docroot)
     notes: list[str] = field(default_factory=list)  # what the loading assumed (modules), said to the user
+    refused: list[Refused] = field(default_factory=list)  # .htaccess lines httpd does not allow there
 
     # What later stages compute once per tree (the main server's value of a directive), by a key of theirs.
     derived: dict[object, object] = field(default_factory=dict, repr=False, compare=False)
@@ -553,24 +555,82 @@ def _directory_path(section: Section) -> str | None:
 
 
 Override = tuple[str, Placed]  # an AllowOverride(List) line and the <Directory> path it is in
+_CLASS_NAMES = {"authconfig": "AuthConfig", "fileinfo": "FileInfo", "indexes": "Indexes", "limit": "Limit",
+                "options": "Options"}
+_ALL_CLASSES = frozenset(_CLASS_NAMES)
 
 
-def _override(overrides: list[Override], path: str) -> tuple[bool, Containers] | None:
-    """Whether AllowOverride/AllowOverrideList lets a .htaccess in ``path`` be read, and the
-    <Directory> whose lines it joins; None when no section allows it (httpd's default None)."""
-    best: tuple[int, int, Placed] | None = None
+@dataclass(frozen=True)
+class Refused:
+    """A .htaccess line httpd does not allow there, and what it does about it."""
+
+    placed: Placed
+    reason: str  # e.g. "AllowOverride None (file:line) does not include FileInfo, and ..."
+    fatal: bool  # True: every request under the directory is a 500; False: Nonfatal=Override ignores it
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What a .htaccess in one directory may hold: AllowOverride's classes and AllowOverrideList's names.
+
+    httpd 2.4 keeps the two apart (each inherited from the nearest <Directory> that sets it) and
+    reads the file when either allows something. A directive is allowed when its override class
+    (``cmd->req_override``, from ``apache2 -L``) is among AllowOverride's, or AllowOverrideList names
+    it; otherwise the request is a 500 "NAME not allowed here", or with ``Nonfatal=Override`` (or
+    ``All``) the line is skipped. Checked on the real server: AllowOverrideList does not admit a
+    directive that no .htaccess may hold (``FcgidMaxRequestsPerProcess not allowed here``).
+    """
+
+    classes: frozenset[str]
+    names: frozenset[str]
+    nonfatal: bool
+    override: Placed | None
+    listed: Placed | None
+
+    @property
+    def reads(self) -> bool:
+        return bool(self.classes or self.names)
+
+    def refuses(self, placed: Placed) -> str | None:
+        """Why httpd refuses the directive in this .htaccess; None when it is allowed or not known."""
+        key = placed.key
+        if key not in DIRECTIVES or (key in self.names and key in OVERRIDES):
+            return None  # a module this build lacks (FCG030's), or named by AllowOverrideList
+        needs = OVERRIDES.get(key)
+        if needs is not None and (("*" in needs and self.classes) or self.classes & set(needs)):
+            return None
+        if needs is None:
+            return f"{placed.name} is not allowed in a .htaccess at all"
+        wanted = "any class" if "*" in needs else " or ".join(_CLASS_NAMES.get(c, c) for c in needs)
+        return f"{self._said(self.override, 'AllowOverride', 'None')} does not include {wanted}, and " \
+               f"{self._said(self.listed, 'AllowOverrideList', 'None')} does not name {placed.name}"
+
+    @staticmethod
+    def _said(placed: Placed | None, name: str, default: str) -> str:
+        if placed is None:
+            return f"{name} {default} (httpd's default)"
+        return f"{placed.name} {' '.join(placed.args)} ({placed.location})"
+
+
+def _override(overrides: list[Override], path: str) -> tuple[Overrides, Containers] | None:
+    """What AllowOverride and AllowOverrideList (each the nearest one in force) let a .htaccess in
+    ``path`` hold, and the <Directory> whose lines it joins; None when no section speaks of it."""
+    best: dict[str, tuple[int, int, Placed]] = {}
     for index, (base, placed) in enumerate(overrides):
         if path == base or path.startswith(base.rstrip("/") + "/"):
             rank = (base.count("/"), index)
-            if best is None or rank >= best[:2]:
-                best = (*rank, placed)
-    if best is None:
+            held = best.get(placed.key)
+            if held is None or rank >= held[:2]:
+                best[placed.key] = (*rank, placed)
+    if not best:
         return None
-    placed = best[2]
-    words = {a.lower() for a in placed.args}
-    allowed = bool(words - {"none"}) if placed.key == "allowoverridelist" else any(
-        w.startswith(("fileinfo", "all")) for w in words)
-    return allowed, placed.containers
+    override, listed = (best[k][2] if k in best else None for k in ("allowoverride", "allowoverridelist"))
+    words = {a.lower() for a in override.args} if override is not None else set()
+    classes = {w.partition("=")[0] for w in words} & _ALL_CLASSES | (_ALL_CLASSES if "all" in words else set())
+    nonfatal = bool(words & {"nonfatal=override", "nonfatal=all"})
+    names = {a.lower() for a in listed.args} - {"none"} if listed is not None else set()
+    nearest = max(best.values(), key=lambda b: b[:2])[2]
+    return Overrides(frozenset(classes), frozenset(names), nonfatal, override, listed), nearest.containers
 
 
 def _overrides(tree: ConfigTree, vhost: VHost | None) -> list[Override]:
@@ -597,20 +657,38 @@ def read_htaccess(loader: _Loader) -> None:
             if (path := _directory_path(section)) is not None:
                 dirs.setdefault(id(placed.vhost), {})[path] = None
     main = _overrides(tree, None)
-    reads: list[tuple[str, Context]] = []
+    reads: list[tuple[str, Context, Overrides]] = []
     for vhost in [None, *tree.vhosts]:
         overrides = main if vhost is None else main + _overrides(tree, vhost)
         root = _document_root(tree, vhost) if vhost is not None or not tree.vhosts else None
         for path in dict.fromkeys([*([root] if root else []), *dirs.get(id(vhost), {})]):
             decided = _override(overrides, path)
-            if decided is not None and decided[0]:
-                reads += [(f"{path.rstrip('/')}/{name}", (vhost, decided[1])) for name in names]
+            if decided is not None and decided[0].reads:
+                reads += [(f"{path.rstrip('/')}/{name}", (vhost, decided[1]), decided[0]) for name in names]
     loader.in_htaccess = True
-    for config_path, context in reads:
+    for config_path, context, allowed in reads:
         if os.path.isfile(tree.paths.to_host(config_path)):
+            start = len(tree.directives)
             loader.load_file(config_path, None, context)
+            _enforce(tree, start, allowed)
     loader.in_htaccess = False
     tree._index = None  # the lookups index the directives read so far
+
+
+def _enforce(tree: ConfigTree, start: int, allowed: Overrides) -> None:
+    """Apply AllowOverride/AllowOverrideList to the lines just read from one .htaccess.
+
+    A refused line makes httpd fail every request of the directory (the file never takes effect),
+    or, under Nonfatal=Override, is skipped alone; either way it leaves the tree and is kept in
+    ``tree.refused`` for FCG007."""
+    read = tree.directives[start:]
+    refused = [(p, why) for p in read if (why := allowed.refuses(p)) is not None]
+    if not refused:
+        return
+    fatal = not allowed.nonfatal
+    tree.refused += [Refused(p, why, fatal) for p, why in refused]
+    dropped = {id(p) for p, _ in refused}
+    tree.directives[start:] = [] if fatal else [p for p in read if id(p) not in dropped]
 
 
 def _document_root(tree: ConfigTree, vhost: VHost | None) -> str | None:

@@ -88,23 +88,28 @@ HTACCESS = {
     "    <Directory /srv/a>\n        AllowOverride FileInfo\n    </Directory>\n</VirtualHost>\n",
     "etc/apache2/sites/b.conf": "<VirtualHost *:80>\n    ServerName b.example\n    DocumentRoot /srv/b\n</"
                                 "VirtualHost>\n",
-    "srv/a/.htaccess": "AddHandler fcgid-script .php\nFcgidWrapper /usr/local/bin/php-wrapper .php\n"
-                       "FcgidMaxRequestsPerProcess 20\n",
+    "etc/apache2/sites/c.conf": "<VirtualHost *:80>\n    ServerName c.example\n    DocumentRoot /srv/c\n"
+    "    <Directory /srv/c>\n        AllowOverride FileInfo\n    </Directory>\n</VirtualHost>\n",
+    "srv/a/.htaccess": "AddHandler fcgid-script .php\nFcgidWrapper /usr/local/bin/php-wrapper .php\n",
     "srv/b/.htaccess": "AddHandler fcgid-script .php\nFcgidWrapper /usr/local/bin/php-wrapper .php\n",
+    # a server directive: httpd answers every request of /srv/c with 500, so the file's wrapper never runs
+    "srv/c/.htaccess": "AddHandler fcgid-script .php\nFcgidWrapper /usr/local/bin/php-wrapper .php\n"
+                       "FcgidMaxRequestsPerProcess 20\n",
     "usr/local/bin/php-wrapper": WRAPPER,
 }
 
 
 def test_htaccess_is_read_where_allowoverride_allows_it_and_never_fixed(tree) -> None:
     result = _analyse(tree, HTACCESS)
-    (pc,) = result.model.classes  # b.example's .htaccess is not read: AllowOverride None by default
+    (pc,) = result.model.classes  # b.example's .htaccess is not read (AllowOverride None), c.example's is refused
     assert pc.vhost is not None and pc.vhost.server_name == "a.example" and pc.directive is not None
     assert pc.directive.htaccess and pc.directive.location.file.endswith("srv/a/.htaccess")
     (race,) = [f for f in result.findings if f.rule == "FCG001"]
     assert race.vhosts == ["a.example"] and race.fix is not None
     assert all(not e.file.endswith(".htaccess") for e in race.fix.edits)  # the remedy goes to the vhost
     (misplaced,) = [f for f in result.findings if f.rule == "FCG007"]
-    assert misplaced.location.line == 3 and "not allowed here" in misplaced.message
+    assert misplaced.location.file.endswith("srv/c/.htaccess") and misplaced.location.line == 3
+    assert "not allowed here" in misplaced.message and "no line of this file takes effect" in misplaced.message
 
 
 def test_a_htaccess_checked_alone_is_never_written(tree) -> None:
