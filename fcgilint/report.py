@@ -1,10 +1,11 @@
 """What a run shows: the findings, the notes, the rules and the texts they point at.
 
 Each command builds one report document and hands it to :func:`fcgilint.formats.render`:
-``check`` a :class:`Report`, ``fix`` a :class:`FixReport` (what was changed and declined,
-and a :class:`Report` of what remains), ``rules`` a :class:`Catalogue`, ``rules --test``
-:class:`ExampleRuns`. The documents hold plain data, computed by the command, so the formats
-need nothing of the layers above this one, and no command prints a report its own way.
+``check`` a :class:`Report`, ``fix`` a :class:`FixReport` (what was changed and declined, and a
+:class:`Report` of what remains), ``trace`` a :class:`TraceReport`, ``rules`` a
+:class:`Catalogue`, ``rules --test`` :class:`ExampleRuns`. The documents hold plain data,
+computed by the command, so the formats need nothing of the layers above this one, and no
+command prints a report its own way.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, ClassVar
 from fcgilint.source import SourceIndex
 
 if TYPE_CHECKING:  # kept out of start-up: the rules module loads the YAML parser
-    from fcgilint.evidence import Detection
+    from fcgilint.evidence import Detection, EvidenceReport
     from fcgilint.findings import Finding, Fix
     from fcgilint.rules import Rule
     from fcgilint.source import Location
@@ -135,3 +136,11 @@ class ExampleRuns:
     @property
     def failed(self) -> list[ExampleRun]:
         return [r for r in self.runs if not r.passed]
+
+
+@dataclass
+class TraceReport:
+    """What ``trace`` shows: what the strace captures and logs prove (:mod:`fcgilint.evidence`)."""
+
+    kind: ClassVar[str] = "trace"
+    evidence: EvidenceReport

@@ -1,7 +1,7 @@
 """``fcgilint trace``: read strace captures and Apache logs, or take a short live capture.
 
-``fcgilint trace FILES... [--format text|json]`` reports what the evidence
-proves (see docs/trace.md).  ``fcgilint trace --live`` attaches strace to the
+``fcgilint trace FILES... [--format text|json|sarif|github]`` reports what the
+evidence proves (see docs/trace.md).  ``fcgilint trace --live`` attaches strace to the
 running httpd/apache2 and php-cgi processes for a bounded time and size, then
 reads the capture.  It only observes: no server configuration is read or
 changed.  Exit codes: 0 nothing detected, 1 detections found, 2 usage or input
@@ -10,7 +10,6 @@ error, or no input of a kind the reader knows (one line on stderr).
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -59,7 +58,9 @@ def trace(
     files: list[Path] = typer.Argument(
         None, help="strace output (-f or -ff files), error.log, access.log; .gz is fine; - reads standard input."
     ),
-    output_format: str = typer.Option("text", "--format", help="text or json."),
+    output_format: str = typer.Option(
+        "text", "--format", help="text, json (docs/trace.md), sarif or github (one annotation per detection)."
+    ),
     live: bool = typer.Option(
         False, "--live", help="Attach strace to the running httpd and php-cgi processes, then analyse."
     ),
@@ -86,15 +87,18 @@ def trace(
 ) -> None:
     """Entry point of ``fcgilint trace``."""
     from fcgilint.evidence import EvidenceError, analyse
-    from fcgilint.formats.text import COLOR_CHOICES, use_colour
+    from fcgilint.formats import render, unavailable
+    from fcgilint.formats.text import COLOR_CHOICES, TextOptions
+    from fcgilint.report import TraceReport
 
     if color not in COLOR_CHOICES:
         typer.echo(f"fcgilint: --color {color}: use {', '.join(COLOR_CHOICES)}", err=True)
         raise typer.Exit(exitcodes.ERROR)
 
     try:
-        if output_format not in ("text", "json"):
-            raise _Refusal(f"--format {output_format}: use text or json")
+        problem = unavailable("trace", output_format)
+        if problem is not None:
+            raise _Refusal(problem)
         with tempfile.TemporaryDirectory(prefix="fcgilint-") as spool:
             paths, labels = _stdin_spooled(_inputs(files or [], live, seconds, output, max_mb, pid), Path(spool))
             with progress.showing(output_format == "text" and _large(paths)) as meter:
@@ -107,10 +111,8 @@ def trace(
         raise typer.Exit(exitcodes.ERROR) from None
     if html_file is not None:
         _write_html(html_file, report, [str(f) for f in files or [output]])
-    if output_format == "json":
-        text = json.dumps(report.to_json(), indent=2) + "\n"
-    else:
-        text = render_text(report, verbose, quiet, use_colour(color, output_file or sys.stdout)) + "\n"
+    options = TextOptions(verbose=verbose, quiet=quiet, color=color)
+    text = render(output_format, TraceReport(report), options, output_file or sys.stdout)
     if output_file is None:
         typer.echo(text, nl=False)
     else:
@@ -351,56 +353,3 @@ class _LiveProgress:
     def done(self) -> None:
         self.tick()
         self.show("\r" if self.terminal else "", "\n")
-
-
-# ---------------------------------------------------------------------------
-# Text rendering
-
-
-def render_text(report: EvidenceReport, verbose: bool = False, quiet: bool = False, colour: bool = False) -> str:
-    """Per detection: kind, count, times, rule and wrapper, then its first sample line.
-
-    ``verbose`` adds the socket, the pids and three samples; ``quiet`` drops the
-    reader's warnings; ``colour`` makes the kind and the rule stand out (ANSI).
-    """
-    def bold(text: str) -> str:
-        return f"\x1b[1m{text}\x1b[0m" if colour else text
-
-    out: list[str] = []
-    for found in report.detections:
-        span = f"{found.first} .. {found.last}" if found.first else "time not recorded"
-        rule = f"  confirms {bold(found.rule)}" if found.rule else ""
-        out.append(f"{bold(found.kind)}: {found.count}x  ({span}){rule}")
-        for kind, count in found.logged.items():
-            out.append(f"  the same {count} request(s) in the error log: {kind} (same worker thread, same moment)")
-        if found.socket and verbose:
-            out.append(f"  socket:  {found.socket}")
-        if found.vhost:
-            out.append(f"  vhost:   {found.vhost}")
-        if found.wrapper:
-            out.append(f"  wrapper: {found.wrapper}")
-        if found.pids and verbose:
-            out.append("  pids:    " + " ".join(str(p) for p in found.pids))
-        for source, line, text in found.samples[: 3 if verbose else 1]:
-            out.append(f"  {source}:{line}: {text[:200]}")
-    for limit in report.inferred:
-        where = limit.wrapper or limit.socket or "unknown class"
-        where += f" of {limit.vhost}" if limit.vhost else ""
-        out.append(
-            f"inferred PHP_FCGI_MAX_REQUESTS={limit.php_fcgi_max_requests} for {where} "
-            f"({limit.processes} php-cgi processes exited on their own after that many requests)"
-        )
-        if limit.php_fcgi_max_requests > 0:
-            rate = limit.php_fcgi_max_requests / 3  # fcgilint.capacity's formula with mod_fcgid's default scores
-            out.append(
-                f"  recycling every {limit.php_fcgi_max_requests} requests sustains about {rate:.1f} req/s under "
-                "mod_fcgid's default spawn score (R x 1 / (1 + 2)); `check --evidence` uses the config's own"
-            )
-    for load in report.loads:
-        out.append(f"load of {load.vhost or 'the log'}: {load.requests} requests ({load.source}); {load.summary()}")
-    if not quiet:
-        out.extend(f"warning: {warning}" for warning in report.warnings)
-    if not report.detections:
-        read = ", ".join(f"{source} ({kind})" for source, kind in report.inputs if kind != "unknown")
-        out.insert(0, f"no FastCGI failure patterns found in {read}" if read else "no FastCGI failure patterns found")
-    return "\n".join(out)

@@ -14,15 +14,16 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from fcgilint.formats.text import TextOptions
-    from fcgilint.report import Catalogue, ExampleRuns, FixReport, Report
+    from fcgilint.report import Catalogue, ExampleRuns, FixReport, Report, TraceReport
 
-    Document = Report | FixReport | Catalogue | ExampleRuns
+    Document = Report | FixReport | TraceReport | Catalogue | ExampleRuns
 
 FORMATS = ("text", "json", "sarif", "github", "junit", "gitlab", "checkstyle", "rdjson")
 #: The formats of each document kind, the first one the default. ``rules`` calls its text ``table``.
 AVAILABLE: dict[str, tuple[str, ...]] = {
     "check": FORMATS,
     "fix": ("text", "json", "sarif"),
+    "trace": ("text", "json", "sarif", "github"),
     "rules": ("table", "json", "markdown"),
     "examples": ("text", "json"),
 }

@@ -1,11 +1,11 @@
 """The stable JSON shapes documented in README.md; other programs depend on them.
 
-``check``: one object with ``version``, ``findings`` and ``notes``; each finding has
-``rule``, ``severity``, ``file``, ``line``, ``message``, ``related``, ``provenance``,
-``fix`` and ``evidence`` (:meth:`Finding.to_json`). ``fix``: ``version``, ``runs`` (per
-target what was fixed, declined and what remains, the findings in the same shape) and
-``notes``. ``rules``: ``rules``, one object per rule. ``rules --test``: ``version``, ``examples``
-(one object per example run) and ``notes``.
+``check``: one object with ``version``, ``findings`` and ``notes``; each finding has ``rule``,
+``severity``, ``file``, ``line``, ``message``, ``related``, ``provenance``, ``fix`` and
+``evidence`` (:meth:`Finding.to_json`). ``fix``: ``version``, ``runs`` (per target what was
+fixed, declined and what remains, the findings in the same shape) and ``notes``. ``trace``: the
+document of docs/trace.md. ``rules``: ``rules``, one object per rule. ``rules --test``:
+``version``, ``examples`` (one object per example run) and ``notes``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 from fcgilint import __version__
 from fcgilint.formats import clean
-from fcgilint.report import Catalogue, Change, ExampleRuns, FixReport, FixRun, Report
+from fcgilint.report import Catalogue, Change, ExampleRuns, FixReport, FixRun, Report, TraceReport
 
 
 def render(report: Report) -> str:
@@ -71,3 +71,7 @@ def render_examples(report: ExampleRuns) -> str:
         for r in report.runs
     ]
     return json.dumps({"version": __version__, "examples": items, "notes": list(report.notes)}, indent=2) + "\n"
+
+
+def render_trace(report: TraceReport) -> str:
+    return json.dumps(report.evidence.to_json(), indent=2) + "\n"

@@ -11,6 +11,10 @@ into the strace capture or log it came from.
 ``fix`` reports the findings that remain as ``check`` does; each fix it applied is a
 result of ``kind: pass`` (level ``none``) at the finding's place, with what it edited in
 ``properties.fixed``; a fix it declined is a warning notification of the invocation.
+
+``trace`` reports each detection as a warning whose rule is its kind (described from
+:data:`fcgilint.evidence.kinds.KINDS`), located at its first sample line, the other samples
+as related places, and the config rule it confirms in ``properties.confirms``.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from urllib.parse import quote
 from fcgilint import __version__
 from fcgilint.findings import Finding, Fix
 from fcgilint.formats import clean
-from fcgilint.report import Change, FixReport, Report
+from fcgilint.report import Change, FixReport, Report, TraceReport
 from fcgilint.rules import Rule
 from fcgilint.source import Location
 
@@ -181,3 +185,64 @@ def render_fix(report: FixReport) -> str:
     if invocations:
         out["invocations"] = invocations
     return _document(out)
+
+
+def kind_descriptor(name: str) -> dict[str, Any]:
+    """A detection kind as a SARIF rule: its meaning from the table of kinds (a family for ``http-503``)."""
+    from fcgilint.evidence.kinds import KINDS
+
+    kind = next((k for k in KINDS if k.name == name), None) or next(
+        (k for k in KINDS if "<" in k.name and name.startswith(k.name.split("<", 1)[0])), None
+    )
+    meaning = kind.meaning if kind is not None else name
+    confirms = f" It confirms {kind.rule}: `fcgilint explain {kind.rule}`." if kind and kind.rule else ""
+    return {
+        "id": name,
+        "shortDescription": {"text": clean(f"{name}: a FastCGI failure fcgilint trace found")},
+        "fullDescription": {"text": clean(meaning)},
+        "help": {"text": clean(f"See the kinds of docs/trace.md.{confirms}")},
+        "defaultConfiguration": {"level": "warning"},
+    }
+
+
+def detection(found: Detection, index: int) -> dict[str, Any]:
+    """One detection: where its first sample is, the other samples as related places."""
+    span = f"{found.first} .. {found.last}" if found.first else "time not recorded"
+    message = f"{found.kind}: {found.count}x ({span})"
+    message += f", confirms {found.rule}" if found.rule else ""
+    message += f", vhost {found.vhost}" if found.vhost else ""
+    message += f", wrapper {found.wrapper}" if found.wrapper else ""
+    out: dict[str, Any] = {
+        "ruleId": found.kind, "ruleIndex": index, "level": "warning", "message": {"text": clean(message)},
+    }
+    places = [
+        {"physicalLocation": physical(Location(source, line)), "message": {"text": clean(text[:200])}}
+        for source, line, text in found.samples
+    ]
+    if places:
+        out["locations"] = [{"physicalLocation": places[0]["physicalLocation"]}]
+        out["relatedLocations"] = [{"id": i, **place} for i, place in enumerate(places)]
+    out["properties"] = found.to_json()
+    return out
+
+
+def render_trace(report: TraceReport) -> str:
+    evidence = report.evidence
+    kinds = list(dict.fromkeys(d.kind for d in evidence.detections))
+    index = {k: i for i, k in enumerate(kinds)}
+    driver = {"name": "fcgilint", "version": __version__, "rules": [kind_descriptor(k) for k in kinds]}
+    run: dict[str, Any] = {
+        "tool": {"driver": driver},
+        "columnKind": "unicodeCodePoints",
+        "results": [detection(d, index[d.kind]) for d in evidence.detections],
+    }
+    notes = [
+        f"inferred PHP_FCGI_MAX_REQUESTS={i.php_fcgi_max_requests} for {i.wrapper or i.socket or 'unknown class'}"
+        for i in evidence.inferred
+    ]
+    notes += [f"load of {load.vhost or 'the log'}: {load.requests} requests; {load.summary()}" 
+              for load in evidence.loads]
+    invocations = _invocation(notes, list(evidence.warnings))
+    if invocations:
+        run["invocations"] = invocations
+    return _document(run)

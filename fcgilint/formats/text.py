@@ -18,11 +18,15 @@ import sys
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from fcgilint.findings import Finding
-from fcgilint.report import Catalogue, ExampleRuns, FixReport, FixRun, Report
+from fcgilint.report import Catalogue, ExampleRuns, FixReport, FixRun, Report, TraceReport
 from fcgilint.rules import Rule
 from fcgilint.source import SourceIndex
+
+if TYPE_CHECKING:
+    from fcgilint.evidence import EvidenceReport
 
 COLOR_CHOICES = ("auto", "always", "never")
 GROUP_CHOICES = ("none", "file", "vhost")
@@ -288,3 +292,59 @@ def render_examples(report: ExampleRuns, options: TextOptions | None = None, str
         verdict = f"{failed} failed." if failed else "all passed."
         out.append([(f"{len(report.runs)} example(s) of {report.rules} site rule(s): {verdict}", "place")])
     return paint(out, use_colour(options.color, stream))
+
+
+def trace_lines(report: EvidenceReport, verbose: bool = False, quiet: bool = False, colour: bool = False) -> list[str]:
+    """Per detection: kind, count, times, rule and wrapper, then its first sample line.
+
+    ``verbose`` adds the socket, the pids and three samples; ``quiet`` drops the
+    reader's warnings; ``colour`` makes the kind and the rule stand out (ANSI).
+    """
+    def bold(text: str) -> str:
+        return f"\x1b[1m{text}\x1b[0m" if colour else text
+
+    out: list[str] = []
+    for found in report.detections:
+        span = f"{found.first} .. {found.last}" if found.first else "time not recorded"
+        rule = f"  confirms {bold(found.rule)}" if found.rule else ""
+        out.append(f"{bold(found.kind)}: {found.count}x  ({span}){rule}")
+        for kind, count in found.logged.items():
+            out.append(f"  the same {count} request(s) in the error log: {kind} (same worker thread, same moment)")
+        if found.socket and verbose:
+            out.append(f"  socket:  {found.socket}")
+        if found.vhost:
+            out.append(f"  vhost:   {found.vhost}")
+        if found.wrapper:
+            out.append(f"  wrapper: {found.wrapper}")
+        if found.pids and verbose:
+            out.append("  pids:    " + " ".join(str(p) for p in found.pids))
+        for source, line, text in found.samples[: 3 if verbose else 1]:
+            out.append(f"  {source}:{line}: {text[:200]}")
+    for limit in report.inferred:
+        where = limit.wrapper or limit.socket or "unknown class"
+        where += f" of {limit.vhost}" if limit.vhost else ""
+        out.append(
+            f"inferred PHP_FCGI_MAX_REQUESTS={limit.php_fcgi_max_requests} for {where} "
+            f"({limit.processes} php-cgi processes exited on their own after that many requests)"
+        )
+        if limit.php_fcgi_max_requests > 0:
+            rate = limit.php_fcgi_max_requests / 3  # fcgilint.capacity's formula with mod_fcgid's default scores
+            out.append(
+                f"  recycling every {limit.php_fcgi_max_requests} requests sustains about {rate:.1f} req/s under "
+                "mod_fcgid's default spawn score (R x 1 / (1 + 2)); `check --evidence` uses the config's own"
+            )
+    for load in report.loads:
+        out.append(f"load of {load.vhost or 'the log'}: {load.requests} requests ({load.source}); {load.summary()}")
+    if not quiet:
+        out.extend(f"warning: {warning}" for warning in report.warnings)
+    if not report.detections:
+        read = ", ".join(f"{source} ({kind})" for source, kind in report.inputs if kind != "unknown")
+        out.insert(0, f"no FastCGI failure patterns found in {read}" if read else "no FastCGI failure patterns found")
+    return out
+
+
+def render_trace(report: TraceReport, options: TextOptions | None = None, stream: object = None) -> str:
+    """``trace``: what the evidence proves; ``-v`` and ``-q`` as for findings, colour as ``--color`` says."""
+    options = options or TextOptions()
+    lines = trace_lines(report.evidence, options.verbose, options.quiet, use_colour(options.color, stream))
+    return "\n".join(lines) + "\n"

@@ -8,7 +8,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fcgilint.commands.trace import render_text
+from fcgilint.formats.text import render_trace
+from fcgilint.report import TraceReport
 from fcgilint.evidence import analyse
 from fcgilint.evidence.load import WINDOW, read_load
 
@@ -53,7 +54,7 @@ def test_the_report_carries_the_loads_and_trace_shows_them(write) -> None:
     (load,) = report.loads
     assert report.to_json()["loads"][0]["vhost"] == "shop.example"
     assert load.requests == 30
-    assert "load of shop.example: 30 requests" in render_text(report)
+    assert "load of shop.example: 30 requests" in render_trace(TraceReport(report))
 
 
 @settings(max_examples=60, deadline=None)
@@ -74,6 +75,6 @@ def test_any_mix_of_lines_reads_and_counts_every_access_line(tmp_path_factory, l
 
 def test_trace_says_what_the_inferred_recycle_length_sustains() -> None:
     capture = Path(__file__).resolve().parents[1] / "data" / "captures" / "race" / "strace.txt.gz"
-    text = render_text(analyse([capture]))
+    text = render_trace(TraceReport(analyse([capture])))
     assert "inferred PHP_FCGI_MAX_REQUESTS=20" in text
     assert "recycling every 20 requests sustains about 6.7 req/s under mod_fcgid's default spawn score" in text

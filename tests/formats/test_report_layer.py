@@ -94,5 +94,5 @@ def test_rules_formats_read_back(repo: Path) -> None:
 
 
 def test_every_command_document_has_its_formats() -> None:
-    assert set(AVAILABLE) == {"check", "fix", "rules", "examples"}
+    assert set(AVAILABLE) == {"check", "fix", "trace", "rules", "examples"}
     assert all(unavailable(kind, formats[0]) is None for kind, formats in AVAILABLE.items())
