@@ -20,6 +20,8 @@ from fcgilint import __version__, exitcodes
 if TYPE_CHECKING:
     import typer
 
+    from fcgilint.report import FixReport, Report, TraceReport
+
 HELP = (
     "Find, fix and prove mod_fcgid + php-cgi configuration mistakes.\n\n"
     "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error, 70 internal error."
@@ -136,8 +138,21 @@ def _empty_document(message: str) -> None:
         import typer
 
         from fcgilint.formats import render
-        from fcgilint.report import Report
 
-        typer.echo(render(chosen[-1], Report(findings=[], notes=[message])), nl=False)
+        typer.echo(render(chosen[-1], _nothing_found(args, message)), nl=False)
     except Exception:  # noqa: BLE001 -- the error itself is still reported on stderr
         return
+
+
+def _nothing_found(args: list[str], message: str) -> Report | FixReport | TraceReport:
+    """The report document of the command that failed, empty, with the error as its note: the shape a reader expects."""
+    from fcgilint.report import FixReport, Report, TraceReport
+
+    command = next((a for a in args if not a.startswith("-")), "check")
+    if command == "fix" or "--fix" in args or "--diff" in args:
+        return FixReport([], [message])
+    if command == "trace":
+        from fcgilint.evidence import EvidenceReport
+
+        return TraceReport(EvidenceReport(warnings=[message]))
+    return Report(findings=[], notes=[message])

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
 import pytest
 
 from fcgilint.formats import AVAILABLE, unavailable
-from tests.conftest import shared_dir
+from tests.conftest import REPO, shared_dir
 from tests.formats.helpers import APACHE, ENTRY, invoke
 
 SCHEMA_FILE = shared_dir() / "reference" / "sarif-schema-2.1.0.json"
@@ -96,3 +98,25 @@ def test_rules_formats_read_back(repo: Path) -> None:
 def test_every_command_document_has_its_formats() -> None:
     assert set(AVAILABLE) == {"check", "fix", "trace", "rules", "examples"}
     assert all(unavailable(kind, formats[0]) is None for kind, formats in AVAILABLE.items())
+
+
+@pytest.mark.parametrize(
+    ("broken", "args", "key"),
+    [("fcgilint.fix.engine", ["fix"], "notes"), ("fcgilint.evidence", ["trace"], "warnings")],
+)
+def test_an_internal_error_still_gives_the_commands_own_json_shape(
+    tmp_path: Path, broken: str, args: list[str], key: str
+) -> None:
+    target = tmp_path / "httpd.conf"
+    target.write_text("FcgidWrapper /usr/bin/php-cgi .php\n")
+    name = "run" if args == ["fix"] else "analyse"
+    code = (f"import sys, {broken} as m\n"
+            "def broken(*a, **k):\n    raise KeyError('a bug')\n"
+            f"m.{name} = broken\nfrom fcgilint.cli import main\n"
+            f"sys.argv = ['fcgilint', *{args!r}, '--format', 'json', {str(target)!r}]\nmain()\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert done.returncode == 70, done.stderr
+    document = json.loads(done.stdout)
+    assert "internal error: KeyError" in document[key][0]
+    assert document.get("runs", []) == [] and document.get("detections", []) == []
