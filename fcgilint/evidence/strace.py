@@ -61,10 +61,12 @@ _NEEDLE_RE = re.compile(b"|".join(re.escape(n) for n in NEEDLES))
 #: ``-F -e ... -e ...`` (0.44 s against 0.58 s of CPU on 300 MiB of a real capture).
 NEEDLE_ERE = "|".join(re.sub(r"([][.*+?{}()|^$\\])", r"\\\1", n.decode()) for n in NEEDLES)
 _EXCLUDE_RE = re.compile(EXCLUDE.encode())
-#: pid and time prefix, then the name of a call when the body starts with one
-#: (the most common line: its name is then known without another search).
+#: pid and time prefix, then the name of a call when the body starts with one,
+#: or the name in a ``<... name resumed>`` marker (the two most common lines:
+#: their names are then known without another search).
 _PREFIX_RE = re.compile(
-    r" *(?:\[pid +(\d+)\] +|(\d+) +)?(?:(\d\d:\d\d:\d\d(?:\.\d+)?) +|(\d+\.\d+) +)?(?:([a-z_][a-z0-9_]*)\()?"
+    r" *(?:\[pid +(\d+)\] +|(\d+) +)?(?:(\d\d:\d\d:\d\d(?:\.\d+)?) +|(\d+\.\d+) +)?"
+    r"(?:([a-z_][a-z0-9_]*)\(|(<\.\.\. (\w+) resumed>))?"
 )
 _RESUMED_RE = re.compile(r"<\.\.\. (\w+) resumed> ?(.*)$")
 _EXITED_RE = re.compile(r"\+\+\+ exited with (-?\d+) \+\+\+")
@@ -460,7 +462,7 @@ class StraceReader:
         line = line.rstrip("\r")
         prefix = _PREFIX_RE.match(line)
         assert prefix is not None  # every group is optional
-        bracketed, plain, clock, number, name = prefix.groups()
+        bracketed, plain, clock, number, name, marker, resumed = prefix.groups()
         pid_text = bracketed or plain
         if pid_text is not None:
             # Every line has one; int() is exact below 19 digits and a third of the cost.
@@ -469,12 +471,15 @@ class StraceReader:
             pid = self.pid
         else:
             pid = 0
-        if name is None:
-            body = line[prefix.end() :]
-            connection_only = _connection_only(body)
-        else:
+        if name is not None:
             body = line[prefix.end() - len(name) - 1 :]
             connection_only = name in CONNECTION_ONLY
+        elif resumed is not None:
+            body = line[prefix.end() - len(marker) :]
+            connection_only = resumed in CONNECTION_ONLY
+        else:
+            body = line[prefix.end() :]
+            connection_only = _connection_only(body)
         wanted = self.wanted
         if wanted is not None and connection_only and not wanted(pid) and pid not in self._pending:
             return None
@@ -485,6 +490,9 @@ class StraceReader:
                 body = body[:cut]
         if name is not None:
             return self._named_call(pid, name, body, stamp, lineno, line)
+        if resumed is not None and "\n" not in body:
+            rest = body[len(marker) :]
+            return self._resumed_call(pid, resumed, rest[1:] if rest.startswith(" ") else rest, stamp, lineno, line)
         head = body[:1]
         if head not in _SPECIAL_HEADS:
             return self._call(pid, body, stamp, lineno, line)
@@ -530,7 +538,10 @@ class StraceReader:
         if match is None:
             self._bad(lineno)
             return None
-        name, rest = match.group(1), match.group(2)
+        return self._resumed_call(pid, match.group(1), match.group(2), stamp, lineno, line)
+
+    def _resumed_call(self, pid: int, name: str, rest: str, stamp: str | None, lineno: int, line: str) -> Record | None:
+        """The second half of ``name``: ``rest`` follows its ``<... name resumed>`` marker (and a space)."""
         cut, start = _split_result(rest)
         if cut == -1:
             if rest.endswith(_UNFINISHED):
@@ -621,16 +632,22 @@ def first_fd(args: str) -> tuple[int | None, str | None]:
     """The leading fd argument and its ``-y``/``-yy`` decoration, if any.
 
     The usual ``-yy`` shape, ``NN<...>`` followed by a comma, a space, a
-    parenthesis or nothing, is read with ``find`` and slicing, anything else
-    with ``_FD_RE``.
+    parenthesis or nothing, is read with ``find`` and slicing (a third of the
+    lines had gone to the regex: the ``->`` of a connected socket), anything
+    else with ``_FD_RE``.
     """
     cut = args.find("<")
     if cut > 0:
-        end = args.find(">", cut)
-        if end != -1 and args[end + 1 : end + 2] in _FD_ENDS:
-            digits = args[:cut]
-            if digits.isdecimal() and digits.isascii():
-                return int(digits) if len(digits) < 19 else saturated(digits), args[cut + 1 : end]
+        digits = args[:cut]
+        if digits.isdecimal() and digits.isascii():
+            end = args.find(">", cut)
+            while end != -1:  # a connected socket's ``[a->b]`` holds a ">" of its own
+                after = args[end + 1 : end + 2]
+                if after in _FD_ENDS:
+                    return int(digits) if len(digits) < 19 else saturated(digits), args[cut + 1 : end]
+                if after.isspace():
+                    break
+                end = args.find(">", end + 1)
     match = _FD_RE.match(args)
     if match is None:
         return None, None

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from stories import SOCK_DIR, WRAPPER, race_story, render, render_bracketed, shared_dir, shutdown_story, write_ff
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from fcgilint.evidence import analyse, strace
@@ -337,6 +337,54 @@ def test_grep_regex_and_python_scan_select_the_same_lines(tmp_path_factory, line
         python_lines = _flat(candidates_python(handle))
     assert _flat(candidates_grep(path)) == python_lines
 
+
+_RESUMED_PIECES = st.sampled_from(
+    [") = 0", ") = -1 ECONNRESET (Connection reset by peer)", " ", "  ", "<unfinished ...>", " <0.000010>", ">", "<",
+     '"", 8192', "resumed>", "<... ", "\r", "\t", "x", "9", "\u00e9", "..."]
+)
+
+
+@given(
+    st.sampled_from(["read", "accept", "accept4", "clone3", "poll", "x9", "\u00e9t\u00e9"]),
+    st.lists(_RESUMED_PIECES, max_size=8).map("".join),
+    st.sampled_from(["700 10:00:00.000001 ", "[pid 700] ", "700 1700000000.000001 ", "", "  700  "]),
+)
+@example("read", " ) = 0", "700 ")
+@example("read", "  ) = 0 <0.000010>", "700 ")
+@example("read", ") = 0 <0.000010>", "")
+@example("poll", " <unfinished ...>", "700 ")
+def test_resumed_line_parses_the_same_with_or_without_the_prefix_shortcut(name: str, rest: str, head: str) -> None:
+    """The ``<... name resumed>`` marker is read with the pid and time; with that shortcut disabled (the pattern
+    made unable to match a marker), the full pattern reads the line, and both give the same record."""
+    line = f"{head}<... {name} resumed>{rest}"
+    pending = f"{head}{name}(3, <unfinished ...>"
+    slow = re.compile(strace._PREFIX_RE.pattern.replace(r"resumed>)", r"resumed>(?!))"))
+    assert slow.pattern != strace._PREFIX_RE.pattern
+    fast_reader, slow_reader = StraceReader(Path("-")), StraceReader(Path("-"))
+    fast = [fast_reader.parse(1, pending), fast_reader.parse(2, line)]
+    saved, strace._PREFIX_RE = strace._PREFIX_RE, slow
+    try:
+        assert [slow_reader.parse(1, pending), slow_reader.parse(2, line)] == fast
+    finally:
+        strace._PREFIX_RE = saved
+    assert (fast_reader.corrupt, fast_reader._pending) == (slow_reader.corrupt, slow_reader._pending)
+
+
+_FD_PIECES = st.sampled_from(
+    ["14", "0", "<", ">", "->", "UNIX-STREAM:[1", "]", ",", ")", " ", "\t", "x", '"', "\u0663"]
+)
+
+
+@given(st.sampled_from(["", "14<", "0<", " 3<"]), st.lists(_FD_PIECES, max_size=10).map("".join))
+@example("14<", "UNIX-STREAM:[1->2]>, 8192")
+@example("14<", "x>\t>,")
+@example("14<", "x>y")
+def test_first_fd_shortcut_reads_what_the_pattern_reads(head: str, tail: str) -> None:
+    """Read with ``find`` or with the pattern, any argument list gives the same fd and decoration."""
+    args = head + tail
+    match = strace._FD_RE.match(args)
+    expected = (strace.saturated(match.group(1)), match.group(2)) if match else (None, None)
+    assert first_fd(args) == expected
 
 def _flat(batches) -> list[tuple[int, str]]:
     return [line for batch in batches for line in batch]
