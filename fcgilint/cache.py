@@ -114,13 +114,13 @@ def _audit(event: str, args: tuple[object, ...]) -> None:
 
 
 def _stat(path: object, *args: object, **kwargs: object) -> os.stat_result:
-    if _active and not args and kwargs.get("dir_fd") is None:
+    if _active and not _active[-1].busy and not args and kwargs.get("dir_fd") is None:
         _active[-1].saw(path, bool(kwargs.get("follow_symlinks", True)))
     return _REAL_STAT(path, *args, **kwargs)  # type: ignore[arg-type]
 
 
 def _lstat(path: object, *args: object, **kwargs: object) -> os.stat_result:
-    if _active and not args and kwargs.get("dir_fd") is None:
+    if _active and not _active[-1].busy and not args and kwargs.get("dir_fd") is None:
         _active[-1].saw(path, False)
     return _REAL_LSTAT(path, *args, **kwargs)  # type: ignore[arg-type]
 
@@ -141,6 +141,36 @@ def recording() -> Iterator[Reads]:
         _active.pop()
         if not _active:
             os.stat, os.lstat = _REAL_STAT, _REAL_LSTAT
+
+
+@contextmanager
+def unrecorded() -> Iterator[None]:
+    """Files opened for the run's own machinery (a worker's shared memory, a module imported),
+    which are no question about the tree: not recorded, or a path gone by the next run would
+    make every re-check a miss."""
+    if not _active:
+        yield
+        return
+    reads, busy = _active[-1], _active[-1].busy
+    reads.busy = True
+    try:
+        yield
+    finally:
+        reads.busy = busy
+
+
+def is_recording() -> bool:
+    """True inside :func:`recording` (a forked worker inherits the state)."""
+    return bool(_active)
+
+
+def merge(reads: Reads) -> None:
+    """Add what a worker process of this run read to the record in progress; the first answer stays."""
+    if _active:
+        for key, signature in reads.stats.items():
+            _active[-1].stats.setdefault(key, signature)
+        for path, names in reads.listings.items():
+            _active[-1].listings.setdefault(path, names)
 
 
 def cache_dir() -> Path:

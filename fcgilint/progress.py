@@ -119,3 +119,9 @@ def advance(amount: int = 1) -> None:
     """Some work of the current stage is done."""
     if _meter is not None:
         _meter.advance(amount)
+
+
+def detach() -> None:
+    """In a forked worker: the parent draws the line, the worker's copy of the meter stays silent."""
+    global _meter
+    _meter = None

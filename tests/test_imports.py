@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "fcgilint"
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("base", ("fcgilint", "fcgilint.source", "fcgilint.exitcodes", "fcgilint.knowledge", "fcgilint.templates",
               "fcgilint.httpd_directives", "fcgilint.cache", "fcgilint.numbers", "fcgilint.regexes",
-              "fcgilint.progress")),
+              "fcgilint.progress", "fcgilint.workers")),
     ("load", ("fcgilint.load*",)),
     ("model", ("fcgilint.model", "fcgilint.routes")),
     ("capacity", ("fcgilint.capacity",)),  # derived from the model's classes

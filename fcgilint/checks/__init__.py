@@ -24,7 +24,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from fcgilint import progress
+import fcgilint.capacity
+from fcgilint import progress, workers
 from fcgilint.checks.declarative import check_for
 from fcgilint.checks.registry import CHECKS, Hit, NotChecked, Scope
 from fcgilint.findings import Finding, Related
@@ -45,27 +46,53 @@ class Outcome:
 
 
 def run(model: Model, rules: Iterable[Rule]) -> Outcome:
-    """Run every rule that has a check: findings one per root cause and sorted, notes in the order given."""
+    """Run every rule that has a check: findings one per root cause and sorted, notes in the order given.
+
+    On a big tree with ``FCGILINT_WORKERS=2`` the rules run on both cores (:mod:`fcgilint.workers`),
+    each rule whole in one process; the outcomes are joined in the rules' order, so the result is the
+    same either way.
+    """
     outcome = Outcome()
     homes = _directive_scopes(model)
     rules = list(rules)
     progress.begin("checks", "rules", len(rules))
-    for rule in rules:
-        progress.advance()
-        fn = check_for(rule) if rule.condition is not None else CHECKS.get(rule.id)
-        if fn is None:
-            continue
-        groups: dict[tuple[Location, str], list[Hit]] = {}
-        for item in fn(model):
-            if isinstance(item, NotChecked):
-                outcome.unchecked.append(item)
-            else:
-                groups.setdefault((item.location, _cause(item)), []).append(item)
-        outcome.findings.extend(_finding(rule, hits, homes) for hits in groups.values())
+    size = len(model.tree.directives) if model.tree is not None else 0
+    if size >= PARALLEL_DIRECTIVES and len(rules) > 1 and workers.usable():
+        if any(getattr(CHECKS.get(r.id), "__module__", None) == capacity.__name__ for r in rules):
+            fcgilint.capacity.of(model)  # read by several capacity rules: built once, before the fork
+        parts = workers.split_map(lambda rule: _rule(model, rule, homes), rules)
+    else:
+        parts = []
+        for rule in rules:
+            parts.append(_rule(model, rule, homes))
+            progress.advance()
+    for findings, unchecked in parts:
+        outcome.findings.extend(findings)
+        outcome.unchecked.extend(unchecked)
     _no_fix_into_htaccess(model, outcome.findings)
     _name_links(model, outcome.findings)
     outcome.findings.sort(key=Finding.sort_key)
     return outcome
+
+
+#: Directives from which the rules may run on both cores: below, the fork costs more than it could save.
+PARALLEL_DIRECTIVES = 20_000
+_Part = tuple[list[Finding], list[NotChecked]]
+
+
+def _rule(model: Model, rule: Rule, homes: dict[Location, list[str | None]]) -> _Part:
+    """One rule's findings (one per root cause) and notes."""
+    fn = check_for(rule) if rule.condition is not None else CHECKS.get(rule.id)
+    if fn is None:
+        return [], []
+    unchecked: list[NotChecked] = []
+    groups: dict[tuple[Location, str], list[Hit]] = {}
+    for item in fn(model):
+        if isinstance(item, NotChecked):
+            unchecked.append(item)
+        else:
+            groups.setdefault((item.location, _cause(item)), []).append(item)
+    return [_finding(rule, hits, homes) for hits in groups.values()], unchecked
 
 
 def _name_links(model: Model, findings: list[Finding]) -> None:
