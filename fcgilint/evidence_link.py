@@ -295,16 +295,40 @@ def error_logs(models: Iterable[Model]) -> dict[Path, str | None]:
     return {path: next(iter(owners)) if len(owners) == 1 else None for path, owners in writers.items()}
 
 
+def _wrapper_owners(models: list[Model]) -> dict[str, set[str | None]]:
+    """Each program an FcgidWrapper starts, and the ServerNames of the vhosts that run it (None: main server)."""
+    owners: dict[str, set[str | None]] = {}
+    for model in models:
+        for pc in model.classes:
+            if pc.apache_known:
+                owners.setdefault(program(pc), set()).add(pc.vhost.server_name if pc.vhost is not None else None)
+    return owners
+
+
 def attribute(evidence: EvidenceReport, models: Iterable[Model]) -> EvidenceReport:
-    """The evidence with each error-log line of a vhost's own ``ErrorLog`` given that vhost."""
+    """The evidence with the vhost the config tells: a vhost's own ``ErrorLog`` file, a wrapper only one vhost runs.
+
+    Only a config with ``<VirtualHost>`` sections names vhosts; the main
+    server's classes and a wrapper several vhosts share name none.
+    """
+    models = list(models)
     logs = error_logs(models)
-    if not logs:
-        return evidence
     files: dict[str, str | None] = {}
     for piece in evidence.pieces:
         if piece.origin not in files and piece.origin != "-":
             files[piece.origin] = logs.get(Path(piece.origin).resolve())
-    return evidence.attributed(files)
+    evidence = evidence.attributed(files) if logs else evidence
+    owners = _wrapper_owners(models)
+
+    def owner(wrapper: str | None) -> str | None:
+        hosts = owners.get(wrapper or "", set())
+        return next(iter(hosts)) if len(hosts) == 1 else None
+
+    detections = [replace(d, vhost=owner(d.wrapper)) if d.vhost is None and owner(d.wrapper) else d
+                  for d in evidence.detections]
+    inferred = [replace(i, vhost=owner(i.wrapper)) if i.vhost is None and owner(i.wrapper) else i
+                for i in evidence.inferred]
+    return replace(evidence, detections=detections, inferred=inferred)
 
 
 def link(findings: list[Finding], models: Iterable[Model], evidence: EvidenceReport) -> Linked:

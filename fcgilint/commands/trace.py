@@ -84,6 +84,13 @@ def trace(
         help="Also write a self-contained HTML page to this file: a timeline per process class (each php-cgi's life, "
              "its requests, every failure where it hit).",
     ),
+    httpd_config: Path = typer.Option(
+        None,
+        "--httpd-config",
+        help="The server's httpd config (directory or entry file): lines of a vhost's own ErrorLog, and failures of a "
+             "wrapper only one vhost runs, are named with that vhost.",
+    ),
+    root: Path = typer.Option(None, "--root", help="With --httpd-config: map its absolute paths into this directory."),
 ) -> None:
     """Entry point of ``fcgilint trace``."""
     from fcgilint.evidence import EvidenceError, analyse
@@ -106,6 +113,8 @@ def trace(
                 report = analyse(paths, progress=_progress_hook() if meter else None, labels=labels)
         if not report.recognised:
             raise _Refusal(f"nothing recognised in {', '.join(labels.get(p, str(p)) for p in paths)}: {UNRECOGNISED}")
+        if httpd_config is not None:
+            report = _with_config(report, httpd_config, root)
     except (_Refusal, EvidenceError) as exc:
         typer.echo(f"fcgilint: {exc}", err=True)
         raise typer.Exit(exitcodes.ERROR) from None
@@ -122,6 +131,20 @@ def trace(
             typer.echo(f"fcgilint: --output-file {output_file}: cannot write: {exc.strerror or exc}", err=True)
             raise typer.Exit(exitcodes.ERROR) from None
     raise typer.Exit(exitcodes.FINDINGS if report.detections else exitcodes.OK)
+
+
+def _with_config(report: EvidenceReport, config: Path, root: Path | None) -> EvidenceReport:
+    """The report with the vhosts the server's config tells (see ``fcgilint.evidence_link.attribute``)."""
+    from fcgilint.evidence_link import attribute
+    from fcgilint.pipeline import InputError, analyse
+    from fcgilint.settings import Choices, UsageError, resolve
+
+    try:
+        settings = resolve(Choices([config], root))
+        models = [analyse(target, settings.load, ()).model for target in settings.targets]
+    except (UsageError, InputError) as exc:
+        raise _Refusal(f"--httpd-config {config}: {exc}") from None
+    return attribute(report, models)
 
 
 def _inputs(files: list[Path], live: bool, seconds: int, output: Path, max_mb: int, pid: int | None) -> list[Path]:

@@ -145,7 +145,8 @@ def test_evidence_without_a_finding_is_a_note(tmp_path: Path) -> None:
     report = check_json(tmp_path, conf, *evidence_args("race", "strace.txt.gz"))
     assert report["findings"] == []
     assert report["notes"] == [
-        "the evidence shows 4 request-limit races but no FCG001 finding: the config checked may not be the one that ran"
+        "the evidence shows 4 request-limit races on 127.0.0.1 but no FCG001 finding for that vhost: the config "
+        "checked may not be the one that ran"  # its wrapper is that vhost's alone
     ]
 
 

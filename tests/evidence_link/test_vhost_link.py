@@ -163,3 +163,28 @@ def test_a_capture_that_exits_later_than_the_config_says_keeps_the_configs_fix(t
     (finding,) = check_json(tmp_path, conf, *evidence_args("race", "strace.txt.gz"))["findings"]
     assert finding["fix"]["description"].startswith("set FcgidMaxRequestsPerProcess 10 at ")
     assert not any("fix uses" in line or "withheld" in line for line in finding["evidence"])
+
+
+def test_trace_with_the_httpd_config_names_the_vhost_of_each_error_log(tmp_path: Path) -> None:
+    conf = two_sites(tmp_path)
+    logs = tmp_path / "var" / "log" / "apache2"
+    a_log = write_log(logs / "a-error.log", failures(3))
+    b_log = write_log(logs / "b-error.log", [TOO_LONG])
+    args = ["trace", "--format", "json", str(a_log), str(b_log)]
+    alone = json.loads(invoke(args).stdout)["detections"]
+    assert {d["kind"]: d["vhost"] for d in alone} == {"fcgi-read-error": None, "request-too-long": None}
+    told = json.loads(invoke([*args, "--httpd-config", str(conf), "--root", str(tmp_path)]).stdout)["detections"]
+    assert {d["kind"]: d["vhost"] for d in told} == {"fcgi-read-error": "a.example", "request-too-long": "b.example"}
+    text = invoke(["trace", str(a_log), "--httpd-config", str(conf), "--root", str(tmp_path)]).stdout
+    assert "  vhost:   a.example" in text.splitlines()
+
+
+def test_a_wrapper_only_one_vhost_runs_names_that_vhost(tmp_path: Path) -> None:
+    conf = lab_tree(tmp_path, "race", wrappers=("other-wrapper", "php-wrapper"))
+    conf.write_text(conf.read_text().replace("ServerName 127.0.0.1", "ServerName shop.example"))
+    args = ["trace", "--format", "json", str(CAPTURES / "race" / "strace.txt.gz")]
+    told = json.loads(invoke([*args, "--httpd-config", str(conf), "--root", str(tmp_path)]).stdout)
+    assert [d["vhost"] for d in told["detections"] if d["kind"] == "request-limit-race"] == ["shop.example"]
+    assert [i["vhost"] for i in told["inferred"]] == ["shop.example"]
+    refused = invoke([*args, "--httpd-config", str(tmp_path / "nothing.conf")])
+    assert refused.code == 2 and refused.stderr.startswith("fcgilint: --httpd-config ")
