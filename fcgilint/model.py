@@ -96,6 +96,7 @@ class ProcessClass:
     line_call: PhpCall | None = None  # php-cgi started by the FcgidWrapper line itself, with its options
     kind: str = "wrapper"  # "wrapper" | "action"
     origin: list[Step] = field(default_factory=list)  # how a request reaches the program (kind "action")
+    script_aliased: bool = False  # the program's URL is mapped by ScriptAlias: mod_fcgid then needs no ExecCGI
 
     @property
     def call(self) -> PhpCall | None:
@@ -551,6 +552,7 @@ class Program:
     path: str
     action: Placed
     origin: list[Step]
+    script_aliased: bool
 
 
 def action_program(tree: ConfigTree, vhost: VHost | None) -> Program | None:
@@ -584,7 +586,7 @@ def action_program(tree: ConfigTree, vhost: VHost | None) -> Program | None:
     if target.decided_by is not None:
         origin.append(Step(f"{target.decided_by.name} {' '.join(target.decided_by.args)} applies to {name}: "
                            "mod_fcgid runs it as the FastCGI program", target.decided_by.location))
-    return Program(path, route.action, origin)
+    return Program(path, route.action, origin, alias is not None and alias.key == "scriptalias")
 
 
 def action_programs(tree: ConfigTree) -> list[tuple[VHost | None, Program]]:
@@ -613,7 +615,7 @@ def program_classes(
             unchecked.append(("PHP-side rules", f"{found.action.location}: the program {found.path} that this "
                               f"Action reaches is {problem}, so what php-cgi sees is unknown"))
         pc = build_class(tree, found.action, vhost, found.path, script, inis, kind="action")
-        pc.origin = found.origin
+        pc.origin, pc.script_aliased = found.origin, found.script_aliased
         classes.append(pc)
     return classes
 

@@ -98,6 +98,10 @@ class VirtualHost:
     /fcgi-bin/php-wrapper``, ``SetHandler fcgid-script`` in the program's <Directory>) or
     ``action-fcgi`` (``Action application/x-httpd-php /fcgi-bin/php.fcgi``, ``AddHandler fcgid-script
     .fcgi``)."""
+    program_alias: str = "ScriptAlias"
+    """How ``/fcgi-bin/`` is mapped for an Action route: ``ScriptAlias`` or ``Alias``."""
+    program_exec_cgi: bool = True
+    """Whether the program's <Directory> has ``Options +ExecCGI`` (else ``Options -ExecCGI``)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -442,8 +446,9 @@ class Lab:
             return []
         where = self.vhost_program(vhost).parent
         handler = "SetHandler fcgid-script" if vhost.route == "action" else "AddHandler fcgid-script .fcgi"
-        return [f'    ScriptAlias /fcgi-bin/ "{where}/"', f'    <Directory "{where}">', f"        {handler}",
-                "        Options +ExecCGI", "        Require all granted", "    </Directory>"]
+        options = "+ExecCGI" if vhost.program_exec_cgi else "-ExecCGI"
+        return [f'    {vhost.program_alias} /fcgi-bin/ "{where}/"', f'    <Directory "{where}">', f"        {handler}",
+                f"        Options {options}", "        Require all granted", "    </Directory>"]
 
     def render_wrapper(self) -> str:
         """The FastCGI wrapper; only the ``wrapper`` scenario sets the PHP limit here."""

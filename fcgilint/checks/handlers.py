@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import posixpath
 from collections.abc import Iterator
 
 from fcgilint import regexes
@@ -10,7 +11,7 @@ from fcgilint.checks.registry import Hit, check, vhost_scope
 from fcgilint.findings import Related
 from fcgilint.load.apache_tree import ConfigTree, Placed, VHost
 from fcgilint.templates import is_placeholder
-from fcgilint.model import Model
+from fcgilint.model import Model, ProcessClass
 from fcgilint.routes import document_root, fcgid_wrapper, php_route
 
 _SAMPLE = "index.php"
@@ -124,8 +125,8 @@ def execcgi_missing(model: Model) -> Iterator[Hit]:
     index = OptionsIndex(tree)
     for pc in model.classes:
         placed = pc.directive
-        path = _directory_of(placed) if placed is not None and pc.kind == "wrapper" else None
-        if placed is None or path is None or placed.vhost is not pc.vhost:  # an Action's ExecCGI is its program's
+        path = _requests_dir(pc)
+        if placed is None or path is None or placed.vhost is not pc.vhost:
             continue
         options = _options_for(index, placed, path)
         if options is None:
@@ -140,6 +141,15 @@ def execcgi_missing(model: Model) -> Iterator[Hit]:
             f"mod_fcgid refuses to run {pc.command} for requests here and httpd answers 403; add 'Options +ExecCGI'",
             related,
         )
+
+
+def _requests_dir(pc: ProcessClass) -> str | None:
+    """The directory whose Options mod_fcgid checks for the class's requests (``fcgid_handler``,
+    mod_fcgid.c L194: ExecCGI there, unless the URL was ScriptAliased): the FcgidWrapper's <Directory>,
+    or the directory of the program an Action reaches."""
+    if pc.kind == "action":
+        return None if pc.script_aliased else (posixpath.dirname(pc.command) or "/")
+    return _directory_of(pc.directive) if pc.directive is not None else None
 
 
 def _directory_of(placed: Placed) -> str | None:

@@ -174,3 +174,24 @@ def test_a_vhost_whose_php_goes_to_an_action_inherits_no_main_server_wrapper(tre
     })
     scopes = sorted((pc.kind, pc.vhost.server_name if pc.vhost else "") for pc in result.model.classes)
     assert scopes == [("action", "a.example"), ("wrapper", ""), ("wrapper", "b.example")]
+
+
+ALIASED_NO_EXECCGI = (
+    "    Alias /php/ /opt/php/\n"
+    "    <Directory /opt/php>\n        SetHandler fcgid-script\n    </Directory>\n"
+    "    AddHandler php-script .php\n    Action php-script /php/php-starter\n"
+)
+
+
+def test_an_action_program_outside_scriptalias_needs_execcgi_in_its_own_directory(tree) -> None:
+    result = _analyse(tree, {
+        "etc/apache2/apache2.conf": MAIN,
+        "etc/apache2/sites/a.conf": _site("a.example", route=ALIASED_NO_EXECCGI),  # Alias: ExecCGI needed, absent
+        # ScriptAlias: mod_fcgid needs no ExecCGI there
+        "etc/apache2/sites/b.conf": _site("b.example", route=SCRIPT_ALIAS.replace("        Options +ExecCGI\n", "")),
+        "opt/php/php-starter": RACES,
+        "srv/b.example/fcgi/php-wrapper": RACES,
+    })
+    (denied,) = [f for f in result.findings if f.rule == "FCG017"]
+    assert denied.location.file.endswith("sites/a.conf") and denied.location.line == 9  # the Action line
+    assert "Options for <Directory /opt/php> do not include ExecCGI" in denied.message

@@ -82,3 +82,26 @@ def test_the_fix_removes_the_race(lab: fcgidlab.Lab, served: dict[str, fcgidlab.
     lab.start()
     after = fcgidlab.drive(lab, fcgidlab.Workload(requests=600, concurrency=10, host=RACING), time_limit=90)
     assert after.load.statuses == {"200": 600}, after.load.statuses
+
+
+ALIASED, SCRIPT_ALIASED = "alias.test", "scriptalias.test"
+NO_EXECCGI = fcgidlab.Scenario(
+    name="action-execcgi",
+    fcgid_max_requests=20,
+    vhosts=(
+        fcgidlab.VirtualHost(ALIASED, fcgid_max_requests=20, route="action", program_alias="Alias",
+                             program_exec_cgi=False),
+        fcgidlab.VirtualHost(SCRIPT_ALIASED, fcgid_max_requests=20, route="action", program_exec_cgi=False),
+    ),
+)
+
+
+def test_an_action_program_needs_execcgi_unless_scriptaliased(start_lab, fcgilint) -> None:
+    """mod_fcgid.c L194: 403 without ExecCGI where the program lies, unless its URL was ScriptAliased."""
+    lab = start_lab(NO_EXECCGI)
+    assert lab.get("/info.php", ALIASED)[0] == 403
+    assert "does not have ExecCGI enabled" in lab.vhost_error_log(lab.vhost(ALIASED)).read_text()
+    assert lab.get("/info.php", SCRIPT_ALIASED)[0] == 200
+    denied = fcgilint("check", "--select", "FCG017", str(lab.conf))["findings"]
+    assert [f.get("vhost") for f in denied] == [ALIASED], denied
+    assert str(lab.vhost_program(lab.vhost(ALIASED)).parent) in denied[0]["message"]
