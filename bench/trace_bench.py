@@ -30,7 +30,6 @@ import json
 import os
 import random
 import re
-import resource
 import subprocess
 import sys
 import time
@@ -341,27 +340,31 @@ class _Timing:
     cpu: float = float("inf")
     rss_kib: int = 0
 
-    def add(self, wall: float, usage: resource.struct_rusage) -> None:
+    def add(self, wall: float, cpu: float, rss_kib: int) -> None:
         self.wall = min(self.wall, wall)
-        self.cpu = min(self.cpu, usage.ru_utime + usage.ru_stime)
-        self.rss_kib = max(self.rss_kib, usage.ru_maxrss)
+        self.cpu = min(self.cpu, cpu)
+        self.rss_kib = max(self.rss_kib, rss_kib)
+
+
+#: Runs a command and reports its wall time, CPU time and peak RSS on stderr. Linux folds the memory of the
+#: process that forks into the peak RSS of the child (across exec), so the benchmark, which holds a copy of the
+#: capture, starts the commands from this small process instead of forking them itself.
+_LAUNCHER = """
+import os, subprocess, sys, time
+start = time.perf_counter()
+proc = subprocess.Popen(sys.argv[1:], stderr=subprocess.DEVNULL)
+_, status, usage = os.wait4(proc.pid, 0)
+took = time.perf_counter() - start
+print(took, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, os.waitstatus_to_exitcode(status), file=sys.stderr)
+"""
 
 
 def _timed(cmd: list[str], timing: _Timing, env: dict[str, str] | None = None) -> tuple[int, bytes]:
-    """Run ``cmd`` and add its times to ``timing``; its exit status and output.
-
-    The usage comes from ``wait4`` on this one child, so the peak RSS is that of the command (the largest of
-    it and its children), not a high-water mark the benchmark's own memory leaves on every child it forks.
-    """
-    with open(os.devnull, "wb") as null:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=null, env=env)
-        out = proc.stdout.read() if proc.stdout is not None else b""
-        _, status, usage = os.wait4(proc.pid, 0)
-        took = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    timing.add(took, usage)
-    return proc.returncode, out
+    """Run ``cmd`` (through :data:`_LAUNCHER`) and add its times to ``timing``; its exit status and output."""
+    done = subprocess.run([sys.executable, "-c", _LAUNCHER, *cmd], capture_output=True, env=env, check=True)
+    wall, cpu, rss, status = done.stderr.split()
+    timing.add(float(wall), float(cpu), int(rss))
+    return int(status), done.stdout
 
 
 def main() -> int:
