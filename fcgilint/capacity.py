@@ -48,7 +48,7 @@ MPMS = ("event", "worker", "prefork")
 DEFAULT_RATE = 20.0
 
 
-@dataclass
+@dataclass(slots=True)
 class Figure:
     """A computed capacity number; ``number`` is None when it is unlimited or unknown (see ``shown``)."""
 
@@ -72,7 +72,7 @@ class Workers:
     ceiling: Figure
 
 
-@dataclass
+@dataclass(slots=True)
 class ClassCapacity:
     """One class: recycle length, ceilings, sustainable rate and idle floor."""
 

@@ -21,7 +21,7 @@ class Severity(Enum):
         return {"info": 0, "warning": 1, "error": 2}[self.value]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Related:
     """Another location involved in a finding (the other half of a mismatch)."""
 
@@ -48,7 +48,7 @@ class Fix:
     safe: bool = True
 
 
-@dataclass
+@dataclass(slots=True)
 class Finding:
     """A rule violation at a place, with the values and provenance behind it."""
 

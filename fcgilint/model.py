@@ -69,7 +69,7 @@ class Value:
         return self.number is not None
 
 
-@dataclass
+@dataclass(slots=True)
 class ProcessClass:
     """One FastCGI process class: a program mod_fcgid starts, in a server scope.
 
@@ -513,7 +513,7 @@ def build_class(
     return pc
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WrapperTarget:
     """What an FcgidWrapper line points at: a readable script, or why it is not one."""
 

@@ -35,7 +35,7 @@ class Location:
         return f"{self.file}:{self.line}"
 
 
-@dataclass
+@dataclass(slots=True)
 class SourceFile:
     """The decoded text of one file plus what is needed to write it back unchanged."""
 

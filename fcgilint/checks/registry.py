@@ -38,7 +38,7 @@ def vhost_scope(vhost: VHost | None, text: str) -> Scope:
     return Scope(vhost, text)
 
 
-@dataclass
+@dataclass(slots=True)
 class Hit:
     """What a check found; the engine adds the rule id and severity."""
 

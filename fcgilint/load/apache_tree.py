@@ -67,7 +67,7 @@ class LoadOptions:
     modules_exact: bool = False  # the module set is stated in full (as a profile does): others are absent
 
 
-@dataclass
+@dataclass(slots=True)
 class VHost:
     """A ``<VirtualHost>`` section: the unit mod_fcgid merges server values into."""
 

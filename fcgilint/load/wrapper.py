@@ -53,7 +53,7 @@ class Setting:
     note: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class PhpCall:
     """The command that runs php-cgi and the php.ini choices on its command line."""
 
@@ -65,7 +65,7 @@ class PhpCall:
     defines: dict[str, tuple[str, Location]] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(slots=True)
 class ScriptRun:
     """Result of simulating a wrapper: the environment php-cgi starts with and the call."""
 
@@ -258,7 +258,7 @@ def _split_separators(line: str) -> list[str]:
 _ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.S)
 
 
-@dataclass
+@dataclass(slots=True)
 class WrapperScript:
     """A wrapper file: readable as a shell script, or opaque (binary, other language)."""
 
