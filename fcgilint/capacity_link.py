@@ -69,11 +69,18 @@ def _slot_line(found: Detection, cc: capacity.ClassCapacity) -> str:
 
 
 def _slot_classes(found: Detection, model: Model) -> list[ProcessClass]:
+    """The classes of the command a slot failure names; of its vhost only, when the evidence names one the model has."""
     wrapper = (found.wrapper or "").strip()
-    return [
+    matched = [
         pc for pc in model.classes
         if pc.apache_known and wrapper and wrapper in (pc.command, pc.command.split()[0])
     ]
+    if found.vhost is None:
+        return matched
+    name = found.vhost.lower()
+    if not any(name in capacity.vhost_names(model, pc) for pc in model.classes):
+        return matched
+    return [pc for pc in matched if name in capacity.vhost_names(model, pc)]
 
 
 def compare(models: list[Model], evidence: EvidenceReport) -> Comparison:

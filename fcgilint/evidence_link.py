@@ -109,6 +109,8 @@ def summary(found: Detection) -> str:
         parts.append("pids " + " ".join(str(p) for p in found.pids))
     if found.socket:
         parts.append(f"socket {found.socket}")
+    if found.vhost:
+        parts.append(f"vhost {found.vhost}")
     if found.wrapper:
         parts.append(f"wrapper {found.wrapper}")
     if found.logged:
@@ -396,6 +398,7 @@ def unexplained(raw: list[Finding], checked: set[str], models: Iterable[Model], 
 
 def attach(report: Report, raw: list[Finding], models: list[Model], evidence: EvidenceReport) -> Report:
     """A check report with evidence on its findings; reader warnings and unexplained evidence become notes."""
+    evidence = attribute(evidence, models)
     linked = link(report.findings, models, evidence)
     extra, load_notes = capacity_link.spread(linked.findings, models, capacity_link.compare(models, evidence))
     rebuilt = {id(f): replace(f, evidence=[*f.evidence, *extra[id(f)]]) for f in linked.findings if id(f) in extra}

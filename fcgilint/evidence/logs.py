@@ -49,8 +49,11 @@ _ISO_PREFIX = re.compile(r"(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?)")
 _LEVEL_WORDS = frozenset(_LEVELS.split("|")) | {f"trace{n}" for n in range(1, 9)}
 #: A prefix is at most this long (syslog host and tag, a vhost name, a journald header).
 _MAX_PREFIX = 200
-#: A ServerName as ``%v`` prints it (``%v:%p`` adds the port); a letter in it, so a time or a number is none.
-_HOST = re.compile(r"^\[?(?=[\w.-]*[A-Za-z])([A-Za-z0-9_][\w.-]*)(?::\d+)?\]?$")
+#: A ServerName as ``%v`` prints it (``%v:%p`` adds the port): a name with a letter, or an IPv4 address (so a
+#: time or a bare number is none).
+_HOST = re.compile(
+    r"^\[?((?=[\w.-]*[A-Za-z])[A-Za-z0-9_][\w.-]*|\d{1,3}(?:\.\d{1,3}){3})(?::\d+)?\]?$"
+)
 #: A ``[%v]`` column first on the line, before the [time] or [module:level].
 _BRACKETED_HOST = re.compile(r"^\[(?=[\w.-]*[A-Za-z])[A-Za-z0-9_][\w.-]*(?::\d+)?\] (?=\[)")
 # An optional first field is %v or %v:%p (Debian's vhost_combined).

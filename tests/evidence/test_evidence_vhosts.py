@@ -37,6 +37,8 @@ def _write(path: Path, *lines: str) -> Path:
 @pytest.mark.parametrize(("prefix", "vhost"), [
     ("shop.example.org ", "shop.example.org"),  # ErrorLogFormat "%v [%t] ..."
     ("shop.example.org:443 ", "shop.example.org"),  # "%v:%p"
+    ("127.0.0.1 ", "127.0.0.1"),  # a ServerName that is an address
+    ("1234 ", None),
     ("[shop.example.org] ", "shop.example.org"),  # "[%v] [%t] ..."
     ("Dec  1 10:00:01 web01 apache2[123]: ", None),  # syslog: the machine's name and a tag, not a vhost
     ("2026-12-01T10:00:01+00:00 web01 apache2[123]: ", None),  # journald / RFC 5424

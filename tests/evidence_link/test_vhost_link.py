@@ -188,3 +188,17 @@ def test_a_wrapper_only_one_vhost_runs_names_that_vhost(tmp_path: Path) -> None:
     assert [i["vhost"] for i in told["inferred"]] == ["shop.example"]
     refused = invoke([*args, "--httpd-config", str(tmp_path / "nothing.conf")])
     assert refused.code == 2 and refused.stderr.startswith("fcgilint: --httpd-config ")
+
+
+def test_a_slot_failure_in_one_vhosts_log_is_set_beside_that_vhosts_class_only(tmp_path: Path) -> None:
+    conf = two_sites(tmp_path)
+    conf.write_text(conf.read_text().replace("/srv/bin/b-wrapper", "/srv/bin/a-wrapper"))  # one program, two classes
+    slot = ("[Fri Nov 27 22:15:04.000000 2026] [fcgid:warn] [pid 25482:tid 25503] [client 127.0.0.1:47459] "
+            "mod_fcgid: can't apply process slot for /srv/bin/a-wrapper")
+    b_log = write_log(tmp_path / "var" / "log" / "apache2" / "b-error.log", [slot])
+    outcome = invoke(["check", "--root", str(tmp_path), "--format", "json", "--select", "FCG021", str(conf),
+                      "--evidence", str(b_log)])
+    (finding,) = json.loads(outcome.stdout)["findings"]  # one root cause, the place both classes share
+    assert finding["vhosts"] == ["a.example", "b.example"]
+    slots = [line for line in finding["evidence"] if "'can't apply process slot'" in line]
+    assert len(slots) == 1, finding["evidence"]  # b.example's class only, not once per class of the program

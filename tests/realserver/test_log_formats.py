@@ -15,16 +15,16 @@ import fcgidlab
 
 pytestmark = pytest.mark.real_server
 
-FORMATS = {  # name: (ErrorLogFormat, whether the lines carry a time trace can read)
-    "vhost-column": ("%v [%t] [%m:%l] [pid %P:tid %T] [client %a] %M", True),
-    "no-timestamps": ("[%m:%l] [pid %P] %M", False),
-    "iso-time-no-brackets": ("%{cu}t %v %l %M", True),
+FORMATS = {  # name: (ErrorLogFormat, whether the lines carry a time trace can read, the vhost they name)
+    "vhost-column": ("%v [%t] [%m:%l] [pid %P:tid %T] [client %a] %M", True, "127.0.0.1"),
+    "no-timestamps": ("[%m:%l] [pid %P] %M", False, None),
+    "iso-time-no-brackets": ("%{cu}t %v %l %M", True, "127.0.0.1"),
 }
 
 
 @pytest.mark.parametrize("name", sorted(FORMATS))
 def test_trace_reads_the_layouts_httpd_writes(name: str, fcgilint) -> None:
-    layout, timed = FORMATS[name]
+    layout, timed, vhost = FORMATS[name]
     lines = ("<Directory />", "    AllowOverride All", "</Directory>", f'ErrorLogFormat "{layout}"')
     lab = fcgidlab.Lab.create(fcgidlab.Scenario(name=f"log-{name}", fcgid_max_requests=20, extra_conf=lines))
     broken = lab.docroot / "broken"
@@ -40,6 +40,7 @@ def test_trace_reads_the_layouts_httpd_writes(name: str, fcgilint) -> None:
         assert found["php-directive-without-mod-php"]["count"] == 3
         assert found["php-directive-without-mod-php"]["rule"] == "FCG018"
         assert (found["php-directive-without-mod-php"]["first"] is not None) is timed
+        assert found["php-directive-without-mod-php"]["vhost"] == vhost  # %v: the lab's ServerName
         assert report["inputs"] == [{"file": str(lab.error_log), "kind": "error"}]
     finally:
         lab.stop()
