@@ -137,12 +137,13 @@ def _refused_in_htaccess(refused: Refused) -> Hit:
     where = next((s.open.args[0].value for s, _ in reversed(placed.containers) if s.open.args), "the directory")
     remedy = ("set it in the vhost's config" if placed.key not in OVERRIDES
               else "name it in that directory's AllowOverrideList, or set it in the vhost's config")
+    name = refused.shown
     if refused.fatal:
-        return Hit(placed.location, f"{placed.name} not allowed here: {refused.reason}, so httpd answers every request "
-                   f"under {where} with 500 ('{placed.name} not allowed here') and no line of this file takes "
+        return Hit(placed.location, f"{name} not allowed here: {refused.reason}, so httpd answers every request "
+                   f"under {where} with 500 ('{name} not allowed here') and no line of this file takes "
                    f"effect; {remedy}")
-    return Hit(placed.location, f"{placed.name} is ignored: {refused.reason}; AllowOverride Nonfatal makes httpd skip "
-               f"it ('{placed.name} in .htaccess forbidden by AllowOverride'); {remedy}", severity=Severity.WARNING)
+    return Hit(placed.location, f"{name} is ignored: {refused.reason}; AllowOverride Nonfatal makes httpd skip "
+               f"it ('{name} in .htaccess forbidden by AllowOverride'); {remedy}", severity=Severity.WARNING)
 
 
 def _context(placed: Placed, directive: knowledge.Directive) -> Iterator[Hit]:

@@ -243,6 +243,8 @@ class _Loader:
         self.forgiven: set[tuple[str, int]] = set()
         self.envvars: dict[str, str] = {}
         self.in_htaccess = False
+        # sections of the .htaccess being read (their open line, last line): httpd checks them like directives
+        self.htaccess_sections: list[tuple[Placed, int | None]] = []
         stated = {module_key(m) for m in options.modules}
         profiles = stated & MODULE_PROFILES.keys()
         base = frozenset().union(*(MODULE_PROFILES[p] for p in profiles)) if profiles else DEFAULT_MODULES
@@ -338,6 +340,9 @@ class _Loader:
     ) -> None:
         key = node.key
         args = self.arguments(node.open)
+        if self.in_htaccess:
+            opened = Placed(line=node.open, file=file, args=args, vhost=vhost, containers=containers, htaccess=True)
+            self.htaccess_sections.append((opened, node.close.lineno if node.close is not None else None))
         if key in CONDITIONAL_SECTIONS:
             guessed = self._guessed_module(key, args, Location(file.source.display, node.open.lineno))
             if self.condition(key, args):
@@ -567,6 +572,11 @@ class Refused:
     placed: Placed
     reason: str  # e.g. "AllowOverride None (file:line) does not include FileInfo, and ..."
     fatal: bool  # True: every request under the directory is a 500; False: Nonfatal=Override ignores it
+    section: bool = False  # an <IfModule>, <Files>, ... line (httpd names it with its '<')
+
+    @property
+    def shown(self) -> str:
+        return f"<{self.placed.name}" if self.section else self.placed.name
 
 
 @dataclass(frozen=True)
@@ -628,7 +638,7 @@ def _override(overrides: list[Override], path: str) -> tuple[Overrides, Containe
     words = {a.lower() for a in override.args} if override is not None else set()
     classes = {w.partition("=")[0] for w in words} & _ALL_CLASSES | (_ALL_CLASSES if "all" in words else set())
     nonfatal = bool(words & {"nonfatal=override", "nonfatal=all"})
-    names = {a.lower() for a in listed.args} - {"none"} if listed is not None else set()
+    names = {a.lower().lstrip("<") for a in listed.args} - {"none"} if listed is not None else set()
     nearest = max(best.values(), key=lambda b: b[:2])[2]
     return Overrides(frozenset(classes), frozenset(names), nonfatal, override, listed), nearest.containers
 
@@ -669,26 +679,48 @@ def read_htaccess(loader: _Loader) -> None:
     for config_path, context, allowed in reads:
         if os.path.isfile(tree.paths.to_host(config_path)):
             start = len(tree.directives)
+            loader.htaccess_sections = []
             loader.load_file(config_path, None, context)
-            _enforce(tree, start, allowed)
+            _enforce(tree, start, allowed, loader.htaccess_sections)
     loader.in_htaccess = False
     tree._index = None  # the lookups index the directives read so far
 
 
-def _enforce(tree: ConfigTree, start: int, allowed: Overrides) -> None:
+def _unmatched(section: Placed, allowed: Overrides) -> str:
+    """What Nonfatal=Override does to a refused section: skips its opening line, so the closing one fails."""
+    if not allowed.nonfatal:
+        return ""
+    return (f"; Nonfatal=Override skips only the opening line, and the closing one then fails "
+            f"('</{section.name}> without matching <{section.name}> section')")
+
+
+def _enforce(tree: ConfigTree, start: int, allowed: Overrides, sections: list[tuple[Placed, int | None]]) -> None:
     """Apply AllowOverride/AllowOverrideList to the lines just read from one .htaccess.
 
-    A refused line makes httpd fail every request of the directory (the file never takes effect),
-    or, under Nonfatal=Override, is skipped alone; either way it leaves the tree and is kept in
-    ``tree.refused`` for FCG007."""
+    A refused line or section (``<IfModule>`` needs any override class, ``<Files>`` too) makes httpd
+    fail every request of the directory, so the file never takes effect; under Nonfatal=Override a
+    refused line is skipped alone, but a refused section is not: only its opening line is skipped,
+    and its closing line then fails ("</IfModule> without matching <IfModule> section"). All three
+    checked on the real server. What is refused leaves the tree and is kept in ``tree.refused``
+    for FCG007, in line order; lines inside a refused section are not judged (httpd stops there)."""
     read = tree.directives[start:]
-    refused = [(p, why) for p in read if (why := allowed.refuses(p)) is not None]
-    if not refused:
+    found = [Refused(p, why + _unmatched(p, allowed), True, section=True) for p, _end in sections
+             if (why := allowed.refuses(p)) is not None]
+    fatal = not allowed.nonfatal or bool(found)
+    spans = [(p.file, p.line.lineno, end if end is not None else p.line.lineno) for p, end in sections
+             if any(r.placed is p for r in found)]
+
+    def inside(placed: Placed) -> bool:  # httpd never looks into a section it refused
+        return any(placed.file is f and first < placed.line.lineno <= last for f, first, last in spans)
+
+    kept = [p for p in read if not inside(p)]
+    found += [Refused(p, why, fatal) for p in kept if (why := allowed.refuses(p)) is not None]
+    if not found:
         return
-    fatal = not allowed.nonfatal
-    tree.refused += [Refused(p, why, fatal) for p, why in refused]
-    dropped = {id(p) for p, _ in refused}
-    tree.directives[start:] = [] if fatal else [p for p in read if id(p) not in dropped]
+    found.sort(key=lambda r: r.placed.line.lineno)
+    tree.refused += found
+    dropped = {id(r.placed) for r in found}
+    tree.directives[start:] = [] if fatal else [p for p in kept if id(p) not in dropped]
 
 
 def _document_root(tree: ConfigTree, vhost: VHost | None) -> str | None:

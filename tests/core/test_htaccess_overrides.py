@@ -86,3 +86,23 @@ def test_allowoverride_classes_are_matched_per_directive(tree) -> None:
     assert [(line, message.split(":")[0]) for line, _s, message in _refused(result)] == [
         (3, "FcgidWrapper not allowed here")
     ]
+
+
+def test_a_section_needs_an_override_class_too_as_cpanel_writes_it(tree) -> None:
+    cpanel = "<IfModule fcgid_module>\n    " + WRAP + "</IfModule>\n"
+    result = _analyse(tree, "        AllowOverride None\n        AllowOverrideList FcgidWrapper\n", cpanel)
+    assert result.model.classes == []
+    ((line, severity, message),) = _refused(result)  # httpd stops at the section: its body is not judged
+    assert line == 1 and severity is Severity.ERROR and message.startswith("<IfModule not allowed here: ")
+    assert "does not include any class" in message
+    allowed = _analyse(tree, "        AllowOverride FileInfo\n", cpanel)
+    assert len(allowed.model.classes) == 1 and _refused(allowed) == []
+
+
+def test_nonfatal_does_not_save_a_refused_section(tree) -> None:
+    result = _analyse(tree, "        AllowOverride Nonfatal=Override\n        AllowOverrideList FcgidWrapper\n",
+                      WRAP + "<IfModule mime_module>\n    AddType text/plain .txt\n</IfModule>\n")
+    assert result.model.classes == []
+    ((line, severity, message),) = _refused(result)
+    assert line == 2 and severity is Severity.ERROR
+    assert "('</IfModule> without matching <IfModule> section')" in message

@@ -8,7 +8,9 @@ All three docroots have ``AllowOverride None``-like settings and ``AllowOverride
 * ``refused.test``: also ``AddHandler``, which neither directive allows: every request is a 500
   ("AddHandler not allowed here"), the wrapper never runs;
 * ``skipped.test``: ``AllowOverride Nonfatal=Override`` and ``Options -Indexes``: the refused line is
-  skipped, the wrapper runs, covered by ``FcgidMaxRequestsPerProcess 20``.
+  skipped, the wrapper runs, covered by ``FcgidMaxRequestsPerProcess 20``;
+* ``section.test``: an ``<IfModule>`` section, which needs an override class like any directive: a 500
+  ("<IfModule not allowed here").
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import fcgidlab
 
 pytestmark = pytest.mark.real_server
 
-LISTED, REFUSED, SKIPPED = "listed.test", "refused.test", "skipped.test"
+LISTED, REFUSED, SKIPPED, SECTION = "listed.test", "refused.test", "skipped.test", "section.test"
 ONLY_THE_WRAPPER = ("AllowOverride None", "AllowOverrideList FcgidWrapper")
 SCENARIO = fcgidlab.Scenario(
     name="allowoverridelist",
@@ -30,6 +32,8 @@ SCENARIO = fcgidlab.Scenario(
                              overrides=ONLY_THE_WRAPPER),
         fcgidlab.VirtualHost(SKIPPED, fcgid_max_requests=20, htaccess=("Options -Indexes",),
                              overrides=("AllowOverride Nonfatal=Override", "AllowOverrideList FcgidWrapper")),
+        fcgidlab.VirtualHost(SECTION, fcgid_max_requests=0, overrides=ONLY_THE_WRAPPER,
+                             htaccess=("<IfModule mime_module>", "AddType text/plain .txt", "</IfModule>")),
     ),
 )
 
@@ -43,7 +47,7 @@ def lab(start_lab) -> fcgidlab.Lab:
 def served(lab: fcgidlab.Lab) -> dict[str, fcgidlab.Evidence]:
     return {
         host: fcgidlab.drive(lab, fcgidlab.Workload(requests=400, concurrency=10, host=host), time_limit=90)
-        for host in (LISTED, REFUSED, SKIPPED)
+        for host in (LISTED, REFUSED, SKIPPED, SECTION)
     }
 
 
@@ -52,15 +56,18 @@ def test_the_server_reads_refuses_or_skips_each_htaccess(lab: fcgidlab.Lab, serv
     assert served[REFUSED].load.statuses == {"500": 400}, served[REFUSED].load.statuses
     assert "AddHandler not allowed here" in lab.vhost_error_log(lab.vhost(REFUSED)).read_text()
     assert served[SKIPPED].load.statuses == {"200": 400}, served[SKIPPED].load.statuses
+    assert served[SECTION].load.statuses == {"500": 400}, served[SECTION].load.statuses
+    assert "<IfModule not allowed here" in lab.vhost_error_log(lab.vhost(SECTION)).read_text()
 
 
 def test_fcgilint_says_the_same_per_vhost(lab: fcgidlab.Lab, served, fcgilint) -> None:
     assert served[LISTED].server_500s() > 0
     report = fcgilint("check", "--select", "FCG001", "--select", "FCG007", str(lab.conf))
     races = [f.get("vhost", f.get("vhosts")) for f in report["findings"] if f["rule"] == "FCG001"]
-    assert races == [LISTED], report["findings"]  # refused.test runs no PHP at all, skipped.test is covered
-    htaccess = {str(lab.vhost_docroot(lab.vhost(host)) / ".htaccess"): host for host in (REFUSED, SKIPPED)}
+    assert races == [LISTED], report["findings"]  # refused/section.test run no PHP at all, skipped.test is covered
+    htaccess = {str(lab.vhost_docroot(lab.vhost(host)) / ".htaccess"): host for host in (REFUSED, SKIPPED, SECTION)}
     refused = {htaccess[f["file"]]: f for f in report["findings"] if f["rule"] == "FCG007" and f["file"] in htaccess}
     assert refused[REFUSED]["severity"] == "error" and refused[REFUSED]["line"] == 2
     assert refused[REFUSED]["message"].startswith("AddHandler not allowed here")
     assert refused[SKIPPED]["severity"] == "warning" and refused[SKIPPED]["message"].startswith("Options is ignored")
+    assert refused[SECTION]["line"] == 2 and refused[SECTION]["message"].startswith("<IfModule not allowed here")
