@@ -82,7 +82,8 @@ def discover_entries(top: Path) -> list[Path]:
 
 
 def _rule_ids(ids: list[str], known: set[str], origin: str) -> set[str]:
-    wanted = {i.upper() for i in ids}
+    """Ids from repeated options, each of which may also list several (``FCG001,FCG007``, as ruff takes them)."""
+    wanted = {i.upper() for text in ids for i in text.replace(",", " ").split()}
     unknown = sorted(wanted - known)
     if unknown:
         raise UsageError(f"{origin}: unknown rule id(s): {', '.join(unknown)}")

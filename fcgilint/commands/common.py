@@ -20,8 +20,8 @@ ModuleOpt = typer.Option(
          "Without LoadModule lines or this, common modules are assumed (README: modules). Repeatable.")
 WithoutOpt = typer.Option([], "--without-module", help="Treat this module as not loaded (e.g. fcgid). Repeatable.")
 DefineOpt = typer.Option([], "--define", "-D", help="Define NAME or NAME=VALUE for <IfDefine> and ${NAME}. Repeatable.")
-SelectOpt = typer.Option([], "--select", help="Only these rule ids. Repeatable.")
-IgnoreOpt = typer.Option([], "--ignore", help="Skip these rule ids. Repeatable.")
+SelectOpt = typer.Option([], "--select", help="Only these rule ids (comma-separated or repeated).")
+IgnoreOpt = typer.Option([], "--ignore", help="Skip these rule ids (comma-separated or repeated).")
 EvidenceOpt = typer.Option(
     [],
     "--evidence",

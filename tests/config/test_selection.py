@@ -46,3 +46,15 @@ def test_what_httpd_accepts_stays_deselected(tmp_path: Path) -> None:
         selected = invoke([*CHECK, "--select", "FCG007"])
         assert {r for r, _ in findings(selected.stdout)} == {"FCG007"}
         assert findings(invoke([*CHECK, "--select", "FCG013"]).stdout) == []
+
+
+def test_rule_ids_may_be_listed_in_one_option(tmp_path: Path) -> None:
+    """``--select FCG007,FCG013`` (ruff's spelling) selects what two --select options do; an unknown id still fails."""
+    files = {"etc/apache2/apache2.conf": "FcgidMaxRequestsPerProcess 10k\nFcgidInitialEnv PHP_FCGI_CHILDREN #0\n"}
+    with chdir(make_repo(tmp_path, files)):
+        repeated = invoke([*CHECK, "--select", "FCG007", "--select", "FCG013"])
+        listed = invoke([*CHECK, "--select", "FCG007,FCG013"])
+        assert findings(listed.stdout) == findings(repeated.stdout) != []
+        assert {r for r, _ in findings(invoke([*CHECK, "--ignore", "FCG007, FCG013"]).stdout)} & {"FCG007"} == set()
+        unknown = invoke([*CHECK, "--select", "FCG007,FCG999"])
+    assert unknown.code == 2 and "unknown rule id(s): FCG999" in unknown.stderr
