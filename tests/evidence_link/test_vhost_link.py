@@ -202,3 +202,16 @@ def test_a_slot_failure_in_one_vhosts_log_is_set_beside_that_vhosts_class_only(t
     assert finding["vhosts"] == ["a.example", "b.example"]
     slots = [line for line in finding["evidence"] if "'can't apply process slot'" in line]
     assert len(slots) == 1, finding["evidence"]  # b.example's class only, not once per class of the program
+
+
+def test_fix_claims_a_vhosts_failures_only_under_that_vhosts_fix(tmp_path: Path) -> None:
+    conf = two_sites(tmp_path)
+    a_log = write_log(tmp_path / "var" / "log" / "apache2" / "a-error.log", failures(3))
+    outcome = invoke(["fix", "--root", str(tmp_path), "--select", "FCG001", str(conf), "--evidence", str(a_log)])
+    assert outcome.code == 0, outcome.stderr
+    blocks = outcome.stdout.split("fixed FCG001 ")[1:]
+    assert len(blocks) == 2
+    removes = {("a.example" in block.splitlines()[0]): [l for l in block.splitlines() if "removes:" in l]
+               for block in blocks}
+    assert removes[True] and removes[True][0].startswith("    removes: 3 'error reading data from FastCGI server'")
+    assert removes[False] == []
