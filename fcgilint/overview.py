@@ -5,18 +5,18 @@ handler a PHP file gets, then each process class mod_fcgid spawns there (wrapper
 php-cgi, the php.ini chosen and why) and the values the rules compare, each with
 the file:line that decided it. The view is a list of scopes, each a list of
 :class:`Part` made by the functions in :data:`PARTS`; a new view of the same
-model is one more function in that list, and both the text and the JSON rendering
-pick it up: :func:`capacity_parts` adds what each class sustains and holds.
+model is one more function in that list, and every format of ``show`` picks it up
+(:class:`fcgilint.report.Overview`, rendered by :mod:`fcgilint.formats`):
+:func:`capacity_parts` adds what each class sustains and holds.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from fcgilint import __version__, capacity
+from fcgilint import capacity
 from fcgilint.load.apache_tree import VHost
 from fcgilint.model import Model, ProcessClass, Value
 from fcgilint.routes import document_root, php_route
@@ -192,22 +192,3 @@ def build(model: Model) -> list[ScopeView]:
     """The view of every scope: the main server first, then each vhost in config order."""
     scopes: list[VHost | None] = [None, *(model.tree.vhosts if model.tree is not None else [])]
     return [ScopeView(vhost, [part for fn in PARTS for part in fn(model, vhost)]) for vhost in scopes]
-
-
-def render_json(views: list[ScopeView], notes: list[str]) -> str:
-    return json.dumps({"version": __version__, "scopes": [v.to_json() for v in views], "notes": notes}, indent=2) + "\n"
-
-
-def render_text(views: list[ScopeView], notes: list[str]) -> str:
-    lines: list[str] = []
-    for view in views:
-        lines.append(view.title)
-        for part in view.parts:
-            lines.append(f"  {part.title}" + (f" ({part.location})" if part.location else ""))
-            width = max((len(r.name) for r in part.rows), default=0)
-            for row in part.rows:
-                detail = ", ".join(x for x in (str(row.location) if row.location else "", row.why) if x)
-                lines.append(f"    {row.name.ljust(width)}  {row.value}" + (f"  [{detail}]" if detail else ""))
-        lines.append("")
-    lines.extend(f"note: {n}" for n in notes)
-    return "\n".join(lines).rstrip("\n") + "\n"

@@ -3,7 +3,7 @@
 Each command builds one report document and hands it to :func:`fcgilint.formats.render`:
 ``check`` a :class:`Report`, ``fix`` a :class:`FixReport` (what was changed and declined, and a
 :class:`Report` of what remains), ``trace`` a :class:`TraceReport`, ``rules`` a
-:class:`Catalogue`, ``rules --test`` :class:`ExampleRuns`. The documents hold plain data,
+:class:`Catalogue`, ``rules --test`` :class:`ExampleRuns`, ``show`` an :class:`Overview`. The documents hold plain data,
 computed by the command, so the formats need nothing of the layers above this one, and no
 command prints a report its own way.
 """
@@ -18,6 +18,7 @@ from fcgilint.source import SourceIndex
 if TYPE_CHECKING:  # kept out of start-up: the rules module loads the YAML parser
     from fcgilint.evidence import Detection, EvidenceReport
     from fcgilint.findings import Finding, Fix
+    from fcgilint.overview import ScopeView
     from fcgilint.rules import Rule
     from fcgilint.source import Location
 
@@ -144,3 +145,12 @@ class TraceReport:
 
     kind: ClassVar[str] = "trace"
     evidence: EvidenceReport
+
+
+@dataclass
+class Overview:
+    """What ``show`` shows: per scope (the main server, then each vhost) what the model believes, and the notes."""
+
+    kind: ClassVar[str] = "show"
+    scopes: list[ScopeView]
+    notes: list[str] = field(default_factory=list)

@@ -29,11 +29,14 @@ def show(
 ) -> None:
     """Show, per virtual host, the .php handler route, each process class and its values with file:line."""
     from fcgilint import overview
+    from fcgilint.formats import render, unavailable
     from fcgilint.pipeline import InputError, analyse
+    from fcgilint.report import Overview
     from fcgilint.settings import Choices, UsageError, resolve
 
-    if output_format not in ("text", "json"):
-        raise common.fail(f"--format {output_format}: use text or json")
+    problem = unavailable("show", output_format)
+    if problem is not None:
+        raise common.fail(problem)
     choices = Choices(list(paths or []), root, module, without_module, define, config=config, sets=set_values)
     try:
         settings = resolve(choices)
@@ -42,8 +45,7 @@ def show(
         raise common.fail(str(exc)) from None
     views = [view for result in results for view in overview.build(result.model)]
     notes = [note for result in results for note in result.notes]
-    render = overview.render_json if output_format == "json" else overview.render_text
-    typer.echo(render(views, notes), nl=False)
+    typer.echo(render(output_format, Overview(views, notes)), nl=False)
     raise typer.Exit(exitcodes.OK)
 
 

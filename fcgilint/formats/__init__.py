@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from fcgilint.formats.text import TextOptions
-    from fcgilint.report import Catalogue, ExampleRuns, FixReport, Report, TraceReport
+    from fcgilint.report import Catalogue, ExampleRuns, FixReport, Overview, Report, TraceReport
 
-    Document = Report | FixReport | TraceReport | Catalogue | ExampleRuns
+    Document = Report | FixReport | TraceReport | Catalogue | ExampleRuns | Overview
 
 FORMATS = ("text", "json", "sarif", "github", "junit", "gitlab", "checkstyle", "rdjson")
 #: The formats of each document kind, the first one the default. ``rules`` calls its text ``table``.
@@ -26,6 +26,7 @@ AVAILABLE: dict[str, tuple[str, ...]] = {
     "trace": ("text", "json", "sarif", "github"),
     "rules": ("table", "json", "markdown"),
     "examples": ("text", "json"),
+    "show": ("text", "json"),
 }
 _MODULES = {
     "text": "text", "json": "json_format", "sarif": "sarif", "github": "github", "junit": "junit",

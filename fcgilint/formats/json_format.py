@@ -5,7 +5,8 @@
 ``evidence`` (:meth:`Finding.to_json`). ``fix``: ``version``, ``runs`` (per target what was
 fixed, declined and what remains, the findings in the same shape) and ``notes``. ``trace``: the
 document of docs/trace.md. ``rules``: ``rules``, one object per rule. ``rules --test``:
-``version``, ``examples`` (one object per example run) and ``notes``.
+``version``, ``examples`` (one object per example run) and ``notes``. ``show``: ``version``,
+``scopes`` (the main server, then each vhost, with its parts and their rows) and ``notes``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from fcgilint import __version__
 from fcgilint.formats import clean
-from fcgilint.report import Catalogue, Change, ExampleRuns, FixReport, FixRun, Report, TraceReport
+from fcgilint.report import Catalogue, Change, ExampleRuns, FixReport, FixRun, Overview, Report, TraceReport
 
 
 def render(report: Report) -> str:
@@ -75,3 +76,8 @@ def render_examples(report: ExampleRuns) -> str:
 
 def render_trace(report: TraceReport) -> str:
     return json.dumps(report.evidence.to_json(), indent=2) + "\n"
+
+
+def render_show(report: Overview) -> str:
+    payload = {"version": __version__, "scopes": [v.to_json() for v in report.scopes], "notes": list(report.notes)}
+    return json.dumps(payload, indent=2) + "\n"

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from fcgilint.findings import Finding
-from fcgilint.report import Catalogue, ExampleRuns, FixReport, FixRun, Report, TraceReport
+from fcgilint.report import Catalogue, ExampleRuns, FixReport, FixRun, Overview, Report, TraceReport
 from fcgilint.rules import Rule
 from fcgilint.source import SourceIndex
 
@@ -348,3 +348,19 @@ def render_trace(report: TraceReport, options: TextOptions | None = None, stream
     options = options or TextOptions()
     lines = trace_lines(report.evidence, options.verbose, options.quiet, use_colour(options.color, stream))
     return "\n".join(lines) + "\n"
+
+
+def render_show(report: Overview, options: TextOptions | None = None, stream: object = None) -> str:
+    """Per scope its title, then each part's rows aligned, each with where it was decided and why; the notes last."""
+    lines: list[str] = []
+    for view in report.scopes:
+        lines.append(view.title)
+        for part in view.parts:
+            lines.append(f"  {part.title}" + (f" ({part.location})" if part.location else ""))
+            width = max((len(r.name) for r in part.rows), default=0)
+            for row in part.rows:
+                detail = ", ".join(x for x in (str(row.location) if row.location else "", row.why) if x)
+                lines.append(f"    {row.name.ljust(width)}  {row.value}" + (f"  [{detail}]" if detail else ""))
+        lines.append("")
+    lines.extend(f"note: {n}" for n in report.notes)
+    return "\n".join(lines).rstrip("\n") + "\n"

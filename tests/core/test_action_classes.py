@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fcgilint import overview
+from fcgilint.formats import render
+from fcgilint.report import Overview
 from fcgilint.load.apache_tree import LoadOptions
 from fcgilint.pipeline import analyse
 
@@ -157,7 +159,7 @@ def test_show_says_how_the_class_is_started_and_the_route_to_it(tree) -> None:
         "etc/apache2/sites/a.conf": _site("a.example"),
         "srv/a.example/fcgi/php-wrapper": RACES,
     })
-    text = overview.render_text(overview.build(result.model), [])
+    text = render("text", Overview(overview.build(result.model)))
     assert "process class /srv/a.example/fcgi/php-wrapper" in text
     assert "started as                  the file an Action reaches, run by mod_fcgid itself" in text
     assert "ScriptAlias /fcgi-bin/ maps /fcgi-bin/php-wrapper to /srv/a.example/fcgi/php-wrapper" in text

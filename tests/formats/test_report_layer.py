@@ -77,9 +77,12 @@ def test_fix_text_diff_keeps_the_summary_on_stderr(repo: Path) -> None:
     assert out.stderr.startswith("2 fix(es) shown, nothing written. 1 unsafe fix(es) not shown")
 
 
-@pytest.mark.parametrize(("command", "fmt"), [("fix", "github"), ("fix", "junit"), ("rules", "sarif")])
+@pytest.mark.parametrize(
+    ("command", "fmt"), [("fix", "github"), ("fix", "junit"), ("rules", "sarif"), ("show", "sarif")]
+)
 def test_a_format_a_command_does_not_offer_is_a_usage_error(repo: Path, command: str, fmt: str) -> None:
-    args = [*FIX, "--format", fmt] if command == "fix" else ["rules", "--format", fmt]
+    args = {"fix": FIX, "show": ["show", "--root", ".", ENTRY]}.get(command, [command])
+    args = [*args, "--format", fmt]
     out = invoke(args)
     assert out.code == 2 and out.stdout == ""
     assert out.stderr.strip() == f"fcgilint: {unavailable(command, fmt)}"
@@ -95,8 +98,23 @@ def test_rules_formats_read_back(repo: Path) -> None:
     assert [m for m in re.findall(r"^## (\S+)$", markdown, re.M)] == ids
 
 
+def test_show_text_and_json_tell_the_same_scopes_and_rows(repo: Path) -> None:
+    text = invoke(["show", "--root", ".", ENTRY]).stdout
+    doc = json.loads(invoke(["show", "--root", ".", ENTRY, "--format", "json"]).stdout)
+    assert set(doc) == {"version", "scopes", "notes"}
+    assert [s["title"] for s in doc["scopes"]] == ["main server", f"<VirtualHost *:80> example.org ({ENTRY}:3)"]
+    assert [line for line in text.splitlines() if line and not line.startswith(" ")] == [
+        s["title"] for s in doc["scopes"]
+    ] + [f"note: {n}" for n in doc["notes"]]
+    rows = [(r["name"], r["value"]) for s in doc["scopes"] for p in s["parts"] for r in p["rows"]]
+    shown = [line.split(None, 1) for line in text.splitlines() if line.startswith("    ")]
+    assert len(shown) == len(rows)
+    assert all(line[0] == name.split()[0] for line, (name, _v) in zip(shown, rows, strict=True))
+    assert ("FcgidMaxRequestsPerProcess", "1000") in rows
+
+
 def test_every_command_document_has_its_formats() -> None:
-    assert set(AVAILABLE) == {"check", "fix", "trace", "rules", "examples"}
+    assert set(AVAILABLE) == {"check", "fix", "trace", "rules", "examples", "show"}
     assert all(unavailable(kind, formats[0]) is None for kind, formats in AVAILABLE.items())
 
 
