@@ -20,7 +20,7 @@ from fcgilint import __version__, exitcodes
 if TYPE_CHECKING:
     import typer
 
-    from fcgilint.report import FixReport, Report, TraceReport
+    from fcgilint.formats import Document
 
 HELP = (
     "Find, fix and prove mod_fcgid + php-cgi configuration mistakes.\n\n"
@@ -127,12 +127,16 @@ def _internal_error(exc: BaseException) -> None:
     sys.exit(exitcodes.INTERNAL)
 
 
+#: formats for a reader, not a program: after a crash they print nothing but the line on stderr
+HUMAN_FORMATS = ("text", "table", "markdown")
+
+
 def _empty_document(message: str) -> None:
     """For ``--format json|sarif|junit|...``: a well-formed document with no findings and the error as a note."""
     args = sys.argv[1:]
     chosen = [a.split("=", 1)[1] for a in args if a.startswith("--format=")]
     chosen += [args[i + 1] for i, a in enumerate(args[:-1]) if a == "--format"]
-    if not chosen or chosen[-1] == "text":
+    if not chosen or chosen[-1] in HUMAN_FORMATS:
         return
     try:
         import typer
@@ -144,9 +148,12 @@ def _empty_document(message: str) -> None:
         return
 
 
-def _nothing_found(args: list[str], message: str) -> Report | FixReport | TraceReport:
-    """The report document of the command that failed, empty, with the error as its note: the shape a reader expects."""
-    from fcgilint.report import FixReport, Report, TraceReport
+def _nothing_found(args: list[str], message: str) -> Document:
+    """The report document of the command that failed, empty, with the error as its note: the shape a reader expects.
+
+    ``rules`` lists no note in its document (``{"rules": [...]}``), so its empty catalogue carries none.
+    """
+    from fcgilint.report import Catalogue, ExampleRuns, FixReport, Overview, Report, TraceReport
 
     command = next((a for a in args if not a.startswith("-")), "check")
     if command == "fix" or "--fix" in args or "--diff" in args:
@@ -155,4 +162,8 @@ def _nothing_found(args: list[str], message: str) -> Report | FixReport | TraceR
         from fcgilint.evidence import EvidenceReport
 
         return TraceReport(EvidenceReport(warnings=[message]))
+    if command == "rules":
+        return ExampleRuns([], 0, [message]) if "--test" in args else Catalogue([])
+    if command == "show":
+        return Overview([], [message])
     return Report(findings=[], notes=[message])

@@ -120,21 +120,39 @@ def test_every_command_document_has_its_formats() -> None:
 
 @pytest.mark.parametrize(
     ("broken", "args", "key"),
-    [("fcgilint.fix.engine", ["fix"], "notes"), ("fcgilint.evidence", ["trace"], "warnings")],
+    [
+        ("fcgilint.fix.engine.run", ["fix"], "notes"),
+        ("fcgilint.evidence.analyse", ["trace"], "warnings"),
+        ("fcgilint.overview.build", ["show"], "notes"),
+        ("fcgilint.commands.rules._rules", ["rules", "--test"], "notes"),
+    ],
 )
 def test_an_internal_error_still_gives_the_commands_own_json_shape(
     tmp_path: Path, broken: str, args: list[str], key: str
 ) -> None:
     target = tmp_path / "httpd.conf"
     target.write_text("FcgidWrapper /usr/bin/php-cgi .php\n")
-    name = "run" if args == ["fix"] else "analyse"
-    code = (f"import sys, {broken} as m\n"
+    done = _crashed(broken, [*args, "--format", "json", str(target)])
+    document = json.loads(done.stdout)
+    assert "internal error: KeyError" in document[key][0]
+    empty = {"fix": "runs", "trace": "detections", "show": "scopes", "rules": "examples"}[args[0]]
+    assert document[empty] == []
+
+
+def test_an_internal_error_under_rules_json_gives_an_empty_catalogue() -> None:
+    done = _crashed("fcgilint.commands.rules.catalogue", ["rules", "--format", "json"])
+    assert json.loads(done.stdout) == {"rules": []}
+    assert "internal error: KeyError" in done.stderr
+
+
+def _crashed(broken: str, argv: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run the CLI with the function ``broken`` (module.name) raising, as a bug would; it must exit 70."""
+    module, name = broken.rsplit(".", 1)
+    code = (f"import sys, {module} as m\n"
             "def broken(*a, **k):\n    raise KeyError('a bug')\n"
             f"m.{name} = broken\nfrom fcgilint.cli import main\n"
-            f"sys.argv = ['fcgilint', *{args!r}, '--format', 'json', {str(target)!r}]\nmain()\n")
+            f"sys.argv = ['fcgilint', *{argv!r}]\nmain()\n")
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60,
                           check=False)
     assert done.returncode == 70, done.stderr
-    document = json.loads(done.stdout)
-    assert "internal error: KeyError" in document[key][0]
-    assert document.get("runs", []) == [] and document.get("detections", []) == []
+    return done
