@@ -192,7 +192,7 @@ def run(
     except UsageError as exc:
         raise common.fail(str(exc)) from None
     # Every rule a finding may name, site rules included, so each line shows the rule's name as check's do.
-    shown = _Shown(output_format, text or TextOptions(), settings.rules)
+    shown = _Shown(output_format, text or TextOptions(), settings.rules, settings.selection.rules)
     if options.write and options.verify:
         try:
             engine.verify_before(options.verify)
@@ -219,6 +219,8 @@ class _Shown:
     output_format: str
     text: TextOptions
     rules: tuple[Rule, ...]
+    #: the rules ``--select``/``--ignore`` and .fcgilint.yaml chose to run
+    selected: tuple[Rule, ...]
     runs: list[FixRun] = field(default_factory=list)
 
     def emit(self, notes: list[str]) -> None:
@@ -233,7 +235,7 @@ class _Shown:
         from fcgilint.report import FixReport
 
         preview = self.output_format == "text" and any(not r.written for r in self.runs)
-        document = FixReport(self.runs, [] if preview else notes, self.rules)
+        document = FixReport(self.runs, [] if preview else notes, self.used())
         output = render(self.output_format, document, self.text, sys.stdout)
         typer.echo(output.encode("utf-8", "surrogateescape") if preview else output, nl=False)
         if preview:
@@ -241,6 +243,16 @@ class _Shown:
                 typer.echo(fix_preview(run), err=True)
             for note in notes:
                 typer.echo(f"note: {note}", err=True)
+
+    def used(self) -> tuple[Rule, ...]:
+        """The rules the run used, as ``check`` lists them: the selected ones, and any other a finding names.
+
+        A tree httpd would refuse is reported whatever the selection (FCG000), so its rule is described too.
+        """
+        chosen = {r.id for r in self.selected}
+        named = {c.finding.rule for run in self.runs for c in run.changes}
+        named |= {f.rule for run in self.runs if run.remaining is not None for f in run.remaining.findings}
+        return self.selected + tuple(r for r in self.rules if r.id in named - chosen)
 
     def exit_code(self, settings: Settings, exit_zero: bool) -> int:
         from fcgilint.policy import exit_code

@@ -66,6 +66,14 @@ def test_fix_sarif_is_valid_with_a_passing_result_per_applied_fix(repo: Path) ->
     assert all(rules[r["ruleIndex"]]["id"] == r["ruleId"] for r in results)
 
 
+def test_fix_sarif_describes_only_the_rules_the_run_used(repo: Path) -> None:
+    out = invoke([*FIX, "--select", "FCG006", "--select", "FCG013", "--format", "sarif"])
+    run = json.loads(out.stdout)["runs"][0]
+    assert [r["id"] for r in run["tool"]["driver"]["rules"]] == ["FCG006", "FCG013"]
+    assert {r["ruleId"] for r in run["results"]} == {"FCG006", "FCG013"}
+    assert all(run["tool"]["driver"]["rules"][r["ruleIndex"]]["id"] == r["ruleId"] for r in run["results"])
+
+
 def test_check_fix_takes_the_format_too(repo: Path) -> None:
     out = invoke(["check", "--fix", "--root", ".", "--format", "json", ENTRY])
     assert [f["rule"] for f in json.loads(out.stdout)["runs"][0]["fixed"]] == ["FCG001", "FCG006"]
