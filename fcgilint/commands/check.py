@@ -16,11 +16,7 @@ EXIT_HELP = (
 
 
 def check(
-    paths: list[Path] = typer.Argument(
-        None,
-        help="Config directory (with apache2.conf/httpd.conf), entry config, wrapper script or php.ini. Default: entry "
-             "from .fcgilint.yaml, else every apache2.conf/httpd.conf under the root or working directory.",
-    ),
+    paths: list[Path] = common.PathsArg,
     root: Path | None = common.RootOpt,
     output_format: str | None = typer.Option(
         None, "--format", "-f", help=f"{', '.join(FORMATS)}. Default: github when GITHUB_ACTIONS=true, else text."
@@ -30,9 +26,7 @@ def check(
     define: list[str] = common.DefineOpt,
     select: list[str] = common.SelectOpt,
     ignore: list[str] = common.IgnoreOpt,
-    fail_on: str | None = typer.Option(
-        None, "--fail-on", help="Lowest severity that makes the exit code 1: error, warning or info (default warning)."
-    ),
+    fail_on: str | None = common.FailOnOpt,
     exit_zero: bool = common.ExitZeroOpt,
     config: Path | None = common.ConfigOpt,
     set_values: list[str] = common.SetOpt,

@@ -1,4 +1,4 @@
-"""Options and helpers shared by ``check`` and ``fix``."""
+"""Options and helpers shared by ``check`` and ``fix`` (and ``show``): one definition, so their help cannot drift."""
 
 from __future__ import annotations
 
@@ -11,6 +11,11 @@ from fcgilint import exitcodes
 if TYPE_CHECKING:
     from fcgilint.formats.text import TextOptions
 
+PathsArg = typer.Argument(
+    None,
+    help="Config directory (with apache2.conf/httpd.conf), entry config, wrapper script or php.ini. Default: entry "
+         "from .fcgilint.yaml, else every apache2.conf/httpd.conf under the root or working directory.",
+)
 RootOpt = typer.Option(
     None, "--root", help="Map absolute config paths into this directory (a repository that mirrors /)."
 )
@@ -20,6 +25,9 @@ ModuleOpt = typer.Option(
          "Without LoadModule lines or this, common modules are assumed (README: modules). Repeatable.")
 WithoutOpt = typer.Option([], "--without-module", help="Treat this module as not loaded (e.g. fcgid). Repeatable.")
 DefineOpt = typer.Option([], "--define", "-D", help="Define NAME or NAME=VALUE for <IfDefine> and ${NAME}. Repeatable.")
+FailOnOpt = typer.Option(
+    None, "--fail-on", help="Lowest severity that makes the exit code 1: error, warning or info (default warning)."
+)
 SelectOpt = typer.Option([], "--select", help="Only these rule ids (comma-separated or repeated).")
 IgnoreOpt = typer.Option([], "--ignore", help="Skip these rule ids (comma-separated or repeated).")
 EvidenceOpt = typer.Option(

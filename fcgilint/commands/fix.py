@@ -42,28 +42,20 @@ VerifyOpt = typer.Option(
          "failure every file is restored.",
 )
 DiffOpt = typer.Option(False, "--diff", help="Print a unified diff of the fixes and write nothing.")
-PathsArg = typer.Argument(
-    None,
-    help="Config directory (with apache2.conf/httpd.conf), entry config, wrapper script or php.ini. Default: entry "
-         "from .fcgilint.yaml, else every apache2.conf/httpd.conf under the root or working directory.",
-)
 FormatOpt = typer.Option(
     "text", "--format", "-f", help="text, json or sarif (README: JSON output). Machine formats go to stdout alone."
-)
-FailOnOpt = typer.Option(
-    None, "--fail-on", help="Lowest severity that makes the exit code 1: error, warning or info (default warning)."
 )
 
 
 def fix(
-    paths: list[Path] = PathsArg,
+    paths: list[Path] = common.PathsArg,
     root: Path | None = common.RootOpt,
     module: list[str] = common.ModuleOpt,
     without_module: list[str] = common.WithoutOpt,
     define: list[str] = common.DefineOpt,
     select: list[str] = common.SelectOpt,
     ignore: list[str] = common.IgnoreOpt,
-    fail_on: str | None = FailOnOpt,
+    fail_on: str | None = common.FailOnOpt,
     exit_zero: bool = common.ExitZeroOpt,
     config: Path | None = common.ConfigOpt,
     set_values: list[str] = common.SetOpt,
