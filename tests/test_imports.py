@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import re
 from pathlib import Path
 
 import pytest
@@ -180,3 +181,20 @@ def test_an_upward_import_is_named(tmp_path: Path) -> None:
     root = _package(tmp_path, {"__init__.py": "", "model.py": "def f() -> None:\n    from fcgilint.fix import engine\n",
                                "fix/__init__.py": "", "fix/engine.py": ""})
     assert upward(import_graph(root)) == ["fcgilint.model (model) -> fcgilint.fix.engine (fix)"]
+
+
+def _shown(pattern: str) -> str:
+    """How ARCHITECTURE.md names a pattern of :data:`LAYERS`: ``load/`` for a package, ``model.py`` for a module."""
+    name = pattern.removeprefix("fcgilint.").rstrip(".*").replace(".", "/")
+    return f"{name}/" if (PACKAGE / name).is_dir() else f"{name}.py"
+
+
+def test_architecture_layer_table_is_this_table() -> None:
+    text = (PACKAGE.parent / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    table = text.split("| layer | modules |\n|---|---|\n", 1)[1].split("\n\n", 1)[0]
+    rows = [line.split(" | ", 1) for line in table.splitlines()]
+    assert [name.removeprefix("| ") for name, _ in rows] == [name for name, _ in LAYERS]
+    for (name, patterns), (_, modules) in zip(LAYERS, rows, strict=True):
+        named = set(re.findall(r"`([\w/]+(?:\.py|/))`", modules))
+        wanted = {_shown(p) for p in patterns if p != "fcgilint"}
+        assert named == wanted, f"ARCHITECTURE.md, layer {name}: {sorted(named)} where the test has {sorted(wanted)}"
