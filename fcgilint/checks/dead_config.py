@@ -12,7 +12,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator
 
-from fcgilint.checks.registry import Hit, check
+from fcgilint.checks.registry import Hit, tree_check
 from fcgilint.findings import Related
 from fcgilint.load.apache_tree import ConfigTree, Placed
 from fcgilint.load.wrapper import is_placeholder
@@ -52,12 +52,9 @@ def _under_section(placed: Placed, path: str) -> bool:
     return True
 
 
-@check("FCG031")
-def dead_cmd_options(model: Model) -> Iterator[Hit]:
+@tree_check("FCG031")
+def dead_cmd_options(model: Model, tree: ConfigTree) -> Iterator[Hit]:
     """FcgidCmdOptions for a path no FcgidWrapper names and no fcgid-script handler can run."""
-    tree = model.tree
-    if tree is None:
-        return
     spawned = {pc.command for pc in model.classes if pc.directive is not None}  # wrappers and Action programs
     for placed in tree.named("FcgidCmdOptions"):
         command = placed.args[0] if placed.args else ""

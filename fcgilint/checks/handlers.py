@@ -7,7 +7,7 @@ import posixpath
 from collections.abc import Iterator
 
 from fcgilint import regexes
-from fcgilint.checks.registry import Hit, check, vhost_scope
+from fcgilint.checks.registry import Hit, tree_check, vhost_scope
 from fcgilint.findings import Related
 from fcgilint.load.apache_tree import ConfigTree, Placed, VHost
 from fcgilint.templates import is_placeholder
@@ -67,12 +67,9 @@ def _scope_words(vhost: VHost | None, directory: str) -> str:
     return f"{directory} in {vhost.label if vhost is not None else 'the main server'}"
 
 
-@check("FCG009")
-def php_source_exposed(model: Model) -> Iterator[Hit]:
+@tree_check("FCG009")
+def php_source_exposed(model: Model, tree: ConfigTree) -> Iterator[Hit]:
     """Per vhost: a .php file that httpd would send as text although mod_fcgid is meant to run it."""
-    tree = model.tree
-    if tree is None:
-        return
     for vhost, directory, intent in _judged(tree, _php_intents(tree)):
         route = php_route(tree, vhost, _SAMPLE, directory)
         if not route.exposes_source or (route.decided_by is None and intent.key != "addhandler"):
@@ -93,12 +90,9 @@ def php_source_exposed(model: Model) -> Iterator[Hit]:
                   chain=route.steps, scope=vhost_scope(vhost, words))
 
 
-@check("FCG040")
-def php_case_gap(model: Model) -> Iterator[Hit]:
+@tree_check("FCG040")
+def php_case_gap(model: Model, tree: ConfigTree) -> Iterator[Hit]:
     """Per vhost: .php runs through its wrapper but .PHP gets fcgid-script without one."""
-    tree = model.tree
-    if tree is None:
-        return
     for vhost, directory, _intent in _judged(tree, _php_intents(tree)):
         wrapper = fcgid_wrapper(tree, vhost, directory, _SAMPLE)
         upper = php_route(tree, vhost, _SAMPLE.upper(), directory)
@@ -116,12 +110,9 @@ def php_case_gap(model: Model) -> Iterator[Hit]:
         yield Hit(wrapper.location, message, related, chain=upper.steps, scope=vhost_scope(vhost, words))
 
 
-@check("FCG017")
-def execcgi_missing(model: Model) -> Iterator[Hit]:
+@tree_check("FCG017")
+def execcgi_missing(model: Model, tree: ConfigTree) -> Iterator[Hit]:
     """mod_fcgid answers 403 where the directory's Options lack ExecCGI."""
-    tree = model.tree
-    if tree is None:
-        return
     index = OptionsIndex(tree)
     for pc in model.classes:
         placed = pc.directive

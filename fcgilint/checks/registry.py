@@ -6,11 +6,12 @@ register) so that a check module imports only this and never its own package.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from fcgilint.findings import Fix, Related, Severity
-from fcgilint.load.apache_tree import VHost
+from fcgilint.load.apache_tree import ConfigTree, VHost
 from fcgilint.model import Model, ProcessClass, Value
 from fcgilint.source import Location
 
@@ -72,6 +73,27 @@ def check(rule_id: str) -> Callable[[CheckFn], CheckFn]:
     def register(fn: CheckFn) -> CheckFn:
         CHECKS[rule_id] = fn
         return fn
+
+    return register
+
+
+TreeCheckFn = Callable[[Model, ConfigTree], Iterable[Hit | NotChecked]]
+
+
+def tree_check(rule_id: str) -> Callable[[TreeCheckFn], CheckFn]:
+    """Register a check that reads the httpd tree; it is handed the tree and never runs without one.
+
+    A wrapper or php.ini checked alone has no tree, and a rule about handlers, directives or
+    sections has nothing to judge there: no finding and no note.
+    """
+
+    def register(fn: TreeCheckFn) -> CheckFn:
+        @functools.wraps(fn)
+        def run(model: Model) -> Iterable[Hit | NotChecked]:
+            return () if model.tree is None else fn(model, model.tree)
+
+        CHECKS[rule_id] = run
+        return run
 
     return register
 

@@ -15,7 +15,7 @@ import shlex
 from collections.abc import Iterator
 
 from fcgilint import knowledge
-from fcgilint.checks.registry import Hit, chain_of, check, scope_of, where
+from fcgilint.checks.registry import Hit, chain_of, check, scope_of, tree_check, where
 from fcgilint.checks.remedies import sources_of
 from fcgilint.findings import Edit, Fix, Related, Severity
 from fcgilint.load.apache_syntax import ParsedFile
@@ -103,12 +103,9 @@ def _failure(placed: Placed, htaccess: bool) -> str:
     return f"httpd refuses to start ({said})"
 
 
-@check("FCG018")
-def php_directive_without_mod_php(model: Model) -> Iterator[Hit]:
+@tree_check("FCG018")
+def php_directive_without_mod_php(model: Model, tree: ConfigTree) -> Iterator[Hit]:
     """php_value and its kin belong to mod_php; under mod_fcgid they break the site or do nothing."""
-    tree = model.tree
-    if tree is None:
-        return
     loaded = bool(tree.modules & PHP_DIRECTIVE_MODULES)
     stated = _states_modules(tree)
     branches: dict[str, list[int]] = {}
@@ -220,12 +217,9 @@ def _limit(value: Value) -> float:
     return float("inf") if value.number is None or value.number <= 0 else float(value.number)
 
 
-@check("FCG019")
-def request_body_chain(model: Model) -> Iterator[Hit]:
+@tree_check("FCG019")
+def request_body_chain(model: Model, tree: ConfigTree) -> Iterator[Hit]:
     """The smallest of the body limits decides what upload works; say which link breaks first."""
-    tree = model.tree
-    if tree is None:
-        return
     for pc in model.classes:
         if not pc.is_php or pc.directive is None or "post_max_size" not in pc.values:
             continue
@@ -338,12 +332,9 @@ def _needed_paths(tree: ConfigTree, pc: ProcessClass) -> list[tuple[str, str, Va
     return [(what, path, at) for what, path, at in needed if path.startswith("/") and "${" not in path]
 
 
-@check("FCG032")
-def open_basedir_excludes(model: Model) -> Iterator[Hit]:
+@tree_check("FCG032")
+def open_basedir_excludes(model: Model, tree: ConfigTree) -> Iterator[Hit]:
     """open_basedir that leaves out the DocumentRoot or the directory uploads fall back to."""
-    tree = model.tree
-    if tree is None:
-        return
     for pc in model.classes:
         basedir = pc.values.get("open_basedir")
         if not pc.is_php or pc.directive is None or basedir is None or not (basedir.raw or "").strip():

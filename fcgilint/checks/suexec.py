@@ -16,7 +16,7 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-from fcgilint.checks.registry import Hit, NotChecked, check, scope_of
+from fcgilint.checks.registry import Hit, NotChecked, scope_of, tree_check
 from fcgilint.findings import Related, Severity
 from fcgilint.load.apache_tree import ConfigTree
 from fcgilint.load.wrapper import is_placeholder
@@ -54,12 +54,9 @@ def _outside(docroot: str, command: str) -> bool:
     return not (command == root or command.startswith(root + "/")) and "/public_html/" not in command
 
 
-@check("FCG033")
-def suexec_refuses(model: Model) -> Iterator[Hit | NotChecked]:
+@tree_check("FCG033")
+def suexec_refuses(model: Model, tree: ConfigTree) -> Iterator[Hit | NotChecked]:
     """A wrapper outside suexec's docroot, owned by someone else, or writable by group/others."""
-    tree = model.tree
-    if tree is None:
-        return
     for pc in model.classes:
         if pc.suexec is None or pc.directive is None or not pc.command.startswith("/") or is_placeholder(pc.command):
             continue

@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 
-from fcgilint.checks.registry import Hit, check
+from fcgilint.checks.registry import Hit, tree_check
 from fcgilint.checks.request_path import PHP_DIRECTIVES, is_htaccess
 from fcgilint.findings import Severity
 from fcgilint.httpd_directives import DIRECTIVES, HTTPD_VERSION
@@ -123,12 +123,9 @@ def _judged(placed: Placed) -> bool:
     return placed.key not in _PHP
 
 
-@check("FCG030")
-def unknown_directive(model: Model) -> Iterator[Hit]:
+@tree_check("FCG030")
+def unknown_directive(model: Model, tree: ConfigTree) -> Iterator[Hit]:
     """A directive no loaded module defines: httpd refuses to start (a .htaccess: every request a 500)."""
-    tree = model.tree
-    if tree is None:
-        return
     loaded = _loaded(tree)
     exact = loaded is not None and loaded <= _KNOWN_MODULES
     files = _Files()
