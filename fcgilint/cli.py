@@ -134,18 +134,33 @@ HUMAN_FORMATS = ("text", "table", "markdown")
 def _empty_document(message: str) -> None:
     """For ``--format json|sarif|junit|...``: a well-formed document with no findings and the error as a note."""
     args = sys.argv[1:]
-    chosen = [a.split("=", 1)[1] for a in args if a.startswith("--format=")]
-    chosen += [args[i + 1] for i, a in enumerate(args[:-1]) if a == "--format"]
-    if not chosen or chosen[-1] in HUMAN_FORMATS:
+    chosen = _chosen_format(args)
+    if chosen is None or chosen in HUMAN_FORMATS:
         return
     try:
         import typer
 
         from fcgilint.formats import render
 
-        typer.echo(render(chosen[-1], _nothing_found(args, message)), nl=False)
+        typer.echo(render(chosen, _nothing_found(args, message)), nl=False)
     except Exception:  # noqa: BLE001 -- the error itself is still reported on stderr
         return
+
+
+def _chosen_format(args: list[str]) -> str | None:
+    """The format the command line asks for, in any spelling (``--format X``, ``--format=X``, ``-f X``, ``-fX``).
+
+    The last one counts, as it does for the option parser.
+    """
+    chosen = None
+    for i, arg in enumerate(args):
+        if arg in ("--format", "-f") and i + 1 < len(args):
+            chosen = args[i + 1]
+        elif arg.startswith("--format="):
+            chosen = arg.split("=", 1)[1]
+        elif arg.startswith("-f") and len(arg) > 2 and not arg.startswith("--"):
+            chosen = arg[2:]
+    return chosen
 
 
 def _nothing_found(args: list[str], message: str) -> Document:

@@ -147,10 +147,17 @@ def test_an_internal_error_still_gives_the_commands_own_json_shape(
     assert document[empty] == []
 
 
-def test_an_internal_error_under_rules_json_gives_an_empty_catalogue() -> None:
-    done = _crashed("fcgilint.commands.rules.catalogue", ["rules", "--format", "json"])
+@pytest.mark.parametrize("spelling", [["--format", "json"], ["--format=json"], ["-f", "json"], ["-fjson"],
+                                      ["-f", "markdown", "--format=json"]])
+def test_an_internal_error_under_rules_json_gives_an_empty_catalogue(spelling: list[str]) -> None:
+    done = _crashed("fcgilint.commands.rules.catalogue", ["rules", *spelling])
     assert json.loads(done.stdout) == {"rules": []}
     assert "internal error: KeyError" in done.stderr
+
+
+def test_an_internal_error_under_a_format_for_people_prints_nothing_on_stdout() -> None:
+    done = _crashed("fcgilint.commands.rules.catalogue", ["rules", "--format", "json", "-f", "markdown"])
+    assert done.stdout == "" and "internal error: KeyError" in done.stderr
 
 
 def _crashed(broken: str, argv: list[str]) -> subprocess.CompletedProcess[str]:
