@@ -66,6 +66,8 @@ class Applied:
     fix: Fix
     edited: tuple[Location, ...]
     pass_number: int
+    # Where the finding's line is in the text the pass wrote (lines above it may have been added or removed).
+    moved: Location
 
 
 @dataclass
@@ -178,9 +180,15 @@ def _loop(target: Path, load: LoadOptions, rules: tuple[Rule, ...], options: Opt
 
 
 def _not_removed(applied: list[Applied], result: Result) -> Applied | None:
-    """A fix of the last pass whose finding the re-check reports again with the same message."""
-    again = {(f.rule, f.message) for f in result.findings}
-    return next((a for a in applied if (a.finding.rule, a.finding.message) in again), None)
+    """A fix of the last pass whose finding the re-check reports again, with the same message, on the same line.
+
+    The line matters: a fix can bring to life an identical finding elsewhere (renaming a legacy directive
+    makes an ``<IfModule mod_fcgid>`` below it match, and the same legacy name inside it is now read), which
+    is progress, not a fix that failed.
+    """
+    again = {(f.rule, f.message, f.location.file, f.location.line) for f in result.findings}
+    return next((a for a in applied
+                 if (a.finding.rule, a.finding.message, a.moved.file, a.moved.line) in again), None)
 
 
 def _one_pass(result: Result, tree: Tree, options: Options, outcome: Outcome, number: int) -> bool:
@@ -198,10 +206,10 @@ def _one_pass(result: Result, tree: Tree, options: Options, outcome: Outcome, nu
         return False
     if not options.write:
         outcome.diff = b"".join(unified(d, sources[d].text, changed[d]) for d in sorted(changed))
-        outcome.applied.extend(_applied(taken, sources, number))
+        outcome.applied.extend(_applied(taken, sources, grouped, number))
         return True
     _write_all(changed, sources, options, outcome, tree)
-    outcome.applied.extend(_applied(taken, sources, number))
+    outcome.applied.extend(_applied(taken, sources, grouped, number))
     return True
 
 
@@ -219,8 +227,26 @@ def _writable(fixes: list[tuple[Finding, Fix]], sources: dict[str, SourceFile], 
     return usable, [r for r in verdict.values() if r is not None]
 
 
-def _applied(taken: list[tuple[Finding, Fix]], sources: dict[str, SourceFile], number: int) -> list[Applied]:
-    return [Applied(f, fix, tuple(_edit_location(e, sources) for e in fix.edits), number) for f, fix in taken]
+def _applied(taken: list[tuple[Finding, Fix]], sources: dict[str, SourceFile], grouped: dict[str, list[Edit]],
+             number: int) -> list[Applied]:
+    return [Applied(f, fix, tuple(_edit_location(e, sources) for e in fix.edits), number,
+                    _moved(f.location, sources, grouped)) for f, fix in taken]
+
+
+def _moved(location: Location, sources: dict[str, SourceFile], grouped: dict[str, list[Edit]]) -> Location:
+    """``location`` after the pass's edits: shifted by the lines they added or removed before its line."""
+    source = sources.get(location.file)
+    if source is None or location.file not in grouped:
+        return location
+    text = source.text
+    start = 0
+    for _ in range(location.line - 1):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return location
+    shift = sum(e.replacement.count("\n") - text.count("\n", e.start, e.end)
+                for e in grouped[location.file] if e.end <= start)
+    return Location(location.file, location.line + shift, location.col)
 
 
 def _edit_location(edit: Edit, sources: dict[str, SourceFile]) -> Location:

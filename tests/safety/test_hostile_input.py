@@ -202,3 +202,13 @@ def test_mixed_hostile_configs_never_raise_and_stay_bounded(tmp_path: Path, part
         COUNTS["tracebacks"] += 1
         raise
     assert time.monotonic() - started < BOUND
+
+
+def test_a_fix_that_brings_an_identical_finding_to_life_elsewhere_is_not_stuck(tmp_path: Path) -> None:
+    """Fixing ``<IfModule mod_fcgid>`` makes it match, so line 3's legacy name is read: the same finding, not stuck."""
+    conf = tmp_path / "httpd.conf"
+    conf.write_text("MaxRequestsPerProcess 100\n<IfModule mod_fcgid>\nMaxRequestsPerProcess 100\n</IfModule>\n")
+    done = fcgilint("fix", "--unsafe-fixes", "--root", str(tmp_path), str(conf))
+    assert done.returncode == 0, done.stderr
+    assert conf.read_text() == (
+        "FcgidMaxRequestsPerProcess 100\n<IfModule mod_fcgid.c>\nFcgidMaxRequestsPerProcess 100\n</IfModule>\n")
