@@ -108,7 +108,10 @@ def _value_row(value: Value | None, name: str) -> Row:
     if value is None:
         return Row(name, "not known")
     if value.raw is None:
-        shown = f"{value.number} (unset)" if value.number is not None else "unset"
+        if value.number is not None:
+            shown = f"{value.number} (unset)"
+        else:  # set where the model cannot read it (a run-time ``read``, a command substitution)
+            shown = "unset" if value.location is None else "unknown (decided at run time)"
     else:
         shown = value.raw
         if value.number is not None and str(value.number) != value.raw.strip():

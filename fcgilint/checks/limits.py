@@ -38,10 +38,15 @@ def _related(value: Value, note: str) -> list[Related]:
 
 
 @check("FCG001")
-def request_limit_race(model: Model) -> Iterator[Hit]:
+def request_limit_race(model: Model) -> Iterator[Hit | NotChecked]:
     """php-cgi's own limit is finite and mod_fcgid's is unlimited or larger."""
     for pc in _php_classes(model):
         php, fcgid = pc.values["PHP_FCGI_MAX_REQUESTS"], pc.values["FcgidMaxRequestsPerProcess"]
+        if php.number is None and php.location is not None and fcgid.number is not None and fcgid.number == 0:
+            yield NotChecked("FCG001", f"{php.location}: PHP_FCGI_MAX_REQUESTS is decided when the wrapper runs, and "
+                             f"FcgidMaxRequestsPerProcess is 0 (unlimited) for {pc.label}: whether php-cgi exits "
+                             "first is not known")
+            continue
         if php.number is None or fcgid.number is None or not 0 < php.number <= INT_MAX or fcgid.number < 0:
             continue
         if fcgid.number != 0 and fcgid.number <= php.number:

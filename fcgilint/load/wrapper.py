@@ -33,6 +33,31 @@ _IGNORED = frozenset(
 )
 
 
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: ``read`` options that take a value (bash's ``help read``): the word after them is not a variable name.
+_READ_VALUED = frozenset({"-a", "-d", "-i", "-n", "-N", "-p", "-t", "-u"})
+
+
+def _read_names(args: list["Word"]) -> list[str]:
+    """The variables ``read`` assigns: its words up to a redirection, options and their values left out.
+
+    What ``read`` stores comes from a file or a pipe at run time, so each one is unknown, never unset.
+    """
+    names: list[str] = []
+    skip = False
+    for word in args:
+        text = word.text
+        if skip:
+            skip = False
+        elif text[:1] in ("<", ">", "|", ";", "&") or (text[:1].isdigit() and text[1:2] in ("<", ">")):
+            break
+        elif text.startswith("-"):
+            skip = text in _READ_VALUED
+        elif _VARIABLE.fullmatch(text):
+            names.append(text)
+    return names or ["REPLY"]
+
+
 @dataclass(frozen=True, slots=True)
 class Word:
     """A shell word after expansion; ``known`` is False if it depended on ``$(...)`` etc."""
@@ -359,6 +384,9 @@ class _Run:
                 self.marks.discard(word.text)  # unset also drops the export attribute
                 if word.text in self.env:
                     self.shadowed.append(self.env.pop(word.text))
+        elif head == "read":
+            for name in _read_names(args):
+                self.assign(name, None, where, export=False)
         elif head in (".", "source") and args:
             self.source_file(args[0].text, where, path, seen)
         elif head == "exec" and args:

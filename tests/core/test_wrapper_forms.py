@@ -64,3 +64,19 @@ def test_php_cgi_is_recognised_by_what_it_is_and_never_a_false_fcg008(tree, bina
     assert pc.is_php
     assert not [f for f in result.findings if f.rule == "FCG008"]
     assert any(binary in note and "FCG008" in note for note in result.notes)
+
+
+@pytest.mark.parametrize("line", [
+    "read -r PHP_FCGI_MAX_REQUESTS < /srv/site/limit",
+    "read -t 1 -p 'limit? ' PHP_FCGI_MAX_REQUESTS </srv/site/limit",
+    "IFS== read -r _ PHP_FCGI_MAX_REQUESTS < /srv/site/limit",
+])
+def test_a_limit_read_at_run_time_is_unknown_not_php_cgis_default(tree, line: str) -> None:
+    """``read`` stores what a file holds when the wrapper runs: FCG001 says it cannot tell, it never assumes 500."""
+    wrapper = f"#!/bin/sh\n{line}\nexport PHP_FCGI_MAX_REQUESTS\nexec /usr/bin/php-cgi\n"
+    result, pc = _class(tree, "FcgidWrapper /srv/site/php-wrapper .php\n",
+                        {"srv/site/php-wrapper": wrapper, "srv/site/limit": "20\n"})
+    limit = pc.values["PHP_FCGI_MAX_REQUESTS"]
+    assert limit.number is None and limit.location is not None and limit.location.line == 2
+    assert not [f for f in result.findings if f.rule == "FCG001"]
+    assert any(n.startswith("FCG001: not checked: ") and "decided when the wrapper runs" in n for n in result.notes)
