@@ -48,7 +48,7 @@ class Outcome:
 def run(model: Model, rules: Iterable[Rule]) -> Outcome:
     """Run every rule that has a check: findings one per root cause and sorted, notes in the order given.
 
-    On a big tree with ``FCGILINT_WORKERS=2`` the rules run on both cores (:mod:`fcgilint.workers`),
+    On a big tree with a second core idle the rules run on both cores (:mod:`fcgilint.workers`),
     each rule whole in one process; the outcomes are joined in the rules' order, so the result is the
     same either way.
     """

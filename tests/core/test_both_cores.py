@@ -1,4 +1,4 @@
-"""With ``FCGILINT_WORKERS=2`` the rules of a big tree run on both cores, and nothing a user sees depends on it.
+"""The rules of a big tree run on both cores when one is idle, and nothing a user sees depends on it.
 
 ``checks.run`` shares the rules between this process and a forked worker above
 ``PARALLEL_DIRECTIVES``; the tests lower that bound so a small generated tree takes the same path,
@@ -81,7 +81,13 @@ def test_a_job_that_fails_raises_here_as_without_the_worker() -> None:
         workers.split_map(_fails_on_seven, list(range(10)))
 
 
-def test_one_process_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_second_process_only_on_an_idle_core_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
     assert workers.usable()
-    monkeypatch.delenv("FCGILINT_WORKERS")
+    monkeypatch.setenv("FCGILINT_WORKERS", "1")
     assert not workers.usable()
+    monkeypatch.delenv("FCGILINT_WORKERS")
+    cores = len(os.sched_getaffinity(0))
+    monkeypatch.setattr(os, "getloadavg", lambda: (cores - 1.0, 0.0, 0.0))  # every core but one half busy
+    assert not workers.usable()
+    monkeypatch.setattr(os, "getloadavg", lambda: (cores - 1.0 - workers.IDLE_CORE, 0.0, 0.0))
+    assert workers.usable()
