@@ -32,7 +32,7 @@ from pathlib import Path
 from fcgilint import knowledge, progress
 from fcgilint.numbers import saturated
 from fcgilint.load.apache_tree import ConfigTree, Placed, VHost
-from fcgilint.routes import php_route, url_path
+from fcgilint.routes import document_root, php_route, url_path
 from fcgilint.load.php_ini import IniReader, size_bytes
 from fcgilint.load.wrapper import (
     PhpCall, ScriptRun, Setting, WrapperScript, looks_like_php_cgi, parse_php_args, read_wrapper,
@@ -622,19 +622,30 @@ def program_classes(
 
 def _reach(tree: ConfigTree) -> Callable[[VHost, Placed], bool]:
     """Whether a main-server FcgidWrapper serves a vhost's PHP: always at the server's top level; inside
-    a <Directory> or <Files> only when it is the wrapper of the vhost's PHP route (a main-server
-    ``<Directory /var/www/html>`` wrapper is nothing to a vhost serving /srv/site). The route is
-    computed once per vhost, and only when such a sectioned wrapper exists."""
-    routed: dict[int, Placed | None] = {}
+    a <Directory> or <Files> when it is the wrapper of the vhost's PHP route, or when its plain
+    ``<Directory>`` lies below the vhost's DocumentRoot (the vhost's ``/app/`` requests get it). A
+    main-server ``<Directory /var/www/html>`` wrapper is nothing to a vhost serving /srv/site. The
+    route is computed once per vhost, and only when such a sectioned wrapper exists."""
+    routed: dict[int, tuple[Placed | None, str]] = {}
 
     def reaches(vhost: VHost, placed: Placed) -> bool:
         if not placed.in_directory:
             return True
         if id(vhost) not in routed:
-            routed[id(vhost)] = php_route(tree, vhost).wrapper
-        return routed[id(vhost)] is placed
+            routed[id(vhost)] = (php_route(tree, vhost).wrapper, document_root(tree, vhost)[0].rstrip("/"))
+        wrapper, root = routed[id(vhost)]
+        return wrapper is placed or _directory_below(placed, root)
 
     return reaches
+
+
+def _directory_below(placed: Placed, root: str) -> bool:
+    """The directive's outermost section is a plain ``<Directory>`` strictly below ``root``."""
+    section = placed.containers[0][0]
+    args = [a.value for a in section.open.args]
+    if section.key != "directory" or len(args) != 1:  # <DirectoryMatch>, <Directory ~ re>, <Files>, <Location>
+        return False
+    return args[0].rstrip("/").startswith(root + "/")
 
 
 def build_model(tree: ConfigTree) -> Model:

@@ -132,3 +132,21 @@ def test_a_main_server_directory_wrapper_is_a_class_only_of_vhosts_whose_php_it_
     })
     scopes = sorted(pc.vhost.server_name if pc.vhost else "" for pc in result.model.classes)
     assert scopes == ["", "a.example"]  # /srv/b is outside <Directory /var/www>: that wrapper never runs for b
+
+
+def test_a_main_server_wrapper_for_a_subdirectory_of_a_docroot_is_that_vhosts_class(tree) -> None:
+    """``<Directory /var/www/a/app>`` serves a.example's /app/ requests, though its DocumentRoot's PHP does not."""
+    result = _analyse(tree, {
+        "etc/apache2/apache2.conf": "ServerRoot /etc/apache2\nAddHandler fcgid-script .php\n"
+        "<Directory /var/www/a/app>\n    FcgidWrapper /usr/local/bin/php-wrapper .php\n</Directory>\n"
+        "Include sites/*.conf\n",
+        "etc/apache2/sites/a.conf": "<VirtualHost *:80>\n    ServerName a.example\n    DocumentRoot /var/www/a/\n"
+        "</VirtualHost>\n",
+        "etc/apache2/sites/b.conf": "<VirtualHost *:80>\n    ServerName b.example\n    DocumentRoot /var/www/ab\n"
+        "</VirtualHost>\n",
+        "usr/local/bin/php-wrapper": WRAPPER,
+    })
+    scopes = sorted(pc.vhost.server_name if pc.vhost else "" for pc in result.model.classes)
+    assert scopes == ["", "a.example"]  # /var/www/ab is a sibling of /var/www/a, not its parent
+    (race,) = [f for f in result.findings if f.rule == "FCG001"]  # PHP_FCGI_MAX_REQUESTS=20, mod_fcgid unlimited
+    assert "a.example" in race.to_json()["vhosts"]
