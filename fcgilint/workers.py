@@ -47,12 +47,20 @@ def usable() -> bool:
     if choice == "1":
         return False
     cores = len(os.sched_getaffinity(0))
-    if cores < 2 or (choice != "2" and os.getloadavg()[0] > cores - 1 - IDLE_CORE):
+    if cores < 2 or (choice != "2" and _load() > cores - 1 - IDLE_CORE):
         return False
     with cache.unrecorded():  # importing lists directories, the working directory among them
         import multiprocessing
 
     return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _load() -> float:
+    """The 1-minute load average; infinite where the system does not tell, so no worker is started."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return float("inf")
 
 
 def split_map(job: Callable[[_Item], _Result], items: Sequence[_Item]) -> list[_Result]:

@@ -38,7 +38,7 @@ _VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _READ_VALUED = frozenset({"-a", "-d", "-i", "-n", "-N", "-p", "-t", "-u"})
 
 
-def _read_names(args: list["Word"]) -> list[str]:
+def _read_names(args: list[Word]) -> list[str]:
     """The variables ``read`` assigns: its words up to a redirection, options and their values left out.
 
     What ``read`` stores comes from a file or a pipe at run time, so each one is unknown, never unset.
